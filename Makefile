@@ -1,0 +1,119 @@
+# hive — a plain Makefile: make, make check, make demo, make bench, make install.
+.SUFFIXES:
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+SHAREDIR  = $(PREFIX)/share/hive
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
+
+CC       ?= cc
+SANCC    ?= clang
+CFLAGS   ?= -O2 -g
+WARNINGS  = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wno-unused-parameter
+HIVE_CPPFLAGS = -D_GNU_SOURCE -Ilib -DHIVE_VERSION='"$(VERSION)"' -DHIVE_SHAREDIR='"$(SHAREDIR)"'
+LIBS      = -ljq -lsecp256k1 -lnettle -lcrypto -lm
+SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZTIME ?= 20
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_HDR   = $(wildcard lib/*.h)
+LIB_OBJ   = $(LIB_SRC:lib/%.c=build/lib/%.o)
+TOOLS     = $(patsubst cmd/%.c,%,$(wildcard cmd/hive-*.c))
+BINS      = $(TOOLS:%=bin/%)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNITS     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+SAN_UNITS = $(UNIT_SRC:tests/unit/%.c=build/san/%)
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+MAN1      = $(wildcard man/*.1)
+MANPAGES  = $(wildcard man/*.[157])
+
+all: $(BINS)
+
+build/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p build/lib
+	$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -c -o $@ $<
+
+build/libhive.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+bin/%: cmd/%.c build/libhive.a $(LIB_HDR)
+	@mkdir -p bin
+	$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -o $@ $< build/libhive.a $(LIBS)
+
+build/unit/%: tests/unit/%.c tests/unit/check.h build/libhive.a $(LIB_HDR)
+	@mkdir -p build/unit
+	$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< build/libhive.a $(LIBS)
+
+# The same unit tests, built with clang under AddressSanitizer and UBSan.
+build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p build/san
+	$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(LIB_SRC) $(LIBS)
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p build/fuzz
+	$(SANCC) $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined $(HIVE_CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+
+deps:
+	@sh scripts/deps
+
+unit: $(UNITS)
+	@sh scripts/run-units build/unit $(UNITS)
+
+unit-san: $(SAN_UNITS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh scripts/run-units build/san $(SAN_UNITS)
+
+bats: $(BINS)
+	@PATH="$(CURDIR)/bin:$$PATH" bats --print-output-on-failure tests/*.bats | tee build/bats.tap
+
+fuzz: $(FUZZERS)
+	@sh scripts/run-fuzz $(FUZZTIME) $(FUZZERS)
+
+lint-man:
+	@mandoc -Tlint -Wwarning $(MANPAGES)
+
+valgrind: $(BINS)
+	@sh scripts/run-valgrind
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p build
+	@$(MAKE) --no-print-directory unit unit-san bats fuzz lint-man valgrind
+	@sh scripts/summary
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@PATH="$(CURDIR)/bin:$$PATH" sh examples/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@PATH="$(CURDIR)/bin:$$PATH" sh bench/run
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	cp $(BINS) $(DESTDIR)$(BINDIR)/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	cp man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	cp -R share/. $(DESTDIR)$(SHAREDIR)/
+	cp completions/hive.bash $(DESTDIR)$(BASHCOMPDIR)/hive
+	for t in $(TOOLS); do ln -sf hive $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	cp completions/_hive $(DESTDIR)$(ZSHCOMPDIR)/_hive
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	for m in $(MANPAGES); do n=$${m#man/}; rm -f $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
+	rm -rf $(DESTDIR)$(SHAREDIR)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/hive $(DESTDIR)$(ZSHCOMPDIR)/_hive
+
+clean:
+	rm -rf bin build
+
+.PHONY: all deps unit unit-san bats fuzz lint-man valgrind check demo bench install uninstall clean

@@ -1,5 +1,7 @@
 # hive — a plain Makefile: make, make check, make demo, make bench, make install.
 .SUFFIXES:
+SHELL = /bin/bash
+.SHELLFLAGS = -o pipefail -c
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local

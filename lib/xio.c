@@ -48,29 +48,35 @@ static int close_keep_errno(int fd)
 	return r;
 }
 
-int read_file(const char *path, struct buf *out, size_t max)
+int read_fd(int fd, struct buf *out, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	size_t start = out->len;
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		buf_reserve(out, 4096);
 		ssize_t r = xread(fd, out->data + out->len, 4096);
-		if (r < 0) {
-			close_keep_errno(fd);
+		if (r < 0)
 			return -1;
-		}
 		if (r == 0)
-			break;
+			return 0;
 		out->len += (size_t)r;
 		out->data[out->len] = '\0';
 		if (out->len - start > max) {
-			close(fd);
 			errno = EFBIG;
 			return -1;
 		}
+	}
+}
+
+int read_file(const char *path, struct buf *out, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read_fd(fd, out, max) < 0) {
+		close_keep_errno(fd);
+		return -1;
 	}
 	return close(fd);
 }

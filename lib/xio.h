@@ -17,6 +17,8 @@
 ssize_t xread(int fd, void *p, size_t n);
 /* Writes all n bytes; a write that makes no progress fails with ENOSPC. */
 int write_full(int fd, const void *p, size_t n);
+/* Appends everything readable from fd to out; EFBIG past max bytes. */
+int read_fd(int fd, struct buf *out, size_t max);
 /*
  * Appends the whole file at path to out, refusing symbolic links (O_NOFOLLOW)
  * and files over max bytes (EFBIG).

@@ -27,16 +27,16 @@ static inline void check_one(int ok, const char *file, int line, const char *exp
 		return;
 	}
 	check_failed++;
-	fprintf(stderr, "%s:%d: check failed: %s\n", file, line, expr);
+	fprintf(stdout, "%s:%d: check failed: %s\n", file, line, expr);
 	if (got != NULL && want != NULL)
-		fprintf(stderr, "  got:  '%s'\n  want: '%s'\n", got, want);
+		fprintf(stdout, "  got:  '%s'\n  want: '%s'\n", got, want);
 }
 
 static inline void check_int(long long got, long long want, const char *file, int line, const char *expr)
 {
 	check_one(got == want, file, line, expr, NULL, NULL);
 	if (got != want)
-		fprintf(stderr, "  got:  %lld\n  want: %lld\n", got, want);
+		fprintf(stdout, "  got:  %lld\n  want: %lld\n", got, want);
 }
 
 static inline int check_done(const char *name)

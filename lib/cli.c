@@ -1,0 +1,66 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "eth.h"
+
+void cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	exit(cli_finish(HIVE_OK));
+}
+
+void cli_version(void)
+{
+	printf("%s %s\n", diag_progname(), HIVE_VERSION);
+	exit(cli_finish(HIVE_OK));
+}
+
+void cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_warn("%s", msg);
+	fputs(usage, stderr);
+	exit(HIVE_EUSAGE);
+}
+
+void cli_address(uint8_t addr[20], const char *opt, const char *value, const char *usage)
+{
+	enum eth_addr_status st = eth_address_parse(addr, value, strlen(value));
+
+	if (st != ETH_ADDR_OK)
+		cli_usage_error(usage, "%s '%s': %s", opt, value, eth_addr_status_str(st));
+}
+
+uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno == ERANGE || v < min || v > max)
+		cli_usage_error(usage, "%s '%s': want a whole number from %llu to %llu", opt, value,
+		                (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+int cli_finish(int code)
+{
+	/* stdout is part of the result: a full disk must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		diag_warn_errno("cannot write output");
+		return HIVE_EOUTPUT;
+	}
+	return code;
+}

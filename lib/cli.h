@@ -1,0 +1,28 @@
+/*
+ * cli.h — command-line conventions shared by every hive tool: help, version,
+ * usage errors, option values, and a checked end of output.
+ *
+ * Ownership: strings passed in are only read.
+ */
+#ifndef HIVE_CLI_H
+#define HIVE_CLI_H
+
+#include <stdint.h>
+
+/* Prints usage on standard output and exits 0 (-h, --help). */
+_Noreturn void cli_help(const char *usage);
+/* Prints "prog VERSION" and exits 0 (--version). */
+_Noreturn void cli_version(void);
+/* Prints "prog: message" and the usage on stderr, exits HIVE_EUSAGE. */
+_Noreturn void cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses an address given to option opt, or exits HIVE_EUSAGE naming the problem (EIP-55 checked). */
+void cli_address(uint8_t addr[20], const char *opt, const char *value, const char *usage);
+/* Parses an unsigned decimal integer in [min, max] given to option opt, or exits HIVE_EUSAGE. */
+uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage);
+/*
+ * Flushes and closes standard output; a write error there turns code into
+ * HIVE_EOUTPUT (with a diagnostic). Returns the final exit code.
+ */
+int cli_finish(int code);
+
+#endif

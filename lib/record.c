@@ -1,0 +1,191 @@
+#include "record.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "utf8.h"
+#include "xio.h"
+
+void rec_loop_init(struct rec_loop *loop, int out_fd, bool strict)
+{
+	memset(loop, 0, sizeof *loop);
+	loop->out_fd = out_fd;
+	loop->strict = strict;
+}
+
+void rec_loop_free(struct rec_loop *loop)
+{
+	buf_free(&loop->scratch);
+}
+
+static void where(char *out, size_t size, const struct rec *r)
+{
+	if (r->source == NULL)
+		snprintf(out, size, "line %lu", r->lineno);
+	else
+		snprintf(out, size, "'%s' line %lu", r->source, r->lineno);
+}
+
+void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...)
+{
+	char at[512], msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	where(at, sizeof at, r);
+	diag_warn("%s: %s", at, msg);
+	loop->bad++;
+	if (loop->strict)
+		loop->stop = true;
+}
+
+int rec_write(struct rec_loop *loop, const char *data, size_t len)
+{
+	struct buf *b = &loop->scratch;
+
+	/* Assemble record and newline so the line leaves in one write(2) and a reader never sees half of it. */
+	buf_reset(b);
+	buf_append(b, data, len);
+	buf_putc(b, '\n');
+	if (write_full(loop->out_fd, b->data, b->len) < 0) {
+		diag_warn_errno("cannot write output");
+		loop->fatal = HIVE_EOUTPUT;
+		loop->stop = true;
+		return -1;
+	}
+	loop->written++;
+	return 0;
+}
+
+int rec_pass(struct rec_loop *loop, const struct rec *r)
+{
+	return rec_write(loop, r->line, r->len);
+}
+
+const char *rec_string(const struct rec *r, const char *key)
+{
+	jv v = jv_object_get(jv_copy(r->value), jv_string(key));
+	const char *s = NULL;
+
+	/* The object keeps its own reference, so the bytes outlive our copy. */
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		s = jv_string_value(v);
+	jv_free(v);
+	return s;
+}
+
+const char *rec_type(const struct rec *r)
+{
+	return rec_string(r, "type");
+}
+
+static bool blank(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t')
+			return false;
+	return true;
+}
+
+/* Checks a line before parsing: text must be UTF-8 (jq would silently replace bad bytes) and free of NULs. */
+static bool line_is_text(struct rec_loop *loop, const struct rec *r)
+{
+	size_t bad = utf8_check(r->line, r->len);
+	const char *nul = memchr(r->line, '\0', r->len);
+
+	if (nul != NULL && (size_t)(nul - r->line) < bad) {
+		rec_reject(loop, r, "byte offset %zu: NUL byte in record", (size_t)(nul - r->line));
+		return false;
+	}
+	if (bad != r->len) {
+		rec_reject(loop, r, "byte offset %zu: invalid UTF-8", bad);
+		return false;
+	}
+	return true;
+}
+
+static void handle_line(struct rec_loop *loop, struct rec *r, rec_handler handler, void *arg)
+{
+	if (!line_is_text(loop, r))
+		return;
+	if (r->len > (size_t)INT32_MAX) {
+		rec_reject(loop, r, "record longer than 2 GiB");
+		return;
+	}
+	r->value = jv_parse_sized(r->line, (int)r->len);
+	if (!jv_is_valid(r->value)) {
+		jv msg = jv_invalid_get_msg(r->value);
+		rec_reject(loop, r, "invalid JSON: %s",
+		           jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "unparsable");
+		jv_free(msg);
+		return;
+	}
+	if (jv_get_kind(r->value) != JV_KIND_OBJECT) {
+		rec_reject(loop, r, "record is not a JSON object");
+	} else {
+		loop->read++;
+		handler(loop, r, arg);
+	}
+	jv_free(r->value);
+	r->value = jv_invalid();
+}
+
+void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_handler handler, void *arg)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct rec r = { .value = jv_invalid(), .source = source };
+
+	while (!loop->stop && (n = getline(&line, &cap, in)) >= 0) {
+		size_t len = (size_t)n;
+		r.lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (blank(line, len))
+			continue;
+		r.line = line;
+		r.len = len;
+		handle_line(loop, &r, handler, arg);
+	}
+	if (ferror(in)) {
+		diag_warn_errno("cannot read '%s'", source ? source : "standard input");
+		loop->fatal = loop->fatal ? loop->fatal : HIVE_EINPUT;
+	}
+	free(line);
+}
+
+int rec_loop_run(struct rec_loop *loop, char *const files[], int nfiles, rec_handler handler, void *arg)
+{
+	bool unreadable = false;
+
+	if (nfiles == 0)
+		rec_loop_stream(loop, stdin, NULL, handler, arg);
+	for (int i = 0; i < nfiles && !loop->stop; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			rec_loop_stream(loop, stdin, NULL, handler, arg);
+			continue;
+		}
+		FILE *f = fopen(files[i], "re");
+		if (f == NULL) {
+			diag_warn_errno("cannot open '%s'", files[i]);
+			unreadable = true;
+			continue;
+		}
+		rec_loop_stream(loop, f, files[i], handler, arg);
+		fclose(f);
+	}
+	if (loop->fatal)
+		return loop->fatal;
+	if (unreadable)
+		return HIVE_EINPUT;
+	return loop->bad ? HIVE_EBAD : HIVE_OK;
+}

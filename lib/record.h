@@ -1,0 +1,87 @@
+/*
+ * record.h — the NDJSON record loop every hive filter shares.
+ *
+ * Ownership: the loop owns each record's jv and raw line; a handler borrows
+ * them for the duration of its call (jv_copy what it keeps). Functions that
+ * take a jv to write borrow it too.
+ *
+ * Policy (documented in hive-records(5)): one JSON object per line. A line
+ * that is not a JSON object, is not UTF-8, or that a handler rejects, is
+ * reported on stderr with its line number and left out of the output; the
+ * rest of the stream is still processed and the run ends with HIVE_EBAD.
+ * With strict set the loop stops at the first bad line. Blank lines are
+ * skipped. Output is written one whole line per write(2); a write error
+ * ends the run with HIVE_EOUTPUT.
+ */
+#ifndef HIVE_RECORD_H
+#define HIVE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jv.h>
+
+#include "buf.h"
+
+struct rec {
+	jv value;               /* the parsed object */
+	const char *line;       /* its bytes as read, without the line terminator */
+	size_t len;
+	const char *source;     /* file name as given, or NULL for standard input */
+	unsigned long lineno;   /* 1-based, counted per source */
+};
+
+struct rec_loop {
+	bool strict;            /* stop at the first bad line */
+	int out_fd;             /* where records go (normally 1) */
+	unsigned long read;     /* records read */
+	unsigned long bad;      /* lines rejected */
+	unsigned long written;  /* lines written */
+	bool stop;              /* set by a handler or by strict mode to end the loop */
+	int fatal;              /* non-zero exit code of a fatal error */
+	struct buf scratch;     /* output assembly, reused between records */
+};
+
+/*
+ * A handler returns 0 when it dealt with the record (written it, or decided
+ * to drop it), or -1 after rec_reject(). It may set loop->fatal to end the run.
+ */
+typedef int (*rec_handler)(struct rec_loop *loop, const struct rec *r, void *arg);
+
+void rec_loop_init(struct rec_loop *loop, int out_fd, bool strict);
+void rec_loop_free(struct rec_loop *loop);
+
+/*
+ * Runs handler over every record of the files (none, or "-", means standard
+ * input). An unreadable file is reported and skipped (HIVE_EINPUT at the end).
+ * Returns the run's exit code: HIVE_OK, HIVE_EBAD, HIVE_EINPUT, HIVE_EOUTPUT
+ * or the handler's fatal code.
+ */
+int rec_loop_run(struct rec_loop *loop, char *const files[], int nfiles, rec_handler handler, void *arg);
+
+/*
+ * Runs handler over the records of one open stream (source names it in
+ * diagnostics; NULL means standard input). rec_loop_run() is built on it.
+ */
+void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_handler handler, void *arg);
+
+/* Reports a bad record as "prog: line N: message" (or "prog: 'file' line N: …") and counts it. */
+void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Writes the record's bytes exactly as read, and a newline. Returns 0 or -1 (fatal set). */
+int rec_pass(struct rec_loop *loop, const struct rec *r);
+/* Writes len bytes and a newline in one write. Returns 0 or -1 (fatal set). */
+int rec_write(struct rec_loop *loop, const char *data, size_t len);
+
+/* The record's "type" string, or NULL when it has none or it is not a string. */
+const char *rec_type(const struct rec *r);
+
+/*
+ * Looks up a top-level string member; returns its bytes or NULL when absent
+ * or not a string. The pointer stays valid while the record is.
+ */
+const char *rec_string(const struct rec *r, const char *key);
+
+#endif

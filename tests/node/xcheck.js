@@ -1,0 +1,127 @@
+// Independent reference for hive-sign's cross-check tests, on ethers v6.
+//   random N SEED            N random records (seeded): unicode keys and strings,
+//                            nested values, awkward numbers
+//   canon                    RFC 8785 form of each stdin record without "sig"
+//   sign KEYHEX              personal_sign each stdin record as hive-sign does
+//   verify ADDRESS           exit 1 unless every stdin record is signed by ADDRESS
+//   keystore-open FILE       address of a keystore (password in HIVE_PASSWORD)
+//   keystore-make KEYHEX N   keystore v3 JSON with scrypt cost N (password in HIVE_PASSWORD)
+//   typed-sign KEYHEX FILE   EIP-712 signature of eth_signTypedData_v4 JSON
+//   typed-verify FILE SIG    signer of a typed-data signature
+//   message-sign KEYHEX TEXT / message-verify TEXT SIG
+'use strict';
+const fs = require('fs');
+const ethers = require('ethers');
+
+// RFC 8785 is defined by ECMAScript's own serialisation: JSON.stringify for
+// strings and numbers, keys sorted by UTF-16 code units (Array.prototype.sort).
+function canonical(v) {
+	if (v === null || typeof v !== 'object') return JSON.stringify(v);
+	if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+	return '{' + Object.keys(v).sort().map(k => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+}
+
+function lines() {
+	return fs.readFileSync(0, 'utf8').split('\n').filter(l => l.trim() !== '');
+}
+
+function unsigned(rec) {
+	const { sig, ...rest } = rec;
+	return rest;
+}
+
+// A small seeded generator (mulberry32) so a failing case can be replayed.
+function rng(seed) {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+function randomRecords(n, seed) {
+	const r = rng(seed);
+	const pick = a => a[Math.floor(r() * a.length)];
+	const chars = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', '\u0001', '\u001f', '\u007f', 'é', '€',
+		'\u2028', '\ufb33', '\ue000', '😀', '𝄞', '\u00f6', '\r'];
+	const str = () => Array.from({ length: Math.floor(r() * 8) }, () => pick(chars)).join('');
+	const nums = [0, -0, 1, -1, 0.1, 1.5, 1e21, 1e-7, 123456789012345, 9007199254740992, 4.35, 0.000001,
+		1e300, -5e-324, 333333333.3333333, 2 ** 53 + 2];
+	const num = () => (r() < 0.5 ? pick(nums) : (r() - 0.5) * 10 ** Math.floor(r() * 40 - 20));
+	const value = depth => {
+		const k = r();
+		if (depth > 2 || k < 0.3) return str();
+		if (k < 0.55) return num();
+		if (k < 0.65) return pick([true, false, null]);
+		if (k < 0.8) return Array.from({ length: Math.floor(r() * 4) }, () => value(depth + 1));
+		const o = {};
+		for (let i = Math.floor(r() * 4); i > 0; i--) o[str() || 'k'] = value(depth + 1);
+		return o;
+	};
+	const out = [];
+	for (let i = 0; i < n; i++) {
+		const rec = { type: pick(['reading', 'interval', 'note']) };
+		for (let j = Math.floor(r() * 5); j > 0; j--) rec[str() || 'x'] = value(0);
+		delete rec.sig;
+		out.push(JSON.stringify(rec));
+	}
+	return out.join('\n') + '\n';
+}
+
+const [cmd, a, b] = process.argv.slice(2);
+const password = process.env.HIVE_PASSWORD;
+switch (cmd) {
+case 'random':
+	process.stdout.write(randomRecords(Number(a), Number(b)));
+	break;
+case 'canon':
+	for (const l of lines()) console.log(canonical(unsigned(JSON.parse(l))));
+	break;
+case 'sign': {
+	const w = new ethers.Wallet('0x' + a);
+	for (const l of lines()) {
+		const rec = JSON.parse(l);
+		rec.sig = w.signingKey.sign(ethers.hashMessage(canonical(rec))).serialized;
+		console.log(canonical(rec));
+	}
+	break;
+}
+case 'verify': {
+	let bad = 0;
+	lines().forEach((l, i) => {
+		const rec = JSON.parse(l);
+		const by = ethers.verifyMessage(canonical(unsigned(rec)), rec.sig);
+		if (by !== a) { console.error(`xcheck: line ${i + 1}: signed by ${by}, not ${a}`); bad++; }
+	});
+	process.exit(bad ? 1 : 0);
+}
+case 'keystore-open':
+	console.log(ethers.Wallet.fromEncryptedJsonSync(fs.readFileSync(a, 'utf8'), password).address);
+	break;
+case 'keystore-make':
+	console.log(new ethers.Wallet('0x' + a).encryptSync(password, { scrypt: { N: Number(b) } }));
+	break;
+case 'typed-sign':
+case 'typed-verify': {
+	const td = JSON.parse(fs.readFileSync(cmd === 'typed-sign' ? b : a, 'utf8'));
+	const types = { ...td.types };
+	delete types.EIP712Domain;
+	if (cmd === 'typed-sign')
+		new ethers.Wallet('0x' + a).signTypedData(td.domain, types, td.message).then(console.log);
+	else
+		console.log(ethers.verifyTypedData(td.domain, types, td.message, b));
+	break;
+}
+case 'message-sign':
+	console.log(new ethers.Wallet('0x' + a).signMessageSync(b));
+	break;
+case 'message-verify':
+	console.log(ethers.verifyMessage(a, b));
+	break;
+default:
+	console.error('xcheck: unknown command ' + cmd);
+	process.exit(2);
+}

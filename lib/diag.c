@@ -23,6 +23,7 @@ const char *diag_progname(void)
 	return progname;
 }
 
+__attribute__((format(printf, 1, 0)))
 static void vwarn(const char *fmt, va_list ap, const char *suffix)
 {
 	/* One buffer, one fputs: concurrent tools in a pipeline do not interleave mid-line. */

@@ -11,6 +11,7 @@
 #include "eip712.h"
 #include "eth.h"
 #include "hex.h"
+#include "jsonscan.h"
 #include "keys.h"
 #include "keystore.h"
 #include "record.h"
@@ -19,8 +20,8 @@
 #include "xio.h"
 
 static const char usage[] =
-	"usage: hive-sign keygen (--keystore FILE [--scrypt-n N] | --key FILE) [--password-file FILE]\n"
-	"       hive-sign address (--key FILE | --keystore FILE) [--password-file FILE]\n"
+	"usage: hive-sign keygen (--keystore FILE [--scrypt-n N] [--password-file FILE] | --key FILE)\n"
+	"       hive-sign address (--key FILE | --keystore FILE [--password-file FILE])\n"
 	"       hive-sign sign (--key FILE | --keystore FILE) [--password-file FILE] [--type T]...\n"
 	"                 [--resign] [--strict] [FILE...]\n"
 	"       hive-sign verify [--signer ADDRESS]... [--signer-field NAME] [--require-sig] [--type T]...\n"
@@ -102,13 +103,14 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	opterr = 0; /* getopt would prefix its messages with the subcommand, not the program */
+	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		if (opt == 'h')
 			cli_help(usage);
 		if (opt == OPT_VERSION)
 			cli_version();
-		if (opt == '?')
-			cli_usage_error(usage, "invalid option for '%s'", c->name);
+		if (opt == '?' || opt == ':')
+			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", c->name, argv[optind - 1]);
 		if (!accepts(c, opt))
 			cli_usage_error(usage, "'%s' does not take --%s", c->name, option_name(opt));
 		switch (opt) {
@@ -146,6 +148,8 @@ static void need_one_key(const struct args *a)
 {
 	if ((a->keys.key_file == NULL) == (a->keys.keystore_file == NULL))
 		cli_usage_error(usage, "'%s' needs one of --key FILE or --keystore FILE", a->cmd);
+	if (a->keys.password_file != NULL && a->keys.keystore_file == NULL)
+		cli_usage_error(usage, "--password-file goes with --keystore; a raw --key file has no password");
 }
 
 static int cmd_keygen(struct args *a)
@@ -332,20 +336,21 @@ static int cmd_typed(struct args *a)
 		buf_free(&in);
 		return HIVE_EINPUT;
 	}
+	size_t offset;
+	const char *why;
+	if (jsonscan_check(buf_str(&in), in.len, &offset, &why) < 0) {
+		diag_warn("'%s': byte offset %zu: %s", name, offset, why);
+		buf_free(&in);
+		return HIVE_EINPUT;
+	}
 	jv typed = jv_parse_sized(buf_str(&in), (int)in.len);
 	buf_free(&in);
-	if (!jv_is_valid(typed)) {
-		jv msg = jv_invalid_get_msg(typed);
-		diag_warn("'%s': invalid JSON: %s", name, jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "unparsable");
-		jv_free(msg);
-		return HIVE_EBAD;
-	}
 	rc = eip712_hash(&d, typed, &err);
 	jv_free(typed);
 	if (rc < 0) {
 		diag_warn("'%s': %s", name, buf_str(&err));
 		buf_free(&err);
-		return HIVE_EBAD;
+		return HIVE_EINPUT;
 	}
 	buf_free(&err);
 	return sign_or_verify_digest(a, d.digest);

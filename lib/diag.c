@@ -7,6 +7,7 @@
 #include <string.h>
 
 static const char *progname = "hive";
+static FILE *diag_stream;
 
 void diag_init(const char *argv0)
 {
@@ -16,6 +17,11 @@ void diag_init(const char *argv0)
 		return;
 	slash = strrchr(argv0, '/');
 	progname = slash ? slash + 1 : argv0;
+}
+
+void diag_redirect(FILE *stream)
+{
+	diag_stream = stream;
 }
 
 const char *diag_progname(void)
@@ -42,7 +48,7 @@ static void vwarn(const char *fmt, va_list ap, const char *suffix)
 		len = sizeof msg - 2;
 	msg[len] = '\n';
 	msg[len + 1] = '\0';
-	fputs(msg, stderr);
+	fputs(msg, diag_stream ? diag_stream : stderr);
 }
 
 void diag_warn(const char *fmt, ...)

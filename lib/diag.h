@@ -11,6 +11,7 @@
 #define HIVE_DIAG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit codes: one table, the same meaning in every tool (see hive(7)). */
 enum hive_exit {
@@ -28,6 +29,8 @@ enum hive_exit {
 /* Sets the program name used as the prefix of every diagnostic. */
 void diag_init(const char *argv0);
 const char *diag_progname(void);
+/* Sends diagnostics to stream instead of stderr (tests and fuzzers; NULL restores stderr). */
+void diag_redirect(FILE *stream);
 
 /* "prog: message" on stderr. */
 void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "jsonscan.h"
 #include "utf8.h"
 #include "xio.h"
 
@@ -112,8 +113,16 @@ static bool line_is_text(struct rec_loop *loop, const struct rec *r)
 
 static void handle_line(struct rec_loop *loop, struct rec *r, rec_handler handler, void *arg)
 {
+	size_t offset;
+	const char *why;
+
 	if (!line_is_text(loop, r))
 		return;
+	/* Strict JSON first: jq's parser is lenient, and leaks on some malformed input. */
+	if (jsonscan_check(r->line, r->len, &offset, &why) < 0) {
+		rec_reject(loop, r, "byte offset %zu: %s", offset, why);
+		return;
+	}
 	if (r->len > (size_t)INT32_MAX) {
 		rec_reject(loop, r, "record longer than 2 GiB");
 		return;

@@ -6,7 +6,8 @@
  * take a jv to write borrow it too.
  *
  * Policy (documented in hive-records(5)): one JSON object per line. A line
- * that is not a JSON object, is not UTF-8, or that a handler rejects, is
+ * that is not a JSON object, is not UTF-8, repeats a member name, holds an
+ * integer a double cannot keep exactly (see jsonscan.h), or that a handler rejects, is
  * reported on stderr with its line number and left out of the output; the
  * rest of the stream is still processed and the run ends with HIVE_EBAD.
  * With strict set the loop stops at the first bad line. Blank lines are

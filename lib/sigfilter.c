@@ -126,9 +126,15 @@ static int verify_record(struct sigfilter *f, struct rec_loop *loop, const struc
 static int write_with_field(struct sigfilter *f, struct rec_loop *loop, const struct rec *r, const char *value)
 {
 	const char *why;
-	jv out = jv_object_set(jv_copy(r->value), jv_string(f->field), jv_string(value));
+	jv out;
 	int ok;
 
+	/* Replacing a member the record already has would change what it says (and its hash). */
+	if (jv_object_has(jv_copy(r->value), jv_string(f->field))) {
+		rec_reject(loop, r, "record already has a member '%s' (name another with --field)", f->field);
+		return -1;
+	}
+	out = jv_object_set(jv_copy(r->value), jv_string(f->field), jv_string(value));
 	buf_reset(&f->out);
 	ok = jcs_append(&f->out, out, NULL, &why);
 	jv_free(out);

@@ -92,12 +92,12 @@ R
 	assert_output 65536
 }
 
-@test "no password source and no terminal is a usage error; an empty new password is refused" {
+@test "no password source and no terminal is a usage error; an empty new password exits 4" {
 	HIVE_PASSWORD=pw hive-sign keygen --keystore "$T/ks.json" --scrypt-n 1024
 	run -2 --separate-stderr setsid hive-sign address --keystore "$T/ks.json" < /dev/null
 	assert_equal "$stderr" "hive-sign: no password: give --password-file, set HIVE_PASSWORD or run on a terminal"
 	: > "$T/empty"; chmod 600 "$T/empty"
-	run -2 --separate-stderr hive-sign keygen --keystore "$T/new.json" --password-file "$T/empty"
+	run -4 --separate-stderr hive-sign keygen --keystore "$T/new.json" --password-file "$T/empty"
 	[[ "$stderr" == *"empty password refused"* ]]
 	[ ! -e "$T/new.json" ]
 }
@@ -198,7 +198,7 @@ R
 	run -1 --separate-stderr hive-sign verify --signer "$EIP155_ADDR" "$T/mixed"
 	assert_output "$(printf '%s\n%s' "$good1" "$good3")"
 	[[ "${stderr_lines[0]}" == "hive-sign: '$T/mixed' line 2: signature is by 0x"*", not by an accepted signer (--signer)" ]]
-	[[ "${stderr_lines[1]}" == "hive-sign: '$T/mixed' line 3: invalid JSON: "* ]]
+	[[ "${stderr_lines[1]}" == "hive-sign: '$T/mixed' line 3: byte offset 18: invalid JSON: expected a member name in double quotes" ]]
 	[[ "${stderr_lines[2]}" == *"line 4: \"sig\" is truncated: want 0x and 130 hex digits" ]]
 	[[ "${stderr_lines[3]}" == *"line 5: \"sig\" is not a string" ]]
 	[[ "${stderr_lines[4]}" == *"line 6: record is not a JSON object" ]]
@@ -211,7 +211,7 @@ R
 	{ sed -n 1p "$T/signed"; echo 'oops'; sed -n 3p "$T/signed"; } > "$T/mixed"
 	run -1 --separate-stderr hive-sign verify --strict --signer "$EIP155_ADDR" < "$T/mixed"
 	assert_output "$(sed -n 1p "$T/signed")"
-	assert_equal "${stderr_lines[0]}" "hive-sign: line 2: invalid JSON: Invalid numeric literal at EOF at line 1, column 4 (while parsing 'oops')"
+	assert_equal "${stderr_lines[0]}" "hive-sign: line 2: byte offset 0: invalid JSON: unexpected character"
 }
 
 @test "verify: wrong signer, signer field mismatch, unsigned records" {
@@ -248,6 +248,22 @@ R
 	[[ "$stderr" == *"line 1: record is not signed" ]]
 }
 
+@test "recover and hash refuse to overwrite a member the record has" {
+	echo '{"a":1,"hash":"mine"}' > "$T/u"
+	run -1 --separate-stderr hive-sign hash "$T/u"
+	[[ "$stderr" == *"line 1: record already has a member 'hash' (name another with --field)" ]]
+	run -0 hive-sign hash --field digest "$T/u"
+}
+
+@test "--password-file with a raw key and unknown options are usage errors" {
+	run -2 --separate-stderr hive-sign address --key "$FIX/eip155.key" --password-file /dev/null
+	[[ "$stderr" == "hive-sign: --password-file goes with --keystore"* ]]
+	run -2 --separate-stderr hive-sign sign --bogus
+	assert_equal "${stderr_lines[0]}" "hive-sign: 'sign': invalid option or missing value: '--bogus'"
+	run -2 --separate-stderr hive-sign sign --key
+	assert_equal "${stderr_lines[0]}" "hive-sign: 'sign': invalid option or missing value: '--key'"
+}
+
 @test "the hash ignores sig, so it names a record before and after signing" {
 	echo '{"a":1}' > "$T/u"
 	hive-sign sign --key "$FIX/eip155.key" "$T/u" > "$T/s"
@@ -266,6 +282,34 @@ R
 	run -1 --separate-stderr hive-sign hash "$T/in"
 	[[ "$stderr" == *"line 2: byte offset 6: invalid UTF-8" ]]
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "lenient JSON, repeated names and inexact integers are refused, not signed" {
+	{
+		echo '{"type":"t","n":1}'
+		echo '{"type":"t","n":nan}'
+		echo '{"type":"t","n":01}'
+		echo '{"type":"t","n":1,"n":2}'
+		echo '{"type":"t","wh":9007199254740993}'
+		printf '{"type":"t","s":"a\tb"}\n'
+		echo '{"type":"t","n":9007199254740992}'
+	} > "$T/in"
+	run -1 --separate-stderr hive-sign sign --key "$FIX/eip155.key" "$T/in"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == *'"n":9007199254740992,'* ]]
+	assert_equal "${stderr_lines[0]}" "hive-sign: '$T/in' line 2: byte offset 16: invalid JSON: unexpected character"
+	assert_equal "${stderr_lines[1]}" "hive-sign: '$T/in' line 3: byte offset 17: invalid JSON: expected ',' or '}' in an object"
+	assert_equal "${stderr_lines[2]}" "hive-sign: '$T/in' line 4: byte offset 18: duplicate member name"
+	[[ "${stderr_lines[3]}" == "hive-sign: '$T/in' line 5: byte offset 17: integer cannot be kept exactly in a double"* ]]
+	assert_equal "${stderr_lines[4]}" "hive-sign: '$T/in' line 6: byte offset 18: invalid JSON: control character in string (escape it)"
+}
+
+@test "a signed record edited to repeat a member is refused by verify" {
+	echo '{"type":"t","wh":10}' | hive-sign sign --key "$FIX/eip155.key" > "$T/s"
+	sed 's/"wh":10/"wh":10,"wh":99/' "$T/s" > "$T/forged"
+	run -1 --separate-stderr hive-sign verify --signer "$EIP155_ADDR" "$T/forged"
+	[[ "$stderr" == *"duplicate member name" ]]
+	assert_output ""
 }
 
 # --- messages and typed data -----------------------------------------------
@@ -297,10 +341,10 @@ R
 
 @test "typed reports malformed typed data clearly" {
 	echo '{"types":' > "$T/bad.json"
-	run -1 --separate-stderr hive-sign typed --key "$FIX/eip155.key" "$T/bad.json"
-	[[ "$stderr" == "hive-sign: '$T/bad.json': invalid JSON"* ]]
+	run -3 --separate-stderr hive-sign typed --key "$FIX/eip155.key" "$T/bad.json"
+	assert_equal "$stderr" "hive-sign: '$T/bad.json': byte offset 10: invalid JSON: unexpected end of the record"
 	jq '.primaryType = "Letter"' "$FIX/eip712_mail.json" > "$T/undef.json"
-	run -1 --separate-stderr hive-sign typed --key "$FIX/eip155.key" "$T/undef.json"
+	run -3 --separate-stderr hive-sign typed --key "$FIX/eip155.key" "$T/undef.json"
 	[[ "$stderr" == *"Letter"* ]]
 	assert_output ""
 }

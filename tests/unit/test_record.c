@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "diag.h"
+#include "jsonscan.h"
 #include "record.h"
 #include "utf8.h"
 
@@ -132,6 +133,85 @@ static void test_utf8(void)
 	CHECK_INTEQ(utf8_check("\xe2\x82", 2), 0);         /* truncated */
 }
 
+static int scan(const char *text, size_t *off, const char **why)
+{
+	return jsonscan_check(text, strlen(text), off, why);
+}
+
+/* Strict RFC 8259: what jq 1.6 would accept but JSON does not. */
+static void test_strict_json(void)
+{
+	static const struct { const char *text; size_t offset; } bad[] = {
+		{ "{\"n\":nan}", 5 }, { "{\"n\":01}", 6 }, { "{\"n\":+1}", 5 }, { "{\"n\":.5}", 5 },
+		{ "{\"n\":1.}", 5 }, { "{\"n\":-}", 5 }, { "{\"n\":1e}", 5 }, { "\xef\xbb\xbf{}", 0 },
+		{ "[1\"a\"]", 2 }, { "{\"a\":1,}", 7 }, { "{a:1}", 1 }, { "{\"a\" 1}", 5 },
+		{ "{\"s\":\"\t\"}", 6 }, { "{\"s\":\"\\q\"}", 6 }, { "{\"s\":\"\\u12\"}", 6 },
+		{ "{\"s\":\"\\udc00\"}", 6 }, { "{\"s\":\"\\ud800x\"}", 6 }, { "{\"s\":\"abc}", 5 },
+		{ "{} {}", 3 }, { "", 0 }, { "  ", 2 }, { "{\"n\":1e400}", 5 }, { "{\"n\":-1e-400}", 5 },
+		{ "{\"n\":truex}", 9 }, { "{\"n\":tru}", 5 }, { "[1,]", 3 },
+	};
+	size_t off;
+	const char *why;
+
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		off = 999;
+		CHECK_INTEQ(scan(bad[k].text, &off, &why), -1);
+		if (off != bad[k].offset)
+			printf("  case '%s': offset %zu, want %zu (%s)\n", bad[k].text, off, bad[k].offset, why);
+		CHECK_INTEQ(off, bad[k].offset);
+	}
+	static const char *const good[] = {
+		"{}", "[]", " {\"a\" : [ 1 , -0 , 0.5e-3 , 1E+2 , true , false , null ] } ", "{\"s\":\"\\ud83d\\ude00\\u0000\\/\"}",
+		"{\"n\":5e-324}", "{\"n\":1e308}", "{\"n\":0e400}", "\"x\"", "123",
+	};
+	for (size_t k = 0; k < sizeof good / sizeof good[0]; k++)
+		CHECK_INTEQ(scan(good[k], &off, &why), 0);
+
+	/* Nesting: jq's limit of 256 levels. */
+	char deep[600];
+	memset(deep, '[', 256);
+	memset(deep + 256, ']', 256);
+	CHECK_INTEQ(jsonscan_check(deep, 512, &off, &why), 0);
+	memset(deep, '[', 257);
+	memset(deep + 257, ']', 257);
+	CHECK_INTEQ(jsonscan_check(deep, 514, &off, &why), -1);
+	CHECK_INTEQ(off, 256);
+}
+
+static void test_scan_refusals(void)
+{
+	/* Repeated names and inexact integers would let two readers of one signed line disagree. */
+	const char *in =
+		"{\"a\":1,\"a\":2}\n"                              /* duplicate */
+		"{\"a\":{\"b\":1},\"c\":{\"b\":2},\"d\":[{\"b\":3},{\"b\":4}]}\n"  /* fine: different objects */
+		"{\"a\":\"x\",\"\\u0061\":\"y\"}\n"                /* duplicate through an escape */
+		"{\"n\":9007199254740992,\"m\":-9007199254740992}\n"  /* 2^53: exact */
+		"{\"n\":9007199254740993}\n"                         /* beyond 2^53 */
+		"{\"n\":-18446744073709551617}\n"                    /* far beyond, inexact */
+		"{\"n\":12345678901234567000,\"m\":-100000000000000000000}\n"  /* long, but what JS writes back */
+		"{\"n\":1e300,\"f\":12345678901234567890.5,\"s\":\"123456789012345678901\"}\n"
+		"{\"o\":{\"k\":1,\"k2\":{\"k\":2},\"k\":3}}\n";       /* duplicate after a nested object */
+	struct result r = run(in, strlen(in), 0);
+
+	CHECK_STREQ(r.out,
+		"{\"a\":{\"b\":1},\"c\":{\"b\":2},\"d\":[{\"b\":3},{\"b\":4}]}\n"
+		"{\"n\":9007199254740992,\"m\":-9007199254740992}\n"
+		"{\"n\":12345678901234567000,\"m\":-100000000000000000000}\n"
+		"{\"n\":1e300,\"f\":12345678901234567890.5,\"s\":\"123456789012345678901\"}\n");
+	CHECK_INTEQ(r.bad, 5);
+	free(r.out);
+
+	size_t off;
+	const char *why;
+	CHECK_INTEQ(scan("{\"a\":1,\"a\":2}", &off, &why), -1);
+	CHECK_INTEQ(off, 7);
+	CHECK_STREQ(why, "duplicate member name");
+	CHECK_INTEQ(scan("{\"n\":[1,9007199254740993]}", &off, &why), -1);
+	CHECK_INTEQ(off, 8);
+	CHECK_INTEQ(scan("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", &off, &why), -1);
+	CHECK_INTEQ(scan("{\"a\":1,\"A\":2,\"a \":3}", &off, &why), 0);
+}
+
 static void test_rec_string(void)
 {
 	const char *in = "{\"type\":\"reject\",\"meter\":5}\n";
@@ -145,14 +225,20 @@ static void test_rec_string(void)
 int main(void)
 {
 	/* Diagnostics are expected here; keep the test log readable. */
-	if (freopen("/dev/null", "w", stderr) == NULL)
+	FILE *null = fopen("/dev/null", "w");
+	if (null == NULL)
 		return 2;
+	diag_redirect(null);
 	diag_init("test_record");
 	test_pass_through_exact();
 	test_bad_lines_do_not_stop();
 	test_strict_stops();
 	test_long_line();
 	test_utf8();
+	test_strict_json();
+	test_scan_refusals();
 	test_rec_string();
+	diag_redirect(NULL);
+	fclose(null);
 	return check_done("test_record");
 }

@@ -21,6 +21,15 @@ HIVE_CPPFLAGS = -D_GNU_SOURCE -Ilib -DHIVE_VERSION='"$(VERSION)"' -DHIVE_SHAREDI
 LIBS      = -ljq -lsecp256k1 -lnettle -lcrypto -lm
 SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZTIME ?= 20
+# make V=1 shows every command; otherwise one short line per step.
+V ?= 0
+ifeq ($(V),0)
+Q = @
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q =
+say =
+endif
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_HDR   = $(wildcard lib/*.h)
@@ -39,31 +48,34 @@ all: $(BINS)
 
 build/lib/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p build/lib
-	$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -c -o $@ $<
 
 build/libhive.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(call say,AR,$@)ar rcs $@ $(LIB_OBJ)
 
 bin/%: cmd/%.c build/libhive.a $(LIB_HDR)
 	@mkdir -p bin
-	$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -o $@ $< build/libhive.a $(LIBS)
+	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -o $@ $< build/libhive.a $(LIBS)
 
 build/unit/%: tests/unit/%.c tests/unit/check.h build/libhive.a $(LIB_HDR)
 	@mkdir -p build/unit
-	$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< build/libhive.a $(LIBS)
+	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< build/libhive.a $(LIBS)
 
 # The same unit tests, built with clang under AddressSanitizer and UBSan.
 build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p build/san
-	$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(LIB_SRC) $(LIBS)
+	$(call say,SAN,$@)$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(LIB_SRC) $(LIBS)
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p build/fuzz
-	$(SANCC) $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined $(HIVE_CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	$(call say,FUZZ,$@)$(SANCC) $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined $(HIVE_CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 deps:
-	@sh scripts/deps
+	@sh scripts/deps build
+
+deps-check:
+	@sh scripts/deps check
 
 unit: $(UNITS)
 	@sh scripts/run-units build/unit $(UNITS)
@@ -83,7 +95,7 @@ lint-man:
 valgrind: $(BINS)
 	@sh scripts/run-valgrind
 
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory all
 	@mkdir -p build
 	@$(MAKE) --no-print-directory unit unit-san bats fuzz lint-man valgrind
@@ -118,4 +130,4 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all deps unit unit-san bats fuzz lint-man valgrind check demo bench install uninstall clean
+.PHONY: all deps deps-check unit unit-san bats fuzz lint-man valgrind check demo bench install uninstall clean

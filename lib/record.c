@@ -155,9 +155,10 @@ void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_ha
 	while (!loop->stop && (n = getline(&line, &cap, in)) >= 0) {
 		size_t len = (size_t)n;
 		r.lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			len--;
-		if (len > 0 && line[len - 1] == '\r')
+		/* The line end (LF or CRLF) and trailing white space carry no meaning: drop them,
+		 * so a record passed through reads back the same. */
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+		                   line[len - 1] == ' ' || line[len - 1] == '\t'))
 			len--;
 		if (blank(line, len))
 			continue;

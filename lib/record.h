@@ -11,7 +11,7 @@
  * reported on stderr with its line number and left out of the output; the
  * rest of the stream is still processed and the run ends with HIVE_EBAD.
  * With strict set the loop stops at the first bad line. Blank lines are
- * skipped. Output is written one whole line per write(2); a write error
+ * skipped; line ends (LF or CRLF) and trailing white space are dropped. Output is written one whole line per write(2); a write error
  * ends the run with HIVE_EOUTPUT.
  */
 #ifndef HIVE_RECORD_H

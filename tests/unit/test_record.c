@@ -76,7 +76,7 @@ static void test_bad_lines_do_not_stop(void)
 		"\n"
 		"   \n"
 		"{\"type\":\"reject\"}\n"
-		"{\"n\":2}\r\n"
+		"{\"n\":2}\r\r \t\r\n"
 		"{\"n\":3}";          /* last line without a newline */
 	struct result r = run(in, strlen(in), 0);
 

@@ -275,8 +275,8 @@ static int sign_or_verify_digest(struct args *a, const uint8_t digest[32])
 		puts(text);
 		return HIVE_OK;
 	}
-	if (a->keys.key_file || a->keys.keystore_file)
-		cli_usage_error(usage, "--verify takes --signer, not a key");
+	if (a->keys.key_file || a->keys.keystore_file || a->keys.password_file)
+		cli_usage_error(usage, "--verify takes --signer, not a key or a password");
 	if (hex_decode(a->verify_sig, strlen(a->verify_sig), sig, sizeof sig) < 0)
 		cli_usage_error(usage, "--verify '%s': want 0x and 130 hex digits", a->verify_sig);
 	enum eth_sig_status st = eth_recover(addr, digest, sig);

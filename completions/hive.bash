@@ -8,8 +8,9 @@
 # To add a tool: list its subcommands in _hive_commands, each subcommand's
 # options in _hive_options (one line each: tests/completions.bats checks them
 # against the tool's --help) and its operands in _hive_operands, name any new
-# option that takes a file or another value below, then add a two-line
-# function and a `complete -F` line at the end.
+# option that takes a file or another value below, and any option that rules
+# others out in _hive_excludes, then add a two-line function and a
+# `complete -F` line at the end.
 
 # Subcommands of each tool.
 declare -gA _hive_commands=(
@@ -54,6 +55,16 @@ declare -gA _hive_value_options=(
 )
 # Options that may be given more than once.
 _hive_repeatable_options=' --type --signer '
+# Options that rule others out, as "tool option": once it is given, the
+# options listed are no longer offered, since the tool refuses them together.
+declare -gA _hive_excludes=(
+	[hive-sign --key]='--keystore --password-file --scrypt-n --verify --signer'
+	[hive-sign --keystore]='--key --verify --signer'
+	[hive-sign --password-file]='--key --verify --signer'
+	[hive-sign --scrypt-n]='--key'
+	[hive-sign --verify]='--key --keystore --password-file'
+	[hive-sign --signer]='--key --keystore --password-file'
+)
 
 # Adds the file names that start with $1 to COMPREPLY.
 _hive_files()
@@ -111,8 +122,12 @@ _hive_complete()
 	done
 
 	if [[ -z $only_operands && ( $cur == -* || $operands == none || $operands == text ) ]]; then
-		local offer=
+		local offer='' excluded=' '
+		for ((i = 2; i < COMP_CWORD; i++)); do
+			excluded+="${_hive_excludes["$tool ${COMP_WORDS[i]%%=*}"]-} "
+		done
 		for word in $opts; do
+			[[ $excluded == *" $word "* ]] && continue
 			# An option already given is offered again only if it may repeat.
 			if [[ $_hive_repeatable_options != *" $word "* ]]; then
 				for ((i = 2; i < COMP_CWORD; i++)); do

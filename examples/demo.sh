@@ -22,7 +22,7 @@ say "2. one day of real household load (share/demo) as interval records"
 # Energy per half hour from the average power: Wh = W x 0.5 h, rounded to whole Wh.
 awk -F, -v meter="$meter" 'NR > 1 {
 	wh = $2 * 0.5
-	printf "{\"type\":\"interval\",\"meter\":\"%s\",\"start\":\"%s\",\"seconds\":1800,\"import_wh\":%d}\n",
+	printf "{\"type\":\"interval\",\"meter\":\"%s\",\"start\":\"%s\",\"seconds\":1800,\"energy_wh\":%d}\n",
 	    meter, $1, int(wh + 0.5)
 }' "$share/demo/household_load_2024-10-01.csv" > "$work/intervals.ndjson"
 wc -l < "$work/intervals.ndjson" | awk '{ print $1, "records; the first:" }'
@@ -37,7 +37,7 @@ hive-sign verify --signer-field meter --require-sig < "$work/signed.ndjson" > "$
 echo "$(wc -l < "$work/verified.ndjson") of $(wc -l < "$work/signed.ndjson") records verified"
 
 say "5. a tampered copy: line 20 claims less energy; verify reports it and keeps the rest"
-awk 'NR == 20 { sub(/"import_wh":[0-9]+/, "\"import_wh\":1") } { print }' "$work/signed.ndjson" > "$work/tampered.ndjson"
+awk 'NR == 20 { sub(/"energy_wh":[0-9]+/, "\"energy_wh\":1") } { print }' "$work/signed.ndjson" > "$work/tampered.ndjson"
 if hive-sign verify --signer-field meter < "$work/tampered.ndjson" > "$work/kept.ndjson"; then
 	echo "demo: the tampered record was not caught" >&2
 	exit 1

@@ -121,6 +121,33 @@ zsh_options() {
 	assert_output 65536
 }
 
+@test "bash: options the tool refuses together are not offered together" {
+	# --password-file goes with --keystore only: a raw --key file has no password.
+	run -0 bash_complete address --key k.key --
+	refute_line --password-file
+	refute_line --keystore
+	run -0 bash_complete sign --password-file pw --
+	refute_line --key
+	assert_line --keystore
+	run -0 bash_complete sign --keystore ks.json --
+	assert_line --password-file
+	run -0 bash_complete keygen --key k.key --
+	refute_line --scrypt-n
+	run -0 bash_complete message --verify 0x --
+	refute_line --key
+	assert_line --signer
+}
+
+@test "zsh: --key and --password-file exclude each other wherever both are taken" {
+	for cmd in $(usage_commands); do
+		usage_options "$cmd" | grep -qx -- --password-file || continue
+		zsh_branch "$cmd" | grep -q -- "([^)]*--password-file[^)]*)--key=" ||
+			{ echo "_hive for $cmd: --key does not exclude --password-file"; return 1; }
+		zsh_branch "$cmd" | grep -q -- "([^)]*--key[ )][^']*--password-file=" ||
+			{ echo "_hive for $cmd: --password-file does not exclude --key"; return 1; }
+	done
+}
+
 @test "zsh: every subcommand of the usage is described" {
 	for cmd in $(usage_commands); do
 		grep -q "^[[:space:]]*'$cmd:" "$ZSH_COMP" || { echo "zsh: no description of $cmd"; return 1; }
@@ -136,7 +163,7 @@ zsh_options() {
 }
 
 @test "zsh: the completion file parses" {
-	command -v zsh > /dev/null || skip "zsh is not installed"
+	command -v zsh > /dev/null || skip "zsh is not installed: run scripts/deps check"
 	run -0 zsh -n "$ZSH_COMP"
 	assert_output ""
 }

@@ -6,9 +6,9 @@ setup() { setup_scratch; }
 
 records() {
 	cat <<'R'
-{"type":"reading","meter":"0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F","ts":"2026-11-24T10:15:00Z","import_wh":"1200","power_w":350.5}
+{"type":"reading","meter":"0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F","ts":"2026-11-24T10:15:00Z","energy_wh":1200,"power_w":350.5}
 {"type":"note","text":"passes through"}
-{"type":"reading","meter":"0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F","ts":"2026-11-24T10:30:00Z","import_wh":"1310","power_w":1e3}
+{"type":"reading","meter":"0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F","ts":"2026-11-24T10:30:00Z","energy_wh":110,"power_w":1e3}
 R
 }
 
@@ -193,7 +193,7 @@ R
 		sed -n 1p "$T/signed" | jq -c '.sig = 42'                      # line 5: wrong type
 		echo '[1,2,3]'                                                  # line 6: not an object
 		echo "$good3"                                                   # line 7
-		sed -n 1p "$T/signed" | jq -c '.sig |= sub("1b$";"1d")'        # line 8: bad v
+		sed -n 1p "$T/signed" | jq -c '.sig |= .[0:130] + "1d"'          # line 8: bad v
 	} > "$T/mixed"
 	run -1 --separate-stderr hive-sign verify --signer "$EIP155_ADDR" "$T/mixed"
 	assert_output "$(printf '%s\n%s' "$good1" "$good3")"

@@ -289,16 +289,21 @@ static int member_name(struct scan *s)
 	return 0;
 }
 
-static int object(struct scan *s)
+static int member(struct scan *s)
 {
-	size_t from = s->names.len;
+	if (member_name(s) < 0 || expect(s, ':', "invalid JSON: expected ':' after a member name") < 0)
+		return -1;
+	return value(s);
+}
 
+/* The comma-separated elements of an object or array, after its opening bracket, through close. */
+static int elements(struct scan *s, char close, int (*element)(struct scan *), const char *why)
+{
 	s->i++;
 	whitespace(s);
-	if (peek(s) != '}') {
+	if (peek(s) != (unsigned char)close) {
 		for (;;) {
-			if (member_name(s) < 0 || expect(s, ':', "invalid JSON: expected ':' after a member name") < 0 ||
-			    value(s) < 0)
+			if (element(s) < 0)
 				return -1;
 			whitespace(s);
 			if (peek(s) != ',')
@@ -306,11 +311,19 @@ static int object(struct scan *s)
 			s->i++;
 			whitespace(s);
 		}
-		if (peek(s) != '}')
-			return fail(s, s->i, "invalid JSON: expected ',' or '}' in an object");
+		if (peek(s) != (unsigned char)close)
+			return fail(s, s->i, why);
 	}
 	s->i++;
-	if (names_unique(s, from) < 0)
+	return 0;
+}
+
+static int object(struct scan *s)
+{
+	size_t from = s->names.len;
+
+	if (elements(s, '}', member, "invalid JSON: expected ',' or '}' in an object") < 0 ||
+	    names_unique(s, from) < 0)
 		return -1;
 	s->names.len = from;
 	return 0;
@@ -318,25 +331,7 @@ static int object(struct scan *s)
 
 static int array(struct scan *s)
 {
-	s->i++;
-	whitespace(s);
-	if (peek(s) == ']') {
-		s->i++;
-		return 0;
-	}
-	for (;;) {
-		if (value(s) < 0)
-			return -1;
-		whitespace(s);
-		if (peek(s) != ',')
-			break;
-		s->i++;
-		whitespace(s);
-	}
-	if (peek(s) != ']')
-		return fail(s, s->i, "invalid JSON: expected ',' or ']' in an array");
-	s->i++;
-	return 0;
+	return elements(s, ']', value, "invalid JSON: expected ',' or ']' in an array");
 }
 
 static int value(struct scan *s)

@@ -134,10 +134,14 @@ int create_file_atomic(const char *path, const void *data, size_t len, mode_t mo
 		errno = EEXIST;
 		return -1;
 	}
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
+	/* mkostemp's template ends in six X's, replaced by a unique suffix. */
+	int n = snprintf(tmp, sizeof tmp, "%s.tmp-", path);
+	if (n < 0 || (size_t)n + 7 > sizeof tmp) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	memset(tmp + n, 'X', 6);
+	tmp[n + 6] = '\0';
 	/* mkstemp creates 0600 with O_EXCL; fchmod sets the wanted mode before any data lands. */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)

@@ -292,7 +292,7 @@ static void put_escape(struct buf *out, unsigned char ch)
 	}
 }
 
-static void put_string(struct buf *out, const char *s, size_t len)
+void jcs_string(struct buf *out, const char *s, size_t len)
 {
 	size_t run = 0;   /* start of the bytes not yet copied */
 
@@ -448,7 +448,7 @@ static int put_object(struct jcs *c, jv object, int depth, const char *skip_key)
 		const struct member *m = &c->members[base + i];
 		if (i > 0)
 			buf_putc(c->out, ',');
-		put_string(c->out, m->name, m->len);
+		jcs_string(c->out, m->name, m->len);
 		buf_putc(c->out, ':');
 		jv value = jv_object_iter_value(object, m->iter);
 		rc = put_value(c, value, depth, NULL);
@@ -474,7 +474,7 @@ static int put_value(struct jcs *c, jv value, int depth, const char *skip_key)
 	case JV_KIND_NUMBER:
 		return jcs_number(c->out, jv_number_value(value)) < 0 ? fail(c, "number is not finite") : 0;
 	case JV_KIND_STRING:
-		put_string(c->out, jv_string_value(value), (size_t)jv_string_length_bytes(jv_copy(value)));
+		jcs_string(c->out, jv_string_value(value), (size_t)jv_string_length_bytes(jv_copy(value)));
 		return 0;
 	case JV_KIND_ARRAY:
 		if (depth >= JCS_MAX_DEPTH)

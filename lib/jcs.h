@@ -24,5 +24,7 @@ int jcs_append(struct buf *out, jv value, const char *skip_key, const char **why
 
 /* Appends the ECMAScript (ES2015 Number.prototype.toString) form of a finite double, as RFC 8785 §3.2.2.3 requires. Returns 0 or -1 for NaN/Infinity. */
 int jcs_number(struct buf *out, double d);
+/* Appends s (len bytes of UTF-8) as an RFC 8785 JSON string, quotes included. */
+void jcs_string(struct buf *out, const char *s, size_t len);
 
 #endif

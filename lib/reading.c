@@ -113,11 +113,15 @@ void decimal_format(struct buf *out, const struct decimal *d)
 	int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag);
 	int frac = d->exp < 0 ? -d->exp : 0;
 
+	if (mag == 0) {
+		buf_putc(out, '0');
+		return;
+	}
 	if (d->digits < 0)
 		buf_putc(out, '-');
 	if (d->exp > 0) {
 		buf_append(out, digits, (size_t)n);
-		for (int e = 0; e < d->exp && mag != 0; e++)
+		for (int e = 0; e < d->exp; e++)
 			buf_putc(out, '0');
 		return;
 	}

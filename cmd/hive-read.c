@@ -1,0 +1,469 @@
+/* hive-read — read real meters (and simulated ones) into reading and interval records. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "eth.h"
+#include "hex.h"
+#include "meterstream.h"
+#include "readloop.h"
+#include "secret.h"
+#include "serial.h"
+#include "sim.h"
+#include "timeutil.h"
+#include "xio.h"
+
+static const char usage[] =
+	"usage: hive-read [read] [--protocol auto|dsmr|p1crypt|sml] [--line 'BAUD 8N1'] [--key-file FILE]\n"
+	"                 [--no-crc] [--raw] [--stall DUR] COMMON [DEVICE | FILE]\n"
+	"       hive-read sim [--seed N] [--start TIME] [--step DUR] [--duration DUR] [--annual-kwh N]\n"
+	"                 [--pv KWP] [--battery KWH] [--battery-kw KW] [--lat DEG] [--lon DEG]\n"
+	"                 [--tz-offset MIN] [--cloudiness X] [--realtime] COMMON\n"
+	"       hive-read -h | --help | --version\n"
+	"COMMON: [--meter ADDRESS] [--interval DUR [--max-power W] [--max-gap DUR] [--clock meter|host]\n"
+	"        [--no-readings]] [--once | --count N]\n";
+
+enum opt {
+	OPT_PROTOCOL = 256, OPT_LINE, OPT_KEY_FILE, OPT_NO_CRC, OPT_RAW, OPT_STALL, OPT_METER, OPT_INTERVAL,
+	OPT_MAX_POWER, OPT_MAX_GAP, OPT_CLOCK, OPT_NO_READINGS, OPT_ONCE, OPT_COUNT, OPT_SEED, OPT_START,
+	OPT_STEP, OPT_DURATION, OPT_ANNUAL, OPT_PV, OPT_BATTERY, OPT_BATTERY_KW, OPT_LAT, OPT_LON,
+	OPT_TZ_OFFSET, OPT_CLOUDINESS, OPT_REALTIME, OPT_VERSION
+};
+
+static const struct option options[] = {
+	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+	{ "line", required_argument, NULL, OPT_LINE },
+	{ "key-file", required_argument, NULL, OPT_KEY_FILE },
+	{ "no-crc", no_argument, NULL, OPT_NO_CRC },
+	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "stall", required_argument, NULL, OPT_STALL },
+	{ "meter", required_argument, NULL, OPT_METER },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "max-power", required_argument, NULL, OPT_MAX_POWER },
+	{ "max-gap", required_argument, NULL, OPT_MAX_GAP },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "no-readings", no_argument, NULL, OPT_NO_READINGS },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "start", required_argument, NULL, OPT_START },
+	{ "step", required_argument, NULL, OPT_STEP },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "annual-kwh", required_argument, NULL, OPT_ANNUAL },
+	{ "pv", required_argument, NULL, OPT_PV },
+	{ "battery", required_argument, NULL, OPT_BATTERY },
+	{ "battery-kw", required_argument, NULL, OPT_BATTERY_KW },
+	{ "lat", required_argument, NULL, OPT_LAT },
+	{ "lon", required_argument, NULL, OPT_LON },
+	{ "tz-offset", required_argument, NULL, OPT_TZ_OFFSET },
+	{ "cloudiness", required_argument, NULL, OPT_CLOUDINESS },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const int common_opts[] = { OPT_METER, OPT_INTERVAL, OPT_MAX_POWER, OPT_MAX_GAP, OPT_CLOCK,
+                                   OPT_NO_READINGS, OPT_ONCE, OPT_COUNT, 0 };
+static const int read_opts[] = { OPT_PROTOCOL, OPT_LINE, OPT_KEY_FILE, OPT_NO_CRC, OPT_RAW, OPT_STALL, 0 };
+static const int sim_opts[] = { OPT_SEED, OPT_START, OPT_STEP, OPT_DURATION, OPT_ANNUAL, OPT_PV, OPT_BATTERY,
+                                OPT_BATTERY_KW, OPT_LAT, OPT_LON, OPT_TZ_OFFSET, OPT_CLOUDINESS,
+                                OPT_REALTIME, 0 };
+
+struct args {
+	const char *cmd;
+	const int *own;
+	struct readloop_config loop;
+	char meter_text[ETH_ADDR_STRLEN + 1];
+	bool interval_tuned;
+	/* read */
+	struct meterstream_config stream;
+	const char *line;
+	const char *key_file;
+	int64_t stall_ms;
+	/* sim */
+	struct sim_config sim;
+	int64_t duration_ms;
+	bool realtime;
+	char **rest;
+	int nrest;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static bool accepts(const int *list, int opt)
+{
+	for (const int *o = list; *o; o++)
+		if (*o == opt)
+			return true;
+	return false;
+}
+
+static double parse_number(const char *opt, const char *value, double min, double max)
+{
+	char *end;
+	double v = strtod(value, &end);
+
+	if (end == value || *end != '\0' || !(v >= min && v <= max))
+		cli_usage_error(usage, "%s '%s': want a number from %g to %g", opt, value, min, max);
+	return v;
+}
+
+static int64_t parse_duration(const char *opt, const char *value)
+{
+	int64_t ms;
+
+	if (duration_parse(&ms, value) < 0)
+		cli_usage_error(usage, "%s '%s': want a duration such as 900, 15m, 1h or 1d", opt, value);
+	return ms;
+}
+
+static void parse_common(struct args *a, int opt, const char *arg)
+{
+	uint8_t addr[ETH_ADDR_SIZE];
+
+	switch (opt) {
+	case OPT_METER:
+		cli_address(addr, "--meter", arg, usage);
+		eth_address_format(a->meter_text, addr);
+		a->loop.ctx.meter = a->meter_text;
+		break;
+	case OPT_INTERVAL:
+		a->loop.intervals = true;
+		a->loop.interval.slot_ms = parse_duration("--interval", arg);
+		break;
+	case OPT_MAX_POWER:
+		a->loop.interval.max_power_w = (int64_t)cli_uint("--max-power", arg, 1, 1000000000, usage);
+		a->interval_tuned = true;
+		break;
+	case OPT_MAX_GAP:
+		a->loop.interval.max_gap_ms = parse_duration("--max-gap", arg);
+		a->interval_tuned = true;
+		break;
+	case OPT_CLOCK:
+		if (strcmp(arg, "meter") != 0 && strcmp(arg, "host") != 0)
+			cli_usage_error(usage, "--clock '%s': want meter or host", arg);
+		a->loop.clock = strcmp(arg, "host") == 0 ? READLOOP_CLOCK_HOST : READLOOP_CLOCK_METER;
+		a->interval_tuned = true;
+		break;
+	case OPT_NO_READINGS: a->loop.readings = false; break;
+	case OPT_ONCE: a->loop.count = 1; break;
+	case OPT_COUNT: a->loop.count = cli_uint("--count", arg, 1, UINT64_MAX / 2, usage); break;
+	}
+}
+
+static void parse_read(struct args *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_PROTOCOL:
+		if (meter_protocol_parse(&a->stream.protocol, arg) < 0)
+			cli_usage_error(usage, "--protocol '%s': want auto, dsmr, p1crypt or sml", arg);
+		break;
+	case OPT_LINE: a->line = arg; break;
+	case OPT_KEY_FILE: a->key_file = arg; break;
+	case OPT_NO_CRC: a->stream.no_crc = true; break;
+	case OPT_RAW: a->stream.raw = true; break;
+	case OPT_STALL: a->stall_ms = parse_duration("--stall", arg); break;
+	}
+}
+
+static void parse_sim(struct args *a, int opt, const char *arg)
+{
+	const char *why;
+
+	switch (opt) {
+	case OPT_SEED: a->sim.seed = cli_uint("--seed", arg, 0, UINT64_MAX, usage); break;
+	case OPT_START:
+		if (rfc3339_parse(&a->sim.start_ms, arg, strlen(arg), &why) < 0)
+			cli_usage_error(usage, "--start '%s': %s", arg, why);
+		break;
+	case OPT_STEP: a->sim.period_ms = parse_duration("--step", arg); break;
+	case OPT_DURATION: a->duration_ms = parse_duration("--duration", arg); break;
+	case OPT_ANNUAL: a->sim.annual_kwh = parse_number("--annual-kwh", arg, 0, 1e7); break;
+	case OPT_PV: a->sim.pv_kwp = parse_number("--pv", arg, 0, 1e5); break;
+	case OPT_BATTERY: a->sim.battery_kwh = parse_number("--battery", arg, 0, 1e5); break;
+	case OPT_BATTERY_KW: a->sim.battery_kw = parse_number("--battery-kw", arg, 0, 1e5); break;
+	case OPT_LAT: a->sim.latitude_deg = parse_number("--lat", arg, -90, 90); break;
+	case OPT_LON: a->sim.longitude_deg = parse_number("--lon", arg, -180, 180); break;
+	case OPT_TZ_OFFSET: a->sim.tz_offset_min = (int)parse_number("--tz-offset", arg, -840, 840); break;
+	case OPT_CLOUDINESS: a->sim.cloudiness = parse_number("--cloudiness", arg, 0, 1); break;
+	case OPT_REALTIME: a->realtime = true; break;
+	}
+}
+
+static void parse_options(struct args *a, int argc, char **argv)
+{
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		if (opt == 'h')
+			cli_help(usage);
+		if (opt == OPT_VERSION)
+			cli_version();
+		if (opt == '?' || opt == ':')
+			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", a->cmd, argv[optind - 1]);
+		if (accepts(common_opts, opt))
+			parse_common(a, opt, optarg);
+		else if (!accepts(a->own, opt))
+			cli_usage_error(usage, "'%s' does not take %s", a->cmd, argv[optind - 1]);
+		else if (a->own == read_opts)
+			parse_read(a, opt, optarg);
+		else
+			parse_sim(a, opt, optarg);
+	}
+	if (a->interval_tuned && !a->loop.intervals)
+		cli_usage_error(usage, "--max-power, --max-gap and --clock go with --interval");
+	if (!a->loop.readings && !a->loop.intervals)
+		cli_usage_error(usage, "--no-readings leaves nothing to write without --interval");
+	a->rest = argv + optind;
+	a->nrest = argc - optind;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int start_loop(struct args *a, struct readloop *loop)
+{
+	if (readloop_init(loop, &a->loop, STDOUT_FILENO) < 0)
+		cli_usage_error(usage, "--interval: the slot must be whole seconds dividing a day, and --max-gap at most a year");
+	return HIVE_OK;
+}
+
+/* Sleeps until wall-clock time target_ms (for --realtime), waking early on a stop signal. */
+static void sleep_until(int64_t target_ms)
+{
+	int64_t left = target_ms - now_ms();
+
+	if (left > 0) {
+		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int cmd_sim(struct args *a)
+{
+	struct readloop loop;
+	struct reading r;
+	struct sim *s;
+	const char *problem = sim_config_problem(&a->sim);
+	uint64_t steps;
+
+	if (problem != NULL)
+		cli_usage_error(usage, "sim: %s", problem);
+	if (a->nrest > 0)
+		cli_usage_error(usage, "sim takes no operands");
+	if (a->duration_ms > 0 && a->loop.count == 0)
+		a->loop.count = (uint64_t)(a->duration_ms / a->sim.period_ms) + 1;
+	if (a->loop.count == 0 && !a->realtime)
+		cli_usage_error(usage, "sim needs --duration, --count or --once (or --realtime to run until stopped)");
+	start_loop(a, &loop);
+	s = xmalloc(sizeof *s);
+	sim_init(s, &a->sim);
+	int64_t wall0 = now_ms();
+	for (steps = 0; !loop.done && !stop_requested; steps++) {
+		sim_next(s, &r);
+		if (a->realtime)
+			sleep_until(wall0 + (r.meter_time * 1000 - a->sim.start_ms));
+		/* Simulated: the host clock of a reading is the simulated time, so output is reproducible. */
+		if (readloop_reading(&loop, &r, r.meter_time * 1000) < 0)
+			break;
+	}
+	readloop_finish(&loop);
+	int rc = loop.out.fatal ? loop.out.fatal : HIVE_OK;
+	readloop_free(&loop);
+	free(s);
+	return rc;
+}
+
+static int load_p1_key(struct args *a)
+{
+	struct buf text = BUF_INIT;
+	const char *env = getenv("HIVE_P1_KEY");
+	int rc = HIVE_OK;
+
+	if (a->key_file != NULL) {
+		if (read_file(a->key_file, &text, 4096) < 0) {
+			diag_warn_errno("cannot read key file '%s'", a->key_file);
+			buf_free_wipe(&text);
+			return HIVE_EINPUT;
+		}
+	} else if (env != NULL) {
+		buf_puts(&text, env);
+	} else {
+		return HIVE_OK;
+	}
+	while (text.len > 0 && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r'))
+		text.len--;
+	if (hex_decode(text.data, text.len, a->stream.key, sizeof a->stream.key) < 0) {
+		diag_warn("P1 key %s%s%s: want 32 hex digits", a->key_file ? "file '" : "from HIVE_P1_KEY",
+		          a->key_file ? a->key_file : "", a->key_file ? "'" : "");
+		rc = HIVE_EINPUT;
+	} else {
+		a->stream.has_key = true;
+	}
+	buf_free_wipe(&text);
+	return rc;
+}
+
+static void default_line(struct args *a, struct serial_config *cfg, const char *path)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->path = path;
+	cfg->baud = a->stream.protocol == METER_SML ? 9600 : 115200;
+	cfg->data_bits = 8;
+	cfg->parity = 'N';
+	cfg->stop_bits = 1;
+	if (a->line != NULL && serial_parse_config(a->line, cfg) != 0)
+		cli_usage_error(usage, "--line '%s': want a line setting such as '115200 8N1' or '9600 7E1'", a->line);
+}
+
+struct device_events {
+	struct readloop *loop;
+	const char *path;
+};
+
+static int on_serial_event(const struct serial_port *port, const struct serial_event *ev, void *arg)
+{
+	struct device_events *d = arg;
+	char detail[128];
+
+	(void)port;
+	if (ev->kind == SERIAL_EVENT_RETRY) {
+		if (ev->attempts == 1 || (ev->attempts & (ev->attempts - 1)) == 0)
+			diag_warn("cannot reopen '%s': %s (attempt %lu, next in %u ms)", d->path, strerror(ev->err),
+			          ev->attempts, ev->delay_ms);
+		return stop_requested ? 1 : 0;
+	}
+	snprintf(detail, sizeof detail, "reopened after %lu attempts; no data for %llu ms", ev->attempts,
+	         (unsigned long long)ev->gap_ms);
+	diag_warn("'%s' %s", d->path, detail);
+	readloop_event(d->loop, "reconnect", now_ms(), detail, (int64_t)ev->reconnects);
+	return 0;
+}
+
+/* Reads the device or file until the end of a file, --count, or a stop signal. */
+static int read_device(struct args *a, struct serial_port *port, struct meterstream *ms, struct readloop *loop)
+{
+	uint8_t chunk[4096];
+	struct device_events d = { loop, port->cfg.path };
+
+	port->on_event = on_serial_event;
+	port->event_arg = &d;
+	while (!loop->done && !stop_requested) {
+		ssize_t n = port->fd >= 0 ? serial_read(port, chunk, sizeof chunk, 500) : -1;
+		if (n > 0) {
+			meterstream_feed(ms, chunk, (size_t)n, now_ms());
+			continue;
+		}
+		if (n < 0 && port->fd >= 0 && errno == ENODATA)
+			return HIVE_OK;       /* the end of a capture file */
+		if (n == 0 && (port->kind != SERIAL_TTY || a->stall_ms == 0 || serial_idle_ms(port) < (uint64_t)a->stall_ms))
+			continue;
+		const char *what = n == 0 ? "stall" : "disconnect";
+		diag_warn("'%s': %s", port->cfg.path, n == 0 ? "no data: reopening" : "device hung up or failed: reopening");
+		readloop_event(loop, what, now_ms(), port->cfg.path, 0);
+		meterstream_finish(ms);   /* a frame cut by the fault is dropped, never merged with the next */
+		if (serial_reconnect(port) < 0 && errno != EINTR)
+			return errno == EINVAL ? HIVE_EUSAGE : HIVE_ETEMP;
+	}
+	return HIVE_OK;
+}
+
+static int cmd_read(struct args *a)
+{
+	struct readloop loop;
+	struct meterstream ms;
+	struct serial_port port;
+	struct serial_config cfg;
+	const char *path = a->nrest == 1 ? a->rest[0] : "/dev/stdin";
+	int rc;
+
+	if (a->nrest > 1)
+		cli_usage_error(usage, "read takes one DEVICE or FILE");
+	rc = load_p1_key(a);
+	if (rc != HIVE_OK)
+		return rc;
+	if (a->stream.protocol == METER_P1CRYPT && !a->stream.has_key)
+		cli_usage_error(usage, "--protocol p1crypt needs the key: --key-file FILE or HIVE_P1_KEY");
+	default_line(a, &cfg, path);
+	a->loop.ctx.source = a->nrest == 1 ? a->rest[0] : NULL;
+	start_loop(a, &loop);
+	meterstream_init(&ms, &a->stream, &loop);
+	secret_wipe(a->stream.key, sizeof a->stream.key);
+	if (serial_open(&port, &cfg) < 0) {
+		if (errno == EINVAL || port.kind != SERIAL_TTY) {
+			diag_warn_errno("cannot open '%s'", path);
+			rc = errno == EINVAL ? HIVE_EUSAGE : HIVE_EINPUT;
+			goto done;
+		}
+		diag_warn_errno("cannot open '%s' (retrying)", path);
+	}
+	rc = read_device(a, &port, &ms, &loop);
+	meterstream_finish(&ms);
+	readloop_finish(&loop);
+	if (ms.bad_frames > 0)
+		diag_warn("%llu frames read, %llu dropped", (unsigned long long)ms.frames,
+		          (unsigned long long)ms.bad_frames);
+	if (rc == HIVE_OK && loop.out.fatal)
+		rc = loop.out.fatal;
+	if (rc == HIVE_OK && ms.frames == 0 && ms.bad_frames > 0)
+		rc = HIVE_EBAD;
+done:
+	serial_close(&port);
+	meterstream_free(&ms);
+	readloop_free(&loop);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+
+	memset(&a, 0, sizeof a);
+	diag_init(argv[0]);
+	a.loop.readings = true;
+	interval_config_default(&a.loop.interval);
+	a.sim = sim_config_defaults();
+	a.stall_ms = 60000;
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+		cli_help(usage);
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+		cli_version();
+	install_stop_handlers();
+	if (argc >= 2 && strcmp(argv[1], "sim") == 0) {
+		a.cmd = "sim";
+		a.own = sim_opts;
+		parse_options(&a, argc - 1, argv + 1);
+		return cli_finish(cmd_sim(&a));
+	}
+	a.cmd = "read";
+	a.own = read_opts;
+	if (argc >= 2 && strcmp(argv[1], "read") == 0)
+		parse_options(&a, argc - 1, argv + 1);
+	else
+		parse_options(&a, argc, argv);
+	return cli_finish(cmd_read(&a));
+}

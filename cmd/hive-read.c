@@ -429,8 +429,8 @@ static int cmd_read(struct args *a)
 		          (unsigned long long)ms.bad_frames);
 	if (rc == HIVE_OK && loop.out.fatal)
 		rc = loop.out.fatal;
-	if (rc == HIVE_OK && ms.frames == 0 && ms.bad_frames > 0)
-		rc = HIVE_EBAD;
+	if (rc == HIVE_OK && ms.bad_frames > 0)
+		rc = HIVE_EBAD;     /* like a rejected record: the good frames were still read */
 done:
 	serial_close(&port);
 	meterstream_free(&ms);

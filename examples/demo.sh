@@ -1,43 +1,50 @@
 #!/bin/sh
-# The hive demo, on the embedded defaults: a Worker's meter gets a key, its
-# half-hourly energy for one real day is signed record by record, the Queen's
-# side verifies every record against the meter named in it, a tampered copy is
-# caught line by line, and each record gets the hash an archive chains on.
-# Runs with the freshly built tools first on PATH (make demo does that).
+# The hive demo, on the embedded defaults: three Workers' meters (a household,
+# one with rooftop PV, one with PV and a battery) are simulated by hive-read
+# for one day; each meter gets a key and signs its 15-minute interval records;
+# the Queen's side verifies every record against the meter named in it, a
+# tampered copy is caught line by line, and each record gets the hash an
+# archive chains on. Runs with the freshly built tools first on PATH.
 set -eu
-here=$(cd "$(dirname "$0")/.." && pwd)
-share=${HIVE_SHARE:-$here/share}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say() { printf '\n== %s\n' "$*"; }
+day=2026-06-21T00:00:00Z
 
-say "1. the meter's key: an Ethereum keystore v3 (scrypt), password from HIVE_PASSWORD"
+say "1. each Worker's meter gets a key (Ethereum keystore v3, scrypt; password from HIVE_PASSWORD)"
 HIVE_PASSWORD=demo-only-password
 export HIVE_PASSWORD
-meter=$(hive-sign keygen --keystore "$work/meter.json")
-echo "meter address: $meter"
-ls -l "$work/meter.json" | awk '{ print "keystore file mode:", $1 }'
+for w in home pv battery; do
+	hive-sign keygen --keystore "$work/$w.json" > "$work/$w.addr"
+	echo "$w: $(cat "$work/$w.addr")"
+done
 
-say "2. one day of real household load (share/demo) as interval records"
-# Energy per half hour from the average power: Wh = W x 0.5 h, rounded to whole Wh.
-awk -F, -v meter="$meter" 'NR > 1 {
-	wh = $2 * 0.5
-	printf "{\"type\":\"interval\",\"meter\":\"%s\",\"start\":\"%s\",\"seconds\":1800,\"energy_wh\":%d}\n",
-	    meter, $1, int(wh + 0.5)
-}' "$share/demo/household_load_2024-10-01.csv" > "$work/intervals.ndjson"
-wc -l < "$work/intervals.ndjson" | awk '{ print $1, "records; the first:" }'
-head -n 1 "$work/intervals.ndjson"
+say "2. hive-read sim: one simulated day per Worker, 10 s readings apportioned into 15-minute intervals"
+hive-read sim --seed 1 --start $day --duration 1d --meter "$(cat "$work/home.addr")" \
+	--interval 15m --no-readings > "$work/home.ndjson"
+hive-read sim --seed 2 --start $day --duration 1d --pv 4 --meter "$(cat "$work/pv.addr")" \
+	--interval 15m --no-readings > "$work/pv.ndjson"
+hive-read sim --seed 3 --start $day --duration 1d --pv 6 --battery 10 --battery-kw 5 \
+	--meter "$(cat "$work/battery.addr")" --interval 15m --no-readings > "$work/battery.ndjson"
+for w in home pv battery; do
+	awk -v w=$w -F'"energy_wh":' '/"type":"interval"/ { split($2, a, ","); n++; e += a[1] }
+		END { printf "%-8s %d intervals, net %+d Wh over the day\n", w, n, e }' "$work/$w.ndjson"
+done
+sed -n 49p "$work/pv.ndjson"
 
-say "3. hive-sign sign: EIP-191 signature over each record's RFC 8785 canonical form"
-hive-sign sign --keystore "$work/meter.json" --type interval < "$work/intervals.ndjson" > "$work/signed.ndjson"
-head -n 1 "$work/signed.ndjson"
+say "3. hive-sign sign: each meter signs its records (EIP-191 over the RFC 8785 canonical form)"
+for w in home pv battery; do
+	hive-sign sign --keystore "$work/$w.json" --type interval < "$work/$w.ndjson" > "$work/$w.signed"
+done
+cat "$work/home.signed" "$work/pv.signed" "$work/battery.signed" > "$work/hive.ndjson"
+sed -n 49p "$work/pv.signed"
 
-say "4. hive-sign verify --signer-field meter: every record signed by the meter it names"
-hive-sign verify --signer-field meter --require-sig < "$work/signed.ndjson" > "$work/verified.ndjson"
-echo "$(wc -l < "$work/verified.ndjson") of $(wc -l < "$work/signed.ndjson") records verified"
+say "4. the Queen verifies every record against the meter it names"
+hive-sign verify --signer-field meter --require-sig < "$work/hive.ndjson" > "$work/verified.ndjson"
+echo "$(wc -l < "$work/verified.ndjson") of $(wc -l < "$work/hive.ndjson") records verified"
 
-say "5. a tampered copy: line 20 claims less energy; verify reports it and keeps the rest"
-awk 'NR == 20 { sub(/"energy_wh":[0-9]+/, "\"energy_wh\":1") } { print }' "$work/signed.ndjson" > "$work/tampered.ndjson"
+say "5. a tampered copy: record 20 claims less energy; verify names it and keeps the rest"
+awk 'NR == 20 { sub(/"energy_wh":-?[0-9]+/, "\"energy_wh\":1") } { print }' "$work/hive.ndjson" > "$work/tampered.ndjson"
 if hive-sign verify --signer-field meter < "$work/tampered.ndjson" > "$work/kept.ndjson"; then
 	echo "demo: the tampered record was not caught" >&2
 	exit 1
@@ -46,9 +53,8 @@ else
 fi
 
 say "6. hive-sign hash: keccak256 of each canonical record, what an archive chains on"
-hive-sign hash < "$work/signed.ndjson" | tail -n 1
+hive-sign hash < "$work/verified.ndjson" | tail -n 1 | sed 's/.*"hash":"\([^"]*\)".*/\1/'
 
-say "7. the signer, recovered from the last record"
-tail -n 1 "$work/signed.ndjson" | hive-sign recover | sed 's/.*"signer":"\([^"]*\)".*/\1/'
 echo
-echo "demo finished: $(wc -l < "$work/verified.ndjson") signed, verified records for meter $meter"
+echo "demo finished: $(wc -l < "$work/verified.ndjson") signed, verified interval records from 3 simulated Workers"
+echo "(the market tools that clear and settle these records — hive-clear, hive-settle — are not built yet)"

@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# hive-read: meters through files and real pseudo-terminals, the simulator, intervals.
+load helpers
+
+setup() {
+	setup_scratch
+	D=$FIX/dsmr
+}
+
+# Serves the given shell commands on a pty linked at $T/tty (socat), in the background.
+serve() {
+	printf '#!/bin/sh\n%s\n' "$1" > "$T/serve-$2.sh"
+	chmod +x "$T/serve-$2.sh"
+	socat PTY,link="$T/tty",rawer EXEC:"$T/serve-$2.sh" &
+}
+
+wait_for_tty() {
+	for _ in $(seq 50); do [ -e "$T/tty" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+@test "--help, --version, usage errors" {
+	run -0 --separate-stderr hive-read --help
+	assert_line --index 0 --partial "usage: hive-read [read]"
+	run -0 hive-read --version
+	assert_output --regexp '^hive-read [0-9]+\.[0-9]+\.[0-9]+$'
+	run -2 --separate-stderr hive-read --protocol modbus-ascii x
+	[[ "${stderr_lines[0]}" == "hive-read: --protocol 'modbus-ascii': want auto, dsmr, p1crypt or sml" ]]
+	run -2 --separate-stderr hive-read sim --count 1 --raw
+	[[ "${stderr_lines[0]}" == "hive-read: 'sim' does not take --raw" ]]
+	run -2 --separate-stderr hive-read sim
+	[[ "${stderr_lines[0]}" == *"sim needs --duration, --count or --once"* ]]
+	run -2 --separate-stderr hive-read sim --count 2 --max-power 5000
+	[[ "${stderr_lines[0]}" == *"go with --interval" ]]
+	run -2 --separate-stderr hive-read sim --count 1 --interval 7m
+	[[ "${stderr_lines[0]}" == *"--interval"* ]]
+}
+
+@test "DSMR 5.0 capture: every value as the meter sent it, exact" {
+	run -0 --separate-stderr hive-read --meter "$EIP155_ADDR" "$D/dsmr50_iskra_mt382.p1"
+	echo "$output" > "$T/r"
+	run -0 jq -c '[.type, .protocol, .version, .meter, .meter_id, .time, .import_wh, .export_wh,
+		.import_tariff_wh, .export_tariff_wh, .tariff, .power_w, .checked,
+		(.phases | map([.voltage_v, .current_a, .power_import_w])), .mbus[0].value, .mbus[0].unit]' "$T/r"
+	assert_output '["reading","dsmr","50","'"$EIP155_ADDR"'","K8EG004046395507","2017-01-02T18:20:02Z",6825,2444,[4426,2399],[2444,0],2,244,true,[[230,0.48,70],[230,0.44,32],[229,0.86,142]],0.107,"m3"]'
+}
+
+@test "every DSMR capture with a valid CRC is read; the one without its line is dropped" {
+	for f in dsmr40_kaifa_arduino_dsmr_example.p1 dsmr42_kaifa.p1 dsmr50_iskra_mt382.p1; do
+		run -0 --separate-stderr hive-read "$D/$f"
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "${lines[0]}" == *'"checked":true'* ]]
+	done
+	run -1 --separate-stderr hive-read "$D/dsmr42_bad_crc_line_removed.p1"
+	assert_output ""
+	[[ "${stderr_lines[0]}" == "hive-read: dsmr frame dropped at byte offset "*": CRC mismatch" ]]
+}
+
+@test "--no-crc takes a frame whose CRC fails, marked unchecked" {
+	run -0 --separate-stderr hive-read --no-crc "$D/dsmr42_bad_crc_line_removed.p1"
+	[[ "$output" == *'"checked":false'* ]]
+}
+
+@test "DSMR 2.2 and 3.0 (no CRC) are read and marked unchecked" {
+	run -0 --separate-stderr hive-read "$D/dsmr22_iskra_mt382.p1"
+	[[ "$output" == *'"checked":false'* ]]
+	[[ "$output" == *'"protocol":"dsmr"'* ]]
+	run -0 --separate-stderr hive-read "$D/dsmr30_iskra_mt382.p1"
+	[[ "$output" == *'"checked":false'* ]]
+}
+
+@test "glued and truncated telegrams are rejected, the good ones around them read" {
+	good=$D/dsmr50_iskra_mt382.p1
+	{ cat "$good"; head -c 300 "$good"; tail -c 500 "$good"; cat "$good"; head -c 200 "$good"; } > "$T/stream"
+	run -1 --separate-stderr hive-read "$T/stream"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *"byte offset"* ]]
+	# No value of a damaged frame: both readings are the capture's.
+	run -0 sh -c "hive-read '$T/stream' 2>/dev/null | jq -c '[.import_wh, .export_wh]' | sort -u"
+	assert_output '[6825,2444]'
+}
+
+@test "--raw writes each frame for audits before its reading" {
+	run -0 --separate-stderr hive-read --raw "$D/dsmr50_iskra_mt382.p1"
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 sh -c "hive-read --raw '$D/dsmr50_iskra_mt382.p1' | head -n 1 | jq -j .data"
+	cmp <(printf '%s' "$output") <(head -c "${#output}" "$D/dsmr50_iskra_mt382.p1")
+}
+
+@test "a real pty at 115200 8N1: reads --once and exits" {
+	serve "sleep 0.3; cat '$D/dsmr50_iskra_mt382.p1'; sleep 5" a
+	wait_for_tty
+	run -0 --separate-stderr timeout 10 hive-read --once "$T/tty"
+	[[ "$output" == *'"import_wh":6825'* ]]
+	kill %1 2>/dev/null || true
+}
+
+@test "a meter that disappears and comes back: reconnect with backoff, events, no restart" {
+	(
+		socat PTY,link="$T/tty",rawer SYSTEM:"sleep 0.3; cat $D/dsmr50_iskra_mt382.p1; sleep 0.3"
+		sleep 1
+		printf '#!/bin/sh\nsleep 0.3\nprintf "noise\\r\\n"\ncat %s\nsleep 3\n' "$D/dsmr50_iskra_mt382.p1" > "$T/second.sh"
+		chmod +x "$T/second.sh"
+		socat PTY,link="$T/tty",rawer EXEC:"$T/second.sh"
+	) &
+	wait_for_tty
+	run -0 --separate-stderr timeout 20 hive-read --count 2 "$T/tty"
+	run -0 sh -c "printf '%s\n' \"\$1\" | jq -r .type" _ "$output"
+	assert_output $'reading\nevent\nevent\nreading'
+	[[ "$stderr" == *"reopened after"* ]]
+	[ "${#stderr_lines[@]}" -le 8 ]
+	wait || true
+}
+
+@test "a meter sending garbage for a while: bounded stderr, then its telegram is read" {
+	head -c 300000 /dev/urandom | tr -d '/' > "$T/noise"
+	serve "sleep 0.3; cat '$T/noise'; cat '$D/dsmr50_iskra_mt382.p1'; sleep 5" g
+	wait_for_tty
+	run -0 --separate-stderr timeout 15 hive-read --once "$T/tty"
+	[[ "$output" == *'"import_wh":6825'* ]]
+	[ "${#stderr_lines[@]}" -le 5 ]
+	kill %1 2>/dev/null || true
+}
+
+@test "sim is seeded and reproducible, and marked simulated" {
+	hive-read sim --seed 7 --count 50 --pv 3 > "$T/a"
+	hive-read sim --seed 7 --count 50 --pv 3 > "$T/b"
+	hive-read sim --seed 8 --count 50 --pv 3 > "$T/c"
+	cmp "$T/a" "$T/b"
+	! cmp -s "$T/a" "$T/c"
+	run -0 jq -r 'select(.simulated != true or .protocol != "sim") | .type' "$T/a"
+	assert_output ""
+}
+
+@test "intervals from sim add up exactly to the register difference" {
+	hive-read sim --seed 3 --start 2026-06-21T00:00:00Z --duration 1d --step 7s --pv 4 --interval 15m > "$T/out"
+	run -0 jq -s '[.[] | select(.type == "reading")] as $r |
+		[.[] | select(.type == "interval")] as $i |
+		[($i | length), ($i | map(.import_wh) | add) == ($r[-1].import_wh - $r[0].import_wh),
+		 ($i | map(.export_wh) | add) == ($r[-1].export_wh - $r[0].export_wh),
+		 ($i | map(select(.import_wh < 0 or .export_wh < 0)) | length)]' -c "$T/out"
+	assert_output '[96,true,true,0]'
+}
+
+@test "interval records are canonical and sign without change" {
+	hive-read sim --count 200 --step 10s --interval 15m --no-readings --meter "$EIP155_ADDR" > "$T/i"
+	hive-sign sign --key "$FIX/eip155.key" < "$T/i" | sed 's/,"sig":"0x[0-9a-f]*"//' > "$T/s"
+	cmp "$T/i" "$T/s"
+	run -0 hive-sign verify --signer-field meter --require-sig < <(hive-sign sign --key "$FIX/eip155.key" < "$T/i")
+}
+
+@test "encrypted P1 without a key is a usage error; a wrong key drops every frame" {
+	run -2 --separate-stderr hive-read --protocol p1crypt "$D/smarty_nexxtlab_encrypted.bin"
+	[[ "${stderr_lines[0]}" == *"needs the key"* ]]
+	echo 00000000000000000000000000000000 > "$T/k"
+	run -1 --separate-stderr hive-read --protocol p1crypt --key-file "$T/k" "$D/smarty_nexxtlab_encrypted.bin"
+	assert_output ""
+	[[ "$stderr" == *"dropped"* ]]
+}
+
+@test "an unreadable capture file exits 3" {
+	run -3 --separate-stderr hive-read "$T/none.p1"
+	[[ "${stderr_lines[0]}" == "hive-read: cannot open '$T/none.p1': No such file or directory" ]]
+}

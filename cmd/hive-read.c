@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "meterstream.h"
 #include "readloop.h"
+#include "replay.h"
 #include "secret.h"
 #include "serial.h"
 #include "sim.h"
@@ -26,6 +27,7 @@ static const char usage[] =
 	"       hive-read sim [--seed N] [--start TIME] [--step DUR] [--duration DUR] [--annual-kwh N]\n"
 	"                 [--pv KWP] [--battery KWH] [--battery-kw KW] [--lat DEG] [--lon DEG]\n"
 	"                 [--tz-offset MIN] [--cloudiness X] [--realtime] COMMON\n"
+	"       hive-read replay [--speed X] [--time-field NAME] [--strict] [FILE...]\n"
 	"       hive-read -h | --help | --version\n"
 	"COMMON: [--meter ADDRESS] [--interval DUR [--max-power W] [--max-gap DUR] [--clock meter|host]\n"
 	"        [--no-readings]] [--once | --count N]\n";
@@ -34,7 +36,7 @@ enum opt {
 	OPT_PROTOCOL = 256, OPT_LINE, OPT_KEY_FILE, OPT_NO_CRC, OPT_RAW, OPT_STALL, OPT_METER, OPT_INTERVAL,
 	OPT_MAX_POWER, OPT_MAX_GAP, OPT_CLOCK, OPT_NO_READINGS, OPT_ONCE, OPT_COUNT, OPT_SEED, OPT_START,
 	OPT_STEP, OPT_DURATION, OPT_ANNUAL, OPT_PV, OPT_BATTERY, OPT_BATTERY_KW, OPT_LAT, OPT_LON,
-	OPT_TZ_OFFSET, OPT_CLOUDINESS, OPT_REALTIME, OPT_VERSION
+	OPT_TZ_OFFSET, OPT_CLOUDINESS, OPT_REALTIME, OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, OPT_VERSION
 };
 
 static const struct option options[] = {
@@ -65,6 +67,9 @@ static const struct option options[] = {
 	{ "tz-offset", required_argument, NULL, OPT_TZ_OFFSET },
 	{ "cloudiness", required_argument, NULL, OPT_CLOUDINESS },
 	{ "realtime", no_argument, NULL, OPT_REALTIME },
+	{ "speed", required_argument, NULL, OPT_SPEED },
+	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -76,6 +81,7 @@ static const int read_opts[] = { OPT_PROTOCOL, OPT_LINE, OPT_KEY_FILE, OPT_NO_CR
 static const int sim_opts[] = { OPT_SEED, OPT_START, OPT_STEP, OPT_DURATION, OPT_ANNUAL, OPT_PV, OPT_BATTERY,
                                 OPT_BATTERY_KW, OPT_LAT, OPT_LON, OPT_TZ_OFFSET, OPT_CLOUDINESS,
                                 OPT_REALTIME, 0 };
+static const int replay_opts[] = { OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, 0 };
 
 struct args {
 	const char *cmd;
@@ -88,6 +94,10 @@ struct args {
 	const char *line;
 	const char *key_file;
 	int64_t stall_ms;
+	/* replay */
+	double speed;
+	const char *time_field;
+	bool strict;
 	/* sim */
 	struct sim_config sim;
 	int64_t duration_ms;
@@ -204,6 +214,15 @@ static void parse_sim(struct args *a, int opt, const char *arg)
 	}
 }
 
+static void parse_replay(struct args *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_SPEED: a->speed = parse_number("--speed", arg, 0, 1e9); break;
+	case OPT_TIME_FIELD: a->time_field = arg; break;
+	case OPT_STRICT: a->strict = true; break;
+	}
+}
+
 static void parse_options(struct args *a, int argc, char **argv)
 {
 	int opt;
@@ -217,12 +236,14 @@ static void parse_options(struct args *a, int argc, char **argv)
 			cli_version();
 		if (opt == '?' || opt == ':')
 			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", a->cmd, argv[optind - 1]);
-		if (accepts(common_opts, opt))
+		if (accepts(common_opts, opt) && a->own != replay_opts)
 			parse_common(a, opt, optarg);
 		else if (!accepts(a->own, opt))
 			cli_usage_error(usage, "'%s' does not take %s", a->cmd, argv[optind - 1]);
 		else if (a->own == read_opts)
 			parse_read(a, opt, optarg);
+		else if (a->own == replay_opts)
+			parse_replay(a, opt, optarg);
 		else
 			parse_sim(a, opt, optarg);
 	}
@@ -295,6 +316,52 @@ static int cmd_sim(struct args *a)
 	int rc = loop.out.fatal ? loop.out.fatal : HIVE_OK;
 	readloop_free(&loop);
 	free(s);
+	return rc;
+}
+
+struct replay_run {
+	struct replay pace;
+	const char *field;
+};
+
+/* The record's time: the named field, else "time", "host_time" or "start". */
+static bool record_time(const struct rec *r, const char *field, int64_t *ms)
+{
+	static const char *const fallback[] = { "time", "host_time", "start" };
+	const char *why;
+
+	for (size_t i = 0; i < (field ? 1 : 3); i++) {
+		const char *text = rec_string(r, field ? field : fallback[i]);
+		if (text != NULL)
+			return rfc3339_parse(ms, text, strlen(text), &why) == 0;
+	}
+	return false;
+}
+
+static int replay_record(struct rec_loop *loop, const struct rec *r, void *arg)
+{
+	struct replay_run *run = arg;
+	int64_t t;
+
+	if (stop_requested) {
+		loop->stop = true;
+		return 0;
+	}
+	if (record_time(r, run->field, &t))
+		sleep_until(now_ms() + replay_wait_ms(&run->pace, t, now_ms()));
+	return rec_pass(loop, r);
+}
+
+static int cmd_replay(struct args *a)
+{
+	struct rec_loop loop;
+	struct replay_run run = { .field = a->time_field };
+	int rc;
+
+	replay_init(&run.pace, a->speed);
+	rec_loop_init(&loop, STDOUT_FILENO, a->strict);
+	rc = rec_loop_run(&loop, a->rest, a->nrest, replay_record, &run);
+	rec_loop_free(&loop);
 	return rc;
 }
 
@@ -458,6 +525,13 @@ int main(int argc, char **argv)
 		a.own = sim_opts;
 		parse_options(&a, argc - 1, argv + 1);
 		return cli_finish(cmd_sim(&a));
+	}
+	if (argc >= 2 && strcmp(argv[1], "replay") == 0) {
+		a.cmd = "replay";
+		a.own = replay_opts;
+		a.speed = 1;
+		parse_options(&a, argc - 1, argv + 1);
+		return cli_finish(cmd_replay(&a));
 	}
 	a.cmd = "read";
 	a.own = read_opts;

@@ -162,3 +162,16 @@ wait_for_tty() {
 	run -3 --separate-stderr hive-read "$T/none.p1"
 	[[ "${stderr_lines[0]}" == "hive-read: cannot open '$T/none.p1': No such file or directory" ]]
 }
+
+@test "replay paces recorded records in scaled time and passes them untouched" {
+	hive-read sim --count 5 --step 1m > "$T/rec"
+	SECONDS=0
+	run -0 --separate-stderr hive-read replay --speed 240 "$T/rec"
+	assert_output "$(cat "$T/rec")"
+	[ "$SECONDS" -ge 1 ] && [ "$SECONDS" -le 3 ]   # 4 minutes at 240x: 1 s
+	run -0 hive-read replay --speed 0 "$T/rec"
+	assert_output "$(cat "$T/rec")"
+	printf '{"type":"x","time":"2026-01-01T00:00:00Z"}\nnot json\n' > "$T/bad"
+	run -1 --separate-stderr hive-read replay "$T/bad"
+	[[ "${stderr_lines[0]}" == "hive-read: '$T/bad' line 2: byte offset 0: invalid JSON: unexpected character" ]]
+}

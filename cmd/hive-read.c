@@ -1,5 +1,6 @@
 /* hive-read — read real meters (and simulated ones) into reading and interval records. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -13,6 +14,9 @@
 #include "eth.h"
 #include "hex.h"
 #include "meterstream.h"
+#include "csvimport.h"
+#include "d0.h"
+#include "d0read.h"
 #include "readloop.h"
 #include "replay.h"
 #include "secret.h"
@@ -27,6 +31,11 @@ static const char usage[] =
 	"       hive-read sim [--seed N] [--start TIME] [--step DUR] [--duration DUR] [--annual-kwh N]\n"
 	"                 [--pv KWP] [--battery KWH] [--battery-kw KW] [--lat DEG] [--lon DEG]\n"
 	"                 [--tz-offset MIN] [--cloudiness X] [--realtime] COMMON\n"
+	"       hive-read d0 [--address ADDR] [--every DUR] [--max-baud N] [--no-bcc] [--raw] COMMON DEVICE | FILE\n"
+	"       hive-read csv [--kind register|energy|power] [--unit Wh|kWh|W|kW] [--step DUR] [--time COL]\n"
+	"                 [--import COL] [--export COL] [--net COL] [--delimiter C] [--no-header]\n"
+	"                 [--skip-rows N] [--decimal-comma] [--time-format rfc3339|local|unix|unix-ms]\n"
+	"                 [--tz-offset MIN] COMMON [FILE]\n"
 	"       hive-read replay [--speed X] [--time-field NAME] [--strict] [FILE...]\n"
 	"       hive-read -h | --help | --version\n"
 	"COMMON: [--meter ADDRESS] [--interval DUR [--max-power W] [--max-gap DUR] [--clock meter|host]\n"
@@ -36,7 +45,10 @@ enum opt {
 	OPT_PROTOCOL = 256, OPT_LINE, OPT_KEY_FILE, OPT_NO_CRC, OPT_RAW, OPT_STALL, OPT_METER, OPT_INTERVAL,
 	OPT_MAX_POWER, OPT_MAX_GAP, OPT_CLOCK, OPT_NO_READINGS, OPT_ONCE, OPT_COUNT, OPT_SEED, OPT_START,
 	OPT_STEP, OPT_DURATION, OPT_ANNUAL, OPT_PV, OPT_BATTERY, OPT_BATTERY_KW, OPT_LAT, OPT_LON,
-	OPT_TZ_OFFSET, OPT_CLOUDINESS, OPT_REALTIME, OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, OPT_VERSION
+	OPT_TZ_OFFSET, OPT_CLOUDINESS, OPT_REALTIME, OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, OPT_ADDRESS, OPT_EVERY, OPT_MAX_BAUD, OPT_NO_BCC,
+	OPT_KIND, OPT_UNIT, OPT_TIME, OPT_IMPORT, OPT_EXPORT, OPT_NET, OPT_DELIMITER, OPT_NO_HEADER, OPT_SKIP_ROWS,
+	OPT_DECIMAL_COMMA, OPT_TIME_FORMAT,
+	OPT_VERSION
 };
 
 static const struct option options[] = {
@@ -70,6 +82,21 @@ static const struct option options[] = {
 	{ "speed", required_argument, NULL, OPT_SPEED },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "address", required_argument, NULL, OPT_ADDRESS },
+	{ "every", required_argument, NULL, OPT_EVERY },
+	{ "max-baud", required_argument, NULL, OPT_MAX_BAUD },
+	{ "no-bcc", no_argument, NULL, OPT_NO_BCC },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "import", required_argument, NULL, OPT_IMPORT },
+	{ "export", required_argument, NULL, OPT_EXPORT },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "delimiter", required_argument, NULL, OPT_DELIMITER },
+	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "skip-rows", required_argument, NULL, OPT_SKIP_ROWS },
+	{ "decimal-comma", no_argument, NULL, OPT_DECIMAL_COMMA },
+	{ "time-format", required_argument, NULL, OPT_TIME_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -82,6 +109,9 @@ static const int sim_opts[] = { OPT_SEED, OPT_START, OPT_STEP, OPT_DURATION, OPT
                                 OPT_BATTERY_KW, OPT_LAT, OPT_LON, OPT_TZ_OFFSET, OPT_CLOUDINESS,
                                 OPT_REALTIME, 0 };
 static const int replay_opts[] = { OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, 0 };
+static const int d0_opts[] = { OPT_ADDRESS, OPT_EVERY, OPT_MAX_BAUD, OPT_NO_BCC, OPT_RAW, 0 };
+static const int csv_opts[] = { OPT_KIND, OPT_UNIT, OPT_STEP, OPT_TIME, OPT_IMPORT, OPT_EXPORT, OPT_NET, OPT_DELIMITER,
+                                OPT_NO_HEADER, OPT_SKIP_ROWS, OPT_DECIMAL_COMMA, OPT_TIME_FORMAT, OPT_TZ_OFFSET, 0 };
 
 struct args {
 	const char *cmd;
@@ -94,6 +124,11 @@ struct args {
 	const char *line;
 	const char *key_file;
 	int64_t stall_ms;
+	/* csv */
+	struct csvimport_config csv;
+	/* d0 */
+	struct d0read_config d0;
+	int64_t every_ms;
 	/* replay */
 	double speed;
 	const char *time_field;
@@ -223,6 +258,59 @@ static void parse_replay(struct args *a, int opt, const char *arg)
 	}
 }
 
+static void parse_d0(struct args *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_ADDRESS: a->d0.address = arg; break;
+	case OPT_EVERY: a->every_ms = parse_duration("--every", arg); break;
+	case OPT_MAX_BAUD: a->d0.max_baud = (int)cli_uint("--max-baud", arg, 300, 19200, usage); break;
+	case OPT_NO_BCC: a->d0.no_bcc = true; break;
+	case OPT_RAW: a->stream.raw = true; break;
+	}
+}
+
+static void csv_column(struct csvimport_column *c, const char *opt, const char *arg)
+{
+	if (csvimport_column_parse(c, arg) < 0)
+		cli_usage_error(usage, "%s '%s': want a header name or a column number", opt, arg);
+}
+
+static void parse_csv(struct args *a, int opt, const char *arg)
+{
+	struct csvimport_config *c = &a->csv;
+
+	switch (opt) {
+	case OPT_KIND:
+		if (csvimport_kind_parse(&c->kind, arg) < 0)
+			cli_usage_error(usage, "--kind '%s': want register, energy or power", arg);
+		break;
+	case OPT_UNIT:
+		if (csvimport_unit_parse(&c->unit, arg) < 0)
+			cli_usage_error(usage, "--unit '%s': want Wh, kWh, W or kW", arg);
+		break;
+	case OPT_STEP: c->step_ms = parse_duration("--step", arg); break;
+	case OPT_TIME: csv_column(&c->time, "--time", arg); break;
+	case OPT_IMPORT: csv_column(&c->import, "--import", arg); break;
+	case OPT_EXPORT: csv_column(&c->export, "--export", arg); break;
+	case OPT_NET: csv_column(&c->net, "--net", arg); break;
+	case OPT_DELIMITER:
+		if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0)
+			arg = "\t";
+		if (strlen(arg) != 1)
+			cli_usage_error(usage, "--delimiter '%s': want one character (or tab)", arg);
+		c->delimiter = arg[0];
+		break;
+	case OPT_NO_HEADER: c->header = false; break;
+	case OPT_SKIP_ROWS: c->skip_rows = (unsigned)cli_uint("--skip-rows", arg, 0, 1000000, usage); break;
+	case OPT_DECIMAL_COMMA: c->decimal_comma = true; break;
+	case OPT_TIME_FORMAT:
+		if (csvimport_time_format_parse(&c->time_format, arg) < 0)
+			cli_usage_error(usage, "--time-format '%s': want rfc3339, local, unix or unix-ms", arg);
+		break;
+	case OPT_TZ_OFFSET: c->tz_offset_min = (int)parse_number("--tz-offset", arg, -1439, 1439); break;
+	}
+}
+
 static void parse_options(struct args *a, int argc, char **argv)
 {
 	int opt;
@@ -244,6 +332,10 @@ static void parse_options(struct args *a, int argc, char **argv)
 			parse_read(a, opt, optarg);
 		else if (a->own == replay_opts)
 			parse_replay(a, opt, optarg);
+		else if (a->own == d0_opts)
+			parse_d0(a, opt, optarg);
+		else if (a->own == csv_opts)
+			parse_csv(a, opt, optarg);
 		else
 			parse_sim(a, opt, optarg);
 	}
@@ -316,6 +408,203 @@ static int cmd_sim(struct args *a)
 	int rc = loop.out.fatal ? loop.out.fatal : HIVE_OK;
 	readloop_free(&loop);
 	free(s);
+	return rc;
+}
+
+/* Passive D0: readouts one after another in a capture file or from a meter that pushes them. */
+static int d0_passive(struct args *a, struct serial_port *port, struct readloop *loop)
+{
+	struct buf in = BUF_INIT;
+	uint8_t chunk[4096];
+	unsigned long good = 0, bad = 0;
+	uint64_t base = 0;
+
+	for (;;) {
+		ssize_t n = serial_read(port, chunk, sizeof chunk, 2000);
+		if (n > 0)
+			buf_append(&in, chunk, (size_t)n);
+		size_t end;
+		/* At the end of input a readout without ETX/BCC is complete too. */
+		while (in.len > 0 && ((end = d0_readout_end(in.data, in.len)) > 0 || (n < 0 && a->d0.no_bcc && (end = in.len)))) {
+			struct reading r;
+			size_t off;
+			const char *why;
+			int ok = d0_parse(&r, in.data, end, a->d0.no_bcc, &off, &why) == 0;
+			if (a->stream.raw)
+				readloop_frame(loop, "d0", (const uint8_t *)in.data, end, base, ok);
+			if (ok) {
+				good++;
+				readloop_reading(loop, &r, now_ms());
+			} else {
+				bad++;
+				diag_warn("d0 readout dropped at byte offset %llu: %s", (unsigned long long)(base + off), why);
+			}
+			memmove(in.data, in.data + end, in.len - end);
+			in.len -= end;
+			base += end;
+			if (loop->done)
+				break;
+		}
+		if (n < 0 || loop->done || stop_requested)
+			break;
+	}
+	if (in.len > 0 && !loop->done) {
+		bad++;
+		diag_warn("d0 readout cut short at byte offset %llu (%zu bytes; --no-bcc takes readouts without a BCC)",
+		          (unsigned long long)base, in.len);
+	}
+	buf_free(&in);
+	return bad > 0 ? HIVE_EBAD : (good > 0 ? HIVE_OK : HIVE_EBAD);
+}
+
+/* Active D0: a sign-on and readout every --every, reopening the port after faults. */
+static int d0_active(struct args *a, struct serial_port *port, struct readloop *loop)
+{
+	struct buf raw = BUF_INIT;
+	struct reading r;
+	const char *why;
+	unsigned long failures = 0;
+
+	while (!loop->done && !stop_requested) {
+		int64_t started = now_ms();
+		if (d0read_session(port, &a->d0, &raw, &r, &why) == 0) {
+			if (a->stream.raw)
+				readloop_frame(loop, "d0", (const uint8_t *)raw.data, raw.len, 0, true);
+			readloop_reading(loop, &r, now_ms());
+			failures = 0;
+		} else {
+			failures++;
+			if (failures == 1 || (failures & (failures - 1)) == 0)
+				diag_warn("'%s': d0 readout failed: %s (%lu in a row)", port->cfg.path, why, failures);
+			readloop_event(loop, "bad_readout", now_ms(), why, (int64_t)failures);
+			if (failures % 3 == 0 && serial_reconnect(port) < 0 && errno != EINTR)
+				break;
+		}
+		if (!loop->done)
+			sleep_until(started + (a->every_ms > 0 ? a->every_ms : 60000));
+	}
+	buf_free(&raw);
+	return HIVE_OK;
+}
+
+static int cmd_d0(struct args *a)
+{
+	struct readloop loop;
+	struct serial_port port;
+	struct serial_config cfg = { .baud = 300, .data_bits = 7, .parity = 'E', .stop_bits = 1 };
+	int rc;
+
+	if (a->nrest != 1)
+		cli_usage_error(usage, "d0 takes one DEVICE or FILE");
+	cfg.path = a->rest[0];
+	a->loop.ctx.source = a->rest[0];
+	start_loop(a, &loop);
+	if (serial_open(&port, &cfg) < 0 && port.kind != SERIAL_TTY) {
+		diag_warn_errno("cannot open '%s'", cfg.path);
+		readloop_free(&loop);
+		serial_close(&port);
+		return HIVE_EINPUT;
+	}
+	rc = port.kind == SERIAL_TTY ? d0_active(a, &port, &loop) : d0_passive(a, &port, &loop);
+	readloop_finish(&loop);
+	if (rc == HIVE_OK && loop.out.fatal)
+		rc = loop.out.fatal;
+	serial_close(&port);
+	readloop_free(&loop);
+	return rc;
+}
+
+struct csv_run {
+	struct readloop *loop;
+	unsigned long bad;
+};
+
+static void csv_reading(void *arg, const struct reading *r)
+{
+	struct csv_run *run = arg;
+	readloop_reading(run->loop, r, now_ms());
+}
+
+static void csv_slot(void *arg, const struct interval_slot *slot)
+{
+	struct csv_run *run = arg;
+
+	buf_reset(&run->loop->line);
+	readrec_interval(&run->loop->line, &run->loop->cfg.ctx, slot);
+	if (rec_write(&run->loop->out, run->loop->line.data, run->loop->line.len) < 0)
+		run->loop->done = true;
+}
+
+static void csv_gap(void *arg, int64_t from_ms, int64_t to_ms)
+{
+	struct csv_run *run = arg;
+	char from[RFC3339_SIZE], detail[96];
+
+	rfc3339_format(from, from_ms);
+	snprintf(detail, sizeof detail, "no rows from %s for %lld s", from, (long long)((to_ms - from_ms) / 1000));
+	readloop_event(run->loop, "gap", to_ms, detail, 0);
+}
+
+static void csv_bad_row(void *arg, unsigned long line, const char *why)
+{
+	struct csv_run *run = arg;
+
+	run->bad++;
+	diag_warn("line %lu: %s", line, why);
+}
+
+static int cmd_csv(struct args *a)
+{
+	struct readloop loop;
+	struct csvimport imp;
+	struct csv_run run = { &loop, 0 };
+	struct csvimport_sink sink = { csv_reading, csv_slot, csv_gap, csv_bad_row, &run };
+	const char *why;
+	char chunk[65536];
+	int fd = STDIN_FILENO, rc = HIVE_OK;
+
+	if (a->nrest > 1)
+		cli_usage_error(usage, "csv takes at most one FILE");
+	if (a->csv.kind != CSVIMPORT_REGISTER && (a->loop.intervals || !a->loop.readings))
+		cli_usage_error(usage, "--kind %s gives interval records already: drop --interval and --no-readings",
+		                a->csv.kind == CSVIMPORT_ENERGY ? "energy" : "power");
+	/* The common shape "time,value" needs no column options. */
+	if (a->csv.time.name == NULL && a->csv.time.number == 0)
+		a->csv.time.number = 1;
+	if (a->csv.import.name == NULL && a->csv.import.number == 0 && a->csv.export.name == NULL &&
+	    a->csv.export.number == 0 && a->csv.net.name == NULL && a->csv.net.number == 0)
+		a->csv.import.number = 2;
+	if (csvimport_init(&imp, &a->csv, &sink, &why) < 0)
+		cli_usage_error(usage, "csv: %s", why);
+	if (a->nrest == 1 && strcmp(a->rest[0], "-") != 0 && (fd = open(a->rest[0], O_RDONLY | O_CLOEXEC)) < 0) {
+		diag_warn_errno("cannot open '%s'", a->rest[0]);
+		csvimport_free(&imp);
+		return HIVE_EINPUT;
+	}
+	start_loop(a, &loop);
+	for (;;) {
+		ssize_t n = xread(fd, chunk, sizeof chunk);
+		if (n < 0) {
+			diag_warn_errno("cannot read '%s'", a->nrest ? a->rest[0] : "standard input");
+			rc = HIVE_EINPUT;
+			break;
+		}
+		if (n == 0 || loop.done || csvimport_feed(&imp, chunk, (size_t)n) < 0)
+			break;
+	}
+	if (rc == HIVE_OK && csvimport_finish(&imp) < 0) {
+		diag_warn("%s", csvimport_error(&imp));
+		rc = HIVE_EINPUT;
+	}
+	readloop_finish(&loop);
+	if (rc == HIVE_OK && loop.out.fatal)
+		rc = loop.out.fatal;
+	if (rc == HIVE_OK && run.bad > 0)
+		rc = HIVE_EBAD;
+	if (fd != STDIN_FILENO)
+		close(fd);
+	csvimport_free(&imp);
+	readloop_free(&loop);
 	return rc;
 }
 
@@ -525,6 +814,19 @@ int main(int argc, char **argv)
 		a.own = sim_opts;
 		parse_options(&a, argc - 1, argv + 1);
 		return cli_finish(cmd_sim(&a));
+	}
+	if (argc >= 2 && strcmp(argv[1], "csv") == 0) {
+		a.cmd = "csv";
+		a.own = csv_opts;
+		csvimport_config_default(&a.csv);
+		parse_options(&a, argc - 1, argv + 1);
+		return cli_finish(cmd_csv(&a));
+	}
+	if (argc >= 2 && strcmp(argv[1], "d0") == 0) {
+		a.cmd = "d0";
+		a.own = d0_opts;
+		parse_options(&a, argc - 1, argv + 1);
+		return cli_finish(cmd_d0(&a));
 	}
 	if (argc >= 2 && strcmp(argv[1], "replay") == 0) {
 		a.cmd = "replay";

@@ -175,3 +175,39 @@ wait_for_tty() {
 	run -1 --separate-stderr hive-read replay "$T/bad"
 	[[ "${stderr_lines[0]}" == "hive-read: '$T/bad' line 2: byte offset 0: invalid JSON: unexpected character" ]]
 }
+
+@test "d0: a capture with its BCC is read and checked; without one only with --no-bcc" {
+	run -0 --separate-stderr hive-read d0 "$FIX/d0/ace3000_260_readout_bcc.bin"
+	run -0 jq -c '[.protocol, .meter_id, .import_wh, .export_wh, .checked]' <<< "$output"
+	assert_output '["d0","1234567890123456",285400,120100,true]'
+	run -1 --separate-stderr hive-read d0 "$FIX/d0/ace3000_260_readout_no_bcc.txt"
+	[[ "$stderr" == *"--no-bcc"* ]]
+	run -0 --separate-stderr hive-read d0 --no-bcc "$FIX/d0/ace3000_260_readout_no_bcc.txt"
+	[[ "$output" == *'"checked":false'* ]]
+}
+
+@test "d0 over a pty: sign-on, identification, option select, readout with BCC" {
+	f=$FIX/d0/ace3000_260_readout_bcc.bin
+	serve "IFS= read -r signon; printf '%s\n' \"\$signon\" > '$T/signon'; head -c 19 '$f'; IFS= read -r ack; printf '%s\n' \"\$ack\" | od -An -c > '$T/ack'; tail -c +20 '$f'; sleep 5" d0
+	wait_for_tty
+	run -0 --separate-stderr timeout 15 hive-read d0 --once "$T/tty"
+	[[ "$output" == *'"import_wh":285400'* ]]
+	[[ "$output" == *'"checked":true'* ]]
+	run -0 cat "$T/signon"
+	assert_output $'/?!\r'
+	run -0 tr -s ' ' < "$T/ack"
+	assert_output --partial '006 0 0 0 \r'
+	kill %1 2>/dev/null || true
+}
+
+@test "csv: a real household's half-hourly average power becomes exact interval energy" {
+	run -0 --separate-stderr hive-read csv --kind power --step 30m "$FIX/csv/emhass_load_3days.csv"
+	[ "${#lines[@]}" -eq 144 ]
+	run -0 jq -s -c '[.[0].energy_wh, .[0].start, .[0].seconds, (map(.energy_wh) | add)]' <<< "$output"
+	assert_output '[112,"2024-10-01T00:00:00Z",1800,33871]'
+	printf 'time,value\n2024-10-01T00:00:00Z,100\n2024-10-01T00:30:00Z,oops\n2024-10-01T01:00:00Z,100\n' > "$T/bad.csv"
+	run -1 --separate-stderr hive-read csv --kind power --step 30m "$T/bad.csv"
+	[ "${#lines[@]}" -eq 3 ]          # the two good rows, and a gap event for the bad one between
+	[[ "${lines[1]}" == *'"event":"gap"'* ]]
+	assert_equal "${stderr_lines[0]}" "hive-read: line 3: import: not a decimal number: 'oops'"
+}

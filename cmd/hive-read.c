@@ -14,6 +14,7 @@
 #include "eth.h"
 #include "hex.h"
 #include "meterstream.h"
+#include "modbus_meter.h"
 #include "csvimport.h"
 #include "d0.h"
 #include "d0read.h"
@@ -36,6 +37,8 @@ static const char usage[] =
 	"                 [--import COL] [--export COL] [--net COL] [--delimiter C] [--no-header]\n"
 	"                 [--skip-rows N] [--decimal-comma] [--time-format rfc3339|local|unix|unix-ms]\n"
 	"                 [--tz-offset MIN] COMMON [FILE]\n"
+	"       hive-read modbus --map NAME|FILE (--tcp HOST[:PORT] | DEVICE [--line 'BAUD 8N1']) [--unit ID]\n"
+	"                 [--every DUR] [--timeout MS] [--retries N] COMMON\n"
 	"       hive-read replay [--speed X] [--time-field NAME] [--strict] [FILE...]\n"
 	"       hive-read -h | --help | --version\n"
 	"COMMON: [--meter ADDRESS] [--interval DUR [--max-power W] [--max-gap DUR] [--clock meter|host]\n"
@@ -47,7 +50,7 @@ enum opt {
 	OPT_STEP, OPT_DURATION, OPT_ANNUAL, OPT_PV, OPT_BATTERY, OPT_BATTERY_KW, OPT_LAT, OPT_LON,
 	OPT_TZ_OFFSET, OPT_CLOUDINESS, OPT_REALTIME, OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, OPT_ADDRESS, OPT_EVERY, OPT_MAX_BAUD, OPT_NO_BCC,
 	OPT_KIND, OPT_UNIT, OPT_TIME, OPT_IMPORT, OPT_EXPORT, OPT_NET, OPT_DELIMITER, OPT_NO_HEADER, OPT_SKIP_ROWS,
-	OPT_DECIMAL_COMMA, OPT_TIME_FORMAT,
+	OPT_DECIMAL_COMMA, OPT_TIME_FORMAT, OPT_MAP, OPT_TCP, OPT_UNIT_ID, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_VERSION
 };
 
@@ -97,6 +100,11 @@ static const struct option options[] = {
 	{ "skip-rows", required_argument, NULL, OPT_SKIP_ROWS },
 	{ "decimal-comma", no_argument, NULL, OPT_DECIMAL_COMMA },
 	{ "time-format", required_argument, NULL, OPT_TIME_FORMAT },
+	{ "map", required_argument, NULL, OPT_MAP },
+	{ "tcp", required_argument, NULL, OPT_TCP },
+	{ "unit-id", required_argument, NULL, OPT_UNIT_ID },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -110,6 +118,7 @@ static const int sim_opts[] = { OPT_SEED, OPT_START, OPT_STEP, OPT_DURATION, OPT
                                 OPT_REALTIME, 0 };
 static const int replay_opts[] = { OPT_SPEED, OPT_TIME_FIELD, OPT_STRICT, 0 };
 static const int d0_opts[] = { OPT_ADDRESS, OPT_EVERY, OPT_MAX_BAUD, OPT_NO_BCC, OPT_RAW, 0 };
+static const int modbus_opts[] = { OPT_MAP, OPT_TCP, OPT_LINE, OPT_UNIT_ID, OPT_EVERY, OPT_TIMEOUT, OPT_RETRIES, 0 };
 static const int csv_opts[] = { OPT_KIND, OPT_UNIT, OPT_STEP, OPT_TIME, OPT_IMPORT, OPT_EXPORT, OPT_NET, OPT_DELIMITER,
                                 OPT_NO_HEADER, OPT_SKIP_ROWS, OPT_DECIMAL_COMMA, OPT_TIME_FORMAT, OPT_TZ_OFFSET, 0 };
 
@@ -124,6 +133,12 @@ struct args {
 	const char *line;
 	const char *key_file;
 	int64_t stall_ms;
+	/* modbus */
+	const char *map;
+	const char *tcp;
+	int unit_id;
+	int timeout_ms;
+	int retries;
 	/* csv */
 	struct csvimport_config csv;
 	/* d0 */
@@ -269,6 +284,19 @@ static void parse_d0(struct args *a, int opt, const char *arg)
 	}
 }
 
+static void parse_modbus(struct args *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_MAP: a->map = arg; break;
+	case OPT_TCP: a->tcp = arg; break;
+	case OPT_LINE: a->line = arg; break;
+	case OPT_UNIT_ID: a->unit_id = (int)cli_uint("--unit-id", arg, 0, 247, usage); break;
+	case OPT_EVERY: a->every_ms = parse_duration("--every", arg); break;
+	case OPT_TIMEOUT: a->timeout_ms = (int)cli_uint("--timeout", arg, 10, 60000, usage); break;
+	case OPT_RETRIES: a->retries = (int)cli_uint("--retries", arg, 0, 100, usage); break;
+	}
+}
+
 static void csv_column(struct csvimport_column *c, const char *opt, const char *arg)
 {
 	if (csvimport_column_parse(c, arg) < 0)
@@ -336,6 +364,8 @@ static void parse_options(struct args *a, int argc, char **argv)
 			parse_d0(a, opt, optarg);
 		else if (a->own == csv_opts)
 			parse_csv(a, opt, optarg);
+		else if (a->own == modbus_opts)
+			parse_modbus(a, opt, optarg);
 		else
 			parse_sim(a, opt, optarg);
 	}
@@ -608,6 +638,121 @@ static int cmd_csv(struct args *a)
 	return rc;
 }
 
+/*
+ * A map given by name is looked up in the installed share/meters, then next
+ * to the binary (a build tree); a name with a '/' or ending in .csv is a path.
+ */
+static int load_map(struct modbus_map *map, const char *name)
+{
+	char path[4096], err[512], self[4096];
+	const char *env = getenv("HIVE_SHARE");
+	ssize_t n;
+
+	if (strchr(name, '/') != NULL || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".csv") == 0))
+		snprintf(path, sizeof path, "%s", name);
+	else if (env != NULL)
+		snprintf(path, sizeof path, "%s/meters/%s.csv", env, name);
+	else {
+		snprintf(path, sizeof path, "%s/meters/%s.csv", HIVE_SHAREDIR, name);
+		if (access(path, R_OK) != 0 && (n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
+			self[n] = '\0';
+			char *slash = strrchr(self, '/');
+			if (slash != NULL)
+				*slash = '\0';
+			snprintf(path, sizeof path, "%.2000s/../share/meters/%.1000s.csv", self, name);
+		}
+	}
+	if (modbus_map_load(map, path, err, sizeof err) < 0) {
+		diag_warn("map '%s': %s", name, err);
+		return HIVE_EINPUT;
+	}
+	return HIVE_OK;
+}
+
+static modbus_t *modbus_connect_to(struct args *a)
+{
+	modbus_t *ctx;
+
+	if (a->tcp != NULL) {
+		char host[256];
+		const char *colon = strrchr(a->tcp, ':');
+		int port = colon ? atoi(colon + 1) : 502;
+		snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - a->tcp) : (int)strlen(a->tcp), a->tcp);
+		ctx = modbus_new_tcp(host, port);
+	} else {
+		struct serial_config cfg = { .path = a->rest[0], .baud = 9600, .data_bits = 8, .parity = 'N', .stop_bits = 1 };
+		if (a->line != NULL && serial_parse_config(a->line, &cfg) != 0)
+			cli_usage_error(usage, "--line '%s': want a line setting such as '9600 8N1'", a->line);
+		ctx = modbus_new_rtu(a->rest[0], (int)cfg.baud, cfg.parity, cfg.data_bits, cfg.stop_bits);
+	}
+	if (ctx == NULL)
+		cli_usage_error(usage, "modbus: cannot set up the connection: %s", modbus_strerror(errno));
+	modbus_set_slave(ctx, a->unit_id ? a->unit_id : 1);
+	return ctx;
+}
+
+static int cmd_modbus(struct args *a)
+{
+	struct modbus_map map;
+	struct readloop loop;
+	struct reading r;
+	const char *why;
+	unsigned long failures = 0;
+	bool connected = false;
+	int64_t backoff = 500;
+	int rc;
+
+	if (a->map == NULL)
+		cli_usage_error(usage, "modbus needs --map NAME or --map FILE (e.g. eastron-sdm120)");
+	if ((a->tcp != NULL) == (a->nrest == 1) || a->nrest > 1)
+		cli_usage_error(usage, "modbus reads either --tcp HOST[:PORT] or one serial DEVICE");
+	rc = load_map(&map, a->map);
+	if (rc != HIVE_OK)
+		return rc;
+	if (a->timeout_ms > 0)
+		map.timeout_ms = a->timeout_ms;
+	if (a->retries > 0)
+		map.retries = a->retries;
+	a->loop.ctx.source = a->tcp ? a->tcp : a->rest[0];
+	start_loop(a, &loop);
+	modbus_t *ctx = modbus_connect_to(a);
+	while (!loop.done && !stop_requested) {
+		int64_t started = now_ms();
+		if (!connected && modbus_connect(ctx) == 0) {
+			connected = true;
+			backoff = 500;
+			if (failures > 0)
+				readloop_event(&loop, "reconnect", now_ms(), a->loop.ctx.source, (int64_t)failures);
+		}
+		if (connected && modbus_meter_read(ctx, &map, &r, &why) == 0) {
+			failures = 0;
+			readloop_reading(&loop, &r, now_ms());
+		} else {
+			if (!connected)
+				why = modbus_strerror(errno);
+			failures++;
+			if (failures == 1 || (failures & (failures - 1)) == 0)
+				diag_warn("'%s': %s (%lu failed reads in a row)", a->loop.ctx.source, why, failures);
+			readloop_event(&loop, "bad_read", now_ms(), why, (int64_t)failures);
+			modbus_close(ctx);
+			connected = false;
+			/* Back off before reconnecting, doubling to a minute, never spinning. */
+			sleep_until(now_ms() + backoff);
+			backoff = backoff < 60000 ? backoff * 2 : 60000;
+			continue;
+		}
+		if (!loop.done)
+			sleep_until(started + (a->every_ms > 0 ? a->every_ms : 10000));
+	}
+	readloop_finish(&loop);
+	rc = loop.out.fatal ? loop.out.fatal : HIVE_OK;
+	modbus_close(ctx);
+	modbus_free(ctx);
+	modbus_map_free(&map);
+	readloop_free(&loop);
+	return rc;
+}
+
 struct replay_run {
 	struct replay pace;
 	const char *field;
@@ -814,6 +959,12 @@ int main(int argc, char **argv)
 		a.own = sim_opts;
 		parse_options(&a, argc - 1, argv + 1);
 		return cli_finish(cmd_sim(&a));
+	}
+	if (argc >= 2 && strcmp(argv[1], "modbus") == 0) {
+		a.cmd = "modbus";
+		a.own = modbus_opts;
+		parse_options(&a, argc - 1, argv + 1);
+		return cli_finish(cmd_modbus(&a));
 	}
 	if (argc >= 2 && strcmp(argv[1], "csv") == 0) {
 		a.cmd = "csv";

@@ -1,54 +1,43 @@
 #include "dsmr.h"
 
 #include <string.h>
+#include <threads.h>
 
 #include "hex.h"
 #include "obis.h"
 
 /* ---- CRC-16/ARC ---------------------------------------------------------- */
 
-/* Byte-wise table for polynomial 0xA001 (0x8005 reflected). */
-static const uint16_t crc_table[256] = {
-	0x0000, 0xc0c1, 0xc181, 0x0140, 0xc301, 0x03c0, 0x0280, 0xc241,
-	0xc601, 0x06c0, 0x0780, 0xc741, 0x0500, 0xc5c1, 0xc481, 0x0440,
-	0xcc01, 0x0cc0, 0x0d80, 0xcd41, 0x0f00, 0xcfc1, 0xce81, 0x0e40,
-	0x0a00, 0xcac1, 0xcb81, 0x0b40, 0xc901, 0x09c0, 0x0880, 0xc841,
-	0xd801, 0x18c0, 0x1980, 0xd941, 0x1b00, 0xdbc1, 0xda81, 0x1a40,
-	0x1e00, 0xdec1, 0xdf81, 0x1f40, 0xdd01, 0x1dc0, 0x1c80, 0xdc41,
-	0x1400, 0xd4c1, 0xd581, 0x1540, 0xd701, 0x17c0, 0x1680, 0xd641,
-	0xd201, 0x12c0, 0x1380, 0xd341, 0x1100, 0xd1c1, 0xd081, 0x1040,
-	0xf001, 0x30c0, 0x3180, 0xf141, 0x3300, 0xf3c1, 0xf281, 0x3240,
-	0x3600, 0xf6c1, 0xf781, 0x3740, 0xf501, 0x35c0, 0x3480, 0xf441,
-	0x3c00, 0xfcc1, 0xfd81, 0x3d40, 0xff01, 0x3fc0, 0x3e80, 0xfe41,
-	0xfa01, 0x3ac0, 0x3b80, 0xfb41, 0x3900, 0xf9c1, 0xf881, 0x3840,
-	0x2800, 0xe8c1, 0xe981, 0x2940, 0xeb01, 0x2bc0, 0x2a80, 0xea41,
-	0xee01, 0x2ec0, 0x2f80, 0xef41, 0x2d00, 0xedc1, 0xec81, 0x2c40,
-	0xe401, 0x24c0, 0x2580, 0xe541, 0x2700, 0xe7c1, 0xe681, 0x2640,
-	0x2200, 0xe2c1, 0xe381, 0x2340, 0xe101, 0x21c0, 0x2080, 0xe041,
-	0xa001, 0x60c0, 0x6180, 0xa141, 0x6300, 0xa3c1, 0xa281, 0x6240,
-	0x6600, 0xa6c1, 0xa781, 0x6740, 0xa501, 0x65c0, 0x6480, 0xa441,
-	0x6c00, 0xacc1, 0xad81, 0x6d40, 0xaf01, 0x6fc0, 0x6e80, 0xae41,
-	0xaa01, 0x6ac0, 0x6b80, 0xab41, 0x6900, 0xa9c1, 0xa881, 0x6840,
-	0x7800, 0xb8c1, 0xb981, 0x7940, 0xbb01, 0x7bc0, 0x7a80, 0xba41,
-	0xbe01, 0x7ec0, 0x7f80, 0xbf41, 0x7d00, 0xbdc1, 0xbc81, 0x7c40,
-	0xb401, 0x74c0, 0x7580, 0xb541, 0x7700, 0xb7c1, 0xb681, 0x7640,
-	0x7200, 0xb2c1, 0xb381, 0x7340, 0xb101, 0x71c0, 0x7080, 0xb041,
-	0x5000, 0x90c1, 0x9181, 0x5140, 0x9301, 0x53c0, 0x5280, 0x9241,
-	0x9601, 0x56c0, 0x5780, 0x9741, 0x5500, 0x95c1, 0x9481, 0x5440,
-	0x9c01, 0x5cc0, 0x5d80, 0x9d41, 0x5f00, 0x9fc1, 0x9e81, 0x5e40,
-	0x5a00, 0x9ac1, 0x9b81, 0x5b40, 0x9901, 0x59c0, 0x5880, 0x9841,
-	0x8801, 0x48c0, 0x4980, 0x8941, 0x4b00, 0x8bc1, 0x8a81, 0x4a40,
-	0x4e00, 0x8ec1, 0x8f81, 0x4f40, 0x8d01, 0x4dc0, 0x4c80, 0x8c41,
-	0x4400, 0x84c1, 0x8581, 0x4540, 0x8701, 0x47c0, 0x4680, 0x8641,
-	0x8201, 0x42c0, 0x4380, 0x8341, 0x4100, 0x81c1, 0x8081, 0x4040,
-};
+/* Slicing-by-8 tables for polynomial 0xA001 (0x8005 reflected): table[k][b] is the CRC of b and k zero bytes. */
+static uint16_t crc_table[8][256];
+static once_flag crc_once = ONCE_FLAG_INIT;
+
+static void crc_init(void)
+{
+	for (int b = 0; b < 256; b++) {
+		uint16_t c = (uint16_t)b;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (uint16_t)(c >> 1 ^ 0xa001) : (uint16_t)(c >> 1);
+		crc_table[0][b] = c;
+	}
+	for (int t = 1; t < 8; t++)
+		for (int b = 0; b < 256; b++)
+			crc_table[t][b] = (uint16_t)(crc_table[t - 1][b] >> 8 ^ crc_table[0][crc_table[t - 1][b] & 0xff]);
+}
 
 uint16_t dsmr_crc16(uint16_t crc, const void *p, size_t len)
 {
 	const unsigned char *b = p;
 
-	for (size_t i = 0; i < len; i++)
-		crc = (uint16_t)(crc >> 8 ^ crc_table[(crc ^ b[i]) & 0xff]);
+	call_once(&crc_once, crc_init);
+	/* Eight bytes a step: the 16-bit register only meets the first two of them. */
+	for (; len >= 8; b += 8, len -= 8) {
+		unsigned x = crc ^ (b[0] | (unsigned)b[1] << 8);
+		crc = crc_table[7][x & 0xff] ^ crc_table[6][x >> 8] ^ crc_table[5][b[2]] ^ crc_table[4][b[3]] ^
+		      crc_table[3][b[4]] ^ crc_table[2][b[5]] ^ crc_table[1][b[6]] ^ crc_table[0][b[7]];
+	}
+	for (; len > 0; b++, len--)
+		crc = (uint16_t)(crc >> 8 ^ crc_table[0][(crc ^ *b) & 0xff]);
 	return crc;
 }
 
@@ -219,10 +208,39 @@ static void step(struct dsmr_framer *f, unsigned char c)
 	f->pos++;
 }
 
-/* Bytes that need step() inside a frame body; the rest are copied in runs. */
+/* Bytes that need step() inside a frame body (and every byte from 0x80); the rest are copied in runs. */
+static const bool body_special[128] = { [0] = true, ['\n'] = true, ['/'] = true, ['!'] = true };
+
 static bool plain_body_byte(unsigned char c)
 {
-	return c > 0 && c < 0x80 && c != '\n' && c != '/' && c != '!';
+	return c < 0x80 && !body_special[c];
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Whether one of the eight bytes of v (none above 0x7f) is b. */
+static bool has_byte(uint64_t v, unsigned char b)
+{
+	uint64_t x = v ^ (ONES * b);
+
+	return ((x - ONES) & ~x & HIGHS) != 0;
+}
+
+/* The length of the run of plain body bytes at p[0..n), eight bytes a step where none is special. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t v;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
+		if ((v & HIGHS) || has_byte(v, 0) || has_byte(v, '\n') || has_byte(v, '/') || has_byte(v, '!'))
+			break;
+	}
+	while (i < n && plain_body_byte(p[i]))
+		i++;
+	return i;
 }
 
 void dsmr_framer_feed(struct dsmr_framer *f, const void *data, size_t len)
@@ -233,9 +251,7 @@ void dsmr_framer_feed(struct dsmr_framer *f, const void *data, size_t len)
 	while (i < len) {
 		/* Fast path: copy a run of ordinary bytes of a frame body at once. */
 		if (f->state == BODY && !f->slash_pending && plain_body_byte(p[i])) {
-			size_t run = 1;
-			while (i + run < len && plain_body_byte(p[i + run]))
-				run++;
+			size_t run = plain_run(p + i, len - i);
 			if (run <= DSMR_MAX_TELEGRAM - f->len) {
 				memcpy(f->buf + f->len, p + i, run);
 				f->len += run;
@@ -367,9 +383,14 @@ static bool printable(const char *p, size_t len)
 	return true;
 }
 
-/* DSMR 4/5 send identifiers as hex-encoded ASCII: decode when that gives printable text. */
+/*
+ * DSMR 4/5 send identifiers as hex-encoded ASCII: decode when that gives
+ * printable text, else keep as sent. dst is filled whole (zeros after the
+ * text), so equal readings are equal byte for byte.
+ */
 static int decode_id(char dst[READING_ID_SIZE], const struct obis_text *v)
 {
+	char text[READING_ID_SIZE] = { 0 };
 	size_t n = v->len / 2;
 	bool hex_text = v->len % 2 == 0 && n > 0 && n < READING_ID_SIZE;
 
@@ -379,16 +400,15 @@ static int decode_id(char dst[READING_ID_SIZE], const struct obis_text *v)
 		if (hi < 0 || lo < 0 || c < 0x20 || c > 0x7e)
 			hex_text = false;
 		else
-			dst[i] = (char)c;
+			text[i] = (char)c;
 	}
-	if (hex_text) {
-		dst[n] = '\0';
-		return 0;
+	if (!hex_text) {
+		if (v->len >= READING_ID_SIZE || !printable(v->p, v->len))
+			return -1;
+		memset(text, 0, sizeof text);
+		memcpy(text, v->p, v->len);
 	}
-	if (v->len >= READING_ID_SIZE || !printable(v->p, v->len))
-		return -1;
-	memcpy(dst, v->p, v->len);
-	dst[v->len] = '\0';
+	memcpy(dst, text, sizeof text);
 	return 0;
 }
 
@@ -495,44 +515,62 @@ static int mbus_time(struct parse *ps, struct reading_mbus *m, const struct obis
 	return 0;
 }
 
+static int mbus_type(struct parse *ps, struct reading_mbus *m, const struct obis_set *s, const char *line)
+{
+	int n;
+
+	if (need_values(ps, s, 1, line) < 0 || mbus_once(ps, s, MBUS_TYPE, line) < 0)
+		return -1;
+	if ((n = small_int(&s->value[0], 255)) < 0)
+		return fail_at(ps, s->value[0].p, "malformed M-Bus device type");
+	m->device_type = n;
+	return 0;
+}
+
+static int mbus_id(struct parse *ps, struct reading_mbus *m, const struct obis_set *s, const char *line)
+{
+	if (need_values(ps, s, 1, line) < 0 || mbus_once(ps, s, MBUS_ID, line) < 0)
+		return -1;
+	if (decode_id(m->id, &s->value[0]) < 0)
+		return fail_at(ps, s->value[0].p, "malformed equipment identifier");
+	return 0;
+}
+
+/*
+ * 24.2.1 (DSMR 4/5) and 24.2.3 (e-MUCS): (time)(value*unit). 24.3.0 (DSMR
+ * 2.2/3.0): (time)(00)(60)(1)(0-1:24.2.1)(m3) CR LF (00001.001).
+ */
+static int mbus_reading(struct parse *ps, struct reading_mbus *m, const struct obis_set *s, bool dsmr22,
+                        const char *line)
+{
+	if (need_values(ps, s, dsmr22 ? 7 : 2, line) < 0 || mbus_once(ps, s, MBUS_VALUE, line) < 0)
+		return -1;
+	if (mbus_time(ps, m, &s->value[0]) < 0)
+		return -1;
+	if (dsmr22)
+		return mbus_value(ps, m, &s->value[6], &s->value[5]);
+	return mbus_value(ps, m, &s->value[1], NULL);
+}
+
 /* M-Bus channels 0-n:… (n = 1..4): gas, water, heat meters. */
 static int apply_mbus(struct parse *ps, const struct obis_set *s, const char *line)
 {
 	const struct obis_code *c = &s->code;
 	bool type = c->c == 24 && c->d == 1 && c->e == 0;
 	bool id = c->c == 96 && c->d == 1 && c->e == 0;
-	bool reading45 = c->c == 24 && c->d == 2 && (c->e == 1 || c->e == 3);   /* 24.2.3: Belgian e-MUCS */
-	bool reading22 = c->c == 24 && c->d == 3 && c->e == 0;                  /* DSMR 2.2/3.0 */
+	bool reading45 = c->c == 24 && c->d == 2 && (c->e == 1 || c->e == 3);
+	bool reading22 = c->c == 24 && c->d == 3 && c->e == 0;
 	struct reading_mbus *m;
-	int n;
 
 	if (!type && !id && !reading45 && !reading22)
 		return 0;
 	if ((m = mbus_channel(ps->r, c->b)) == NULL)
 		return 0;
-	if (type) {
-		if (need_values(ps, s, 1, line) < 0 || mbus_once(ps, s, MBUS_TYPE, line) < 0)
-			return -1;
-		if ((n = small_int(&s->value[0], 255)) < 0)
-			return fail_at(ps, s->value[0].p, "malformed M-Bus device type");
-		m->device_type = n;
-		return 0;
-	}
-	if (id) {
-		if (need_values(ps, s, 1, line) < 0 || mbus_once(ps, s, MBUS_ID, line) < 0)
-			return -1;
-		if (decode_id(m->id, &s->value[0]) < 0)
-			return fail_at(ps, s->value[0].p, "malformed equipment identifier");
-		return 0;
-	}
-	/* 24.3.0(time)(00)(60)(1)(0-1:24.2.1)(m3) CR LF (00001.001) */
-	if (need_values(ps, s, reading22 ? 7 : 2, line) < 0 || mbus_once(ps, s, MBUS_VALUE, line) < 0)
-		return -1;
-	if (mbus_time(ps, m, &s->value[0]) < 0)
-		return -1;
-	if (reading22)
-		return mbus_value(ps, m, &s->value[6], &s->value[5]);
-	return mbus_value(ps, m, &s->value[1], NULL);
+	if (type)
+		return mbus_type(ps, m, s, line);
+	if (id)
+		return mbus_id(ps, m, s, line);
+	return mbus_reading(ps, m, s, reading22, line);
 }
 
 static int apply_general(struct parse *ps, const struct obis_set *s, const char *line)
@@ -626,6 +664,7 @@ static const char *parse_ident(struct parse *ps, const char *bang)
 static int parse_lines(struct parse *ps, const char *p, const char *bang)
 {
 	struct obis_set set;
+	int lines = 0;
 
 	while (p < bang) {
 		if (*p == '\r' || *p == '\n') {
@@ -644,8 +683,10 @@ static int parse_lines(struct parse *ps, const char *p, const char *bang)
 		if (apply(ps, &set, p) < 0)
 			return -1;
 		p = after;
+		lines++;
 	}
-	return 0;
+	/* Without a CRC, "/ident CR LF ! CR LF" is what a damaged '!' makes of any telegram's head. */
+	return lines > 0 ? 0 : fail_at(ps, bang, "telegram without data lines");
 }
 
 static int parse_telegram(struct parse *ps, size_t len, bool no_crc)

@@ -19,78 +19,135 @@ static int letter_value(char c)
 	}
 }
 
-/* One group: 1..3 digits up to 255, or a letter where letters are allowed. */
-static int scan_group(const char *p, size_t len, size_t *i, bool letters)
+/* One group: digits up to 255, or a letter where letters are allowed. */
+static int scan_group(const char *p, size_t len, size_t *pos, bool letters)
 {
-	size_t start = *i;
-	int v = 0;
+	size_t i = *pos;
+	unsigned v, d;
 
-	if (letters && *i < len && letter_value(p[*i]) >= 0 && (*i + 1 == len || !is_digit(p[*i + 1])))
-		return letter_value(p[(*i)++]);
-	while (*i < len && is_digit(p[*i]) && *i - start < 3)
-		v = v * 10 + (p[(*i)++] - '0');
-	if (*i == start || v > 255 || (*i < len && is_digit(p[*i])))
-		return -1;
-	return v;
-}
-
-static void code_clear(struct obis_code *c)
-{
-	c->a = c->b = c->c = c->d = c->e = c->f = -1;
-}
-
-/* The groups after an optional "A-B:" prefix: C[.D[.E]][*F or &F]. */
-static int scan_cde(struct obis_code *out, const char *p, size_t len, size_t *i)
-{
-	int v = scan_group(p, len, i, true);
-
-	if (v < 0)
-		return -1;
-	out->c = (short)v;
-	if (*i < len && p[*i] == '.') {
-		(*i)++;
-		if ((v = scan_group(p, len, i, true)) < 0)
-			return -1;
-		out->d = (short)v;
-		if (*i < len && p[*i] == '.') {
-			(*i)++;
-			if ((v = scan_group(p, len, i, false)) < 0)
+	if (i < len && (d = (unsigned char)p[i] - '0') <= 9) {
+		for (v = d, i++; i < len && (d = (unsigned char)p[i] - '0') <= 9; i++) {
+			v = v * 10 + d;
+			if (v > 255)
 				return -1;
-			out->e = (short)v;
 		}
+		*pos = i;
+		return (int)v;
 	}
-	if (*i < len && (p[*i] == '*' || p[*i] == '&')) {
-		(*i)++;
-		if ((v = scan_group(p, len, i, false)) < 0)
+	if (letters && i < len && letter_value(p[i]) >= 0 && !(i + 1 < len && is_digit(p[i + 1]))) {
+		*pos = i + 1;
+		return letter_value(p[i]);
+	}
+	return -1;
+}
+
+static bool is_separator(char c)
+{
+	return c == '-' || c == ':' || c == '.' || c == '*' || c == '&';
+}
+
+/* Places groups by the separators after them: [A-B:|B:]C[.D[.E]][*F|&F]; letters only in C and D. */
+static int place_groups(struct obis_code *out, const short *group, const char *sep, const bool *letter)
+{
+	short *slot[6] = { NULL };
+	int k = 0, cd = 0;
+
+	out->a = out->b = out->c = out->d = out->e = out->f = -1;
+	if (sep[0] == '-') {
+		if (sep[1] != ':')
 			return -1;
-		out->f = (short)v;
+		slot[0] = &out->a;
+		slot[1] = &out->b;
+		k = 2;
+	} else if (sep[0] == ':') {
+		slot[0] = &out->b;
+		k = 1;
+	}
+	cd = k;
+	slot[k] = &out->c;
+	if (sep[k] == '.') {
+		slot[++k] = &out->d;
+		if (sep[k] == '.')
+			slot[++k] = &out->e;
+	}
+	if (sep[k] == '*' || sep[k] == '&')
+		slot[++k] = &out->f;
+	if (sep[k] != '\0')
+		return -1;
+	for (int g = 0; g <= k; g++) {
+		if (letter[g] && g != cd && g != cd + 1)
+			return -1;
+		*slot[g] = group[g];
 	}
 	return 0;
 }
 
-/* Scans an identifier at p[*i..len); leaves *i after it. */
-static int scan_code(struct obis_code *out, const char *p, size_t len, size_t *i)
+/* Up to three digits (a value up to 255) at p[*i]; -1 if none. */
+static int three_digits(const char *p, size_t len, size_t *i)
 {
-	size_t save = *i;
-	int v;
+	size_t start = *i;
+	unsigned v = 0, d;
 
-	code_clear(out);
-	/* "A-B:" is optional (D0): try it, and fall back to C.D.E when absent. */
-	v = scan_group(p, len, i, false);
-	if (v >= 0 && *i < len && p[*i] == '-') {
-		out->a = (short)v;
+	while (*i < len && *i - start < 3 && (d = (unsigned char)p[*i] - '0') <= 9) {
+		v = v * 10 + d;
 		(*i)++;
-		if ((v = scan_group(p, len, i, false)) < 0 || *i >= len || p[*i] != ':')
-			return -1;
-		out->b = (short)v;
-		(*i)++;
-	} else if (v >= 0 && *i < len && p[*i] == ':') {
-		out->b = (short)v;
-		(*i)++;
-	} else {
-		*i = save;
 	}
-	return scan_cde(out, p, len, i);
+	return *i == start || v > 255 ? -1 : (int)v;
+}
+
+/* The form of every DSMR line, A-B:C.D.E in digits, read without the general machinery. */
+static bool scan_dsmr_code(struct obis_code *out, const char *p, size_t len, size_t *pos)
+{
+	static const char seps[4] = { '-', ':', '.', '.' };
+	short group[5];
+	size_t i = *pos;
+
+	for (int k = 0; k < 5; k++) {
+		int v = three_digits(p, len, &i);
+		if (v < 0)
+			return false;
+		group[k] = (short)v;
+		if (k < 4 && (i >= len || p[i++] != seps[k]))
+			return false;
+	}
+	/* Anything more (an F group, a fourth digit) is the general scanner's. */
+	if (i < len && (is_separator(p[i]) || is_digit(p[i])))
+		return false;
+	out->a = group[0];
+	out->b = group[1];
+	out->c = group[2];
+	out->d = group[3];
+	out->e = group[4];
+	out->f = -1;
+	*pos = i;
+	return true;
+}
+
+/* Scans an identifier at p[*pos..len): its groups and what separates them; leaves *pos after it. */
+static int scan_code(struct obis_code *out, const char *p, size_t len, size_t *pos)
+{
+	short group[6];
+	char sep[6];
+	bool letter[6];
+	size_t i = *pos;
+
+	if (scan_dsmr_code(out, p, len, pos))
+		return 0;
+
+	for (int n = 0;; n++) {
+		letter[n] = i < len && !is_digit(p[i]);
+		int v = scan_group(p, len, &i, true);
+		if (v < 0) {
+			*pos = i;
+			return -1;
+		}
+		group[n] = (short)v;
+		sep[n] = n < 5 && i < len && is_separator(p[i]) ? p[i++] : '\0';
+		if (sep[n] == '\0')
+			break;
+	}
+	*pos = i;
+	return place_groups(out, group, sep, letter);
 }
 
 int obis_parse_code(struct obis_code *out, const char *text, size_t len)
@@ -102,23 +159,26 @@ int obis_parse_code(struct obis_code *out, const char *text, size_t len)
 	return 0;
 }
 
-/* Scans one "(…)" at p[*i] (which is '('), nesting allowed; fills v. */
-static int scan_value(struct obis_text *v, const char *p, size_t len, size_t *i, int flags, const char **why)
+/* Scans one "(…)" at p[*pos] (which is '('), nesting allowed; fills v. */
+static int scan_value(struct obis_text *v, const char *p, size_t len, size_t *pos, int flags, const char **why)
 {
-	size_t start = ++*i;
+	size_t start = *pos + 1, i = start;
 	int depth = 1;
 
-	for (; *i < len; (*i)++) {
-		unsigned char c = (unsigned char)p[*i];
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		/* Most of a value is digits, letters, '.' and '*': all between ')' and DEL. */
+		if (c > ')' && c < 0x7f)
+			continue;
 		if (c == ')' && --depth == 0) {
 			v->p = p + start;
-			v->len = *i - start;
-			(*i)++;
+			v->len = i - start;
+			*pos = i + 1;
 			return 0;
 		}
-		if (c == '(')
+		if (c == '(') {
 			depth++;
-		else if ((c == '\r' || c == '\n') && !(flags & OBIS_SPAN_LINES)) {
+		} else if ((c == '\r' || c == '\n') && !(flags & OBIS_SPAN_LINES)) {
 			*why = "value not closed before the end of the line";
 			return -1;
 		} else if ((c < 0x20 && c != '\r' && c != '\n') || c >= 0x7f) {
@@ -177,12 +237,6 @@ int obis_parse(struct obis_set *out, const char *text, size_t len, int flags,
 	return 0;
 }
 
-bool obis_is(const struct obis_code *code, int a, int b, int c, int d, int e)
-{
-	return code->a == a && code->b == b && code->c == c && code->d == d && code->e == e &&
-	       (code->f == -1 || code->f == 255);
-}
-
 void obis_split_unit(const struct obis_text *v, struct obis_text *number, struct obis_text *unit)
 {
 	const char *star = memchr(v->p, '*', v->len);
@@ -221,6 +275,15 @@ enum obis_kind obis_unit_kind(const char *unit, size_t len, int *scale)
 	*scale = 0;
 	if (len == 0)
 		return OBIS_NONE;
+	/* What meters send nearly always, spelt as DSMR spells it. */
+	if (len == 3 && memcmp(unit, "kWh", 3) == 0) {
+		*scale = 3;
+		return OBIS_ENERGY;
+	}
+	if (len == 2 && memcmp(unit, "kW", 2) == 0) {
+		*scale = 3;
+		return OBIS_POWER;
+	}
 	/* Meters write "kWh", "KWH", "kwh"; mega must be an upper-case M ("mW" is milli). */
 	if (len > 1 && (unit[0] == 'k' || unit[0] == 'K'))
 		k = 3;

@@ -55,8 +55,9 @@ enum {
 /*
  * Parses the data set at text[0..len): its identifier, then its values,
  * "(…)" each, parentheses nested inside a value kept in it. Stops after the
- * last value (or at the end of the identifier when none follows, which D0
- * allows) and sets *used to the bytes taken. Returns 0, or -1 with the
+ * last value (or at the end of the identifier when none follows: the caller
+ * decides whether a data set may have no value) and sets *used to the bytes
+ * taken. Returns 0, or -1 with the
  * offset into text and a reason.
  */
 int obis_parse(struct obis_set *out, const char *text, size_t len, int flags,
@@ -66,7 +67,11 @@ int obis_parse(struct obis_set *out, const char *text, size_t len, int flags,
 int obis_parse_code(struct obis_code *out, const char *text, size_t len);
 
 /* True when code is A-B:C.D.E (the groups given; -1 matches an absent one, and F must be absent or 255). */
-bool obis_is(const struct obis_code *code, int a, int b, int c, int d, int e);
+static inline bool obis_is(const struct obis_code *code, int a, int b, int c, int d, int e)
+{
+	return code->a == a && code->b == b && code->c == c && code->d == d && code->e == e &&
+	       (code->f == -1 || code->f == 255);
+}
 
 /* What a register measures, from its unit. */
 enum obis_kind {

@@ -557,7 +557,8 @@ static int apply_mbus(struct parse *ps, const struct obis_set *s, const char *li
 {
 	const struct obis_code *c = &s->code;
 	bool type = c->c == 24 && c->d == 1 && c->e == 0;
-	bool id = c->c == 96 && c->d == 1 && c->e == 0;
+	/* 96.1.0 in DSMR 4/5; Belgian e-MUCS meters send the M-Bus equipment id as 96.1.1. */
+	bool id = c->c == 96 && c->d == 1 && (c->e == 0 || c->e == 1);
 	bool reading45 = c->c == 24 && c->d == 2 && (c->e == 1 || c->e == 3);
 	bool reading22 = c->c == 24 && c->d == 3 && c->e == 0;
 	struct reading_mbus *m;

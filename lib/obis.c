@@ -366,8 +366,12 @@ static int store_energy(struct obis_store *st, const struct obis_set *s, bool im
 	if (t == 0)
 		return store(st, s, import ? &st->import_total : &st->export_total, OBIS_ENERGY,
 		             import ? BIT_IMPORT : BIT_EXPORT, where, why);
-	if (t > READING_TARIFFS)
-		return 0;
+	if (t > READING_TARIFFS) {
+		/* Dropping it would make a total summed from the tariffs wrong: refuse the frame. */
+		*where = s->nvalues > 0 ? s->value[0].p : NULL;
+		*why = "more tariff registers than hive-read keeps (8)";
+		return -1;
+	}
 	struct decimal *dst = import ? &r->import_tariff_wh[t - 1] : &r->export_tariff_wh[t - 1];
 	int rc = store(st, s, dst, OBIS_ENERGY, (import ? BIT_IMPORT_TARIFF : BIT_EXPORT_TARIFF) + t - 1, where, why);
 	if (rc > 0 && t > r->tariffs)

@@ -166,7 +166,8 @@ static void feed_byte(struct sml_framer *f, uint8_t b, sml_span_fn *fn, void *ar
 	f->window = f->window << 8 | b;
 	if (f->seen < 8)
 		f->seen++;
-	if (f->seen == 8 && f->window == SML_START) {
+	/* Not a start when it overlaps the frame just accepted (its CRC ended in 1b bytes). */
+	if (f->seen == 8 && f->window == SML_START && (f->in_frame || pos - 7 >= f->junk_offset)) {
 		begin_frame(f, pos - 7, fn, arg);
 		return;
 	}
@@ -259,11 +260,33 @@ static size_t skip_element(const uint8_t *p, size_t len, size_t off, int depth)
 	return off + t.n;
 }
 
+/*
+ * The crc16 element at off, and the end marker after it, which libsml too
+ * lets a meter leave out: returns their size (0: not there) and the number.
+ * The number may be sent in one byte when its high byte is zero.
+ */
+static size_t message_tail(const uint8_t *p, size_t len, size_t off, unsigned *number)
+{
+	size_t n;
+
+	if (off >= len || (p[off] != (SML_TYPE_UNSIGNED | 2) && p[off] != (SML_TYPE_UNSIGNED | 3)))
+		return 0;
+	n = (size_t)(p[off] & SML_LENGTH_FIELD);
+	if (len - off < n)
+		return 0;
+	*number = n == 3 ? (unsigned)(p[off + 1] << 8 | p[off + 2]) : p[off + 1];
+	if (off + n < len && p[off + n] == SML_MESSAGE_END)
+		n++;
+	return n;
+}
+
 /* Checks the message at off (a list of six ending in crc16 and 00); returns the offset past it, or 0. */
 static size_t check_message(const uint8_t *p, size_t len, size_t off, const char **why)
 {
-	size_t start = off;
+	size_t start = off, tail;
 	struct tl_field t;
+	unsigned sent;
+	uint16_t x25;
 
 	if (read_tl(p, len, off, &t) < 0 || t.type != SML_TYPE_LIST || t.n != 6) {
 		*why = "an SML message is not a list of six elements";
@@ -276,17 +299,22 @@ static size_t check_message(const uint8_t *p, size_t len, size_t off, const char
 		*why = "an SML message runs past the end of the file";
 		return 0;
 	}
-	if (len - off < 4 || p[off] != (SML_TYPE_UNSIGNED | 3) || p[off + 3] != SML_MESSAGE_END) {
-		*why = "an SML message lacks its crc16 and end marker";
+	tail = message_tail(p, len, off, &sent);
+	if (tail == 0) {
+		*why = "an SML message lacks its crc16";
 		return 0;
 	}
-	/* X-25 low byte first, as the frame; Holley DTZ541 sends Kermit high byte first (libsml accepts both). */
-	if (sml_crc16_x25(p + start, off - start) != (p[off + 1] | p[off + 2] << 8) &&
-	    crc16_reflected(p + start, off - start, 0) != (p[off + 1] << 8 | p[off + 2])) {
+	/*
+	 * X-25 sent low byte first, like the frame's (so the number is the CRC
+	 * byte-swapped); Holley DTZ541 sends CRC-16/Kermit as a plain number
+	 * (libsml accepts both).
+	 */
+	x25 = sml_crc16_x25(p + start, off - start);
+	if (sent != (unsigned)(x25 >> 8 | (x25 & 0xff) << 8) && sent != crc16_reflected(p + start, off - start, 0)) {
 		*why = "crc mismatch in an SML message";
 		return 0;
 	}
-	return off + 4;
+	return off + tail;
 }
 
 static int check_file(const uint8_t *p, size_t len, const char **why)
@@ -322,12 +350,19 @@ static int check_file(const uint8_t *p, size_t len, const char **why)
 struct copier {
 	const uint8_t *in;
 	size_t len, off;
-	uint8_t *out;         /* as large as the input: copying never grows */
-	size_t out_len;
+	uint8_t *out;
+	size_t out_len, cap;
 };
+
+/*
+ * Only a message's crc16 tail can grow (from 62 xx to 63 xx xx 00, two bytes
+ * on a message of eight at least), so out needs a quarter more than the input.
+ */
+#define SANITIZED_SIZE(len) ((len) + (len) / 4 + 8)
 
 static void put(struct copier *c, const uint8_t *p, size_t n)
 {
+	HIVE_ASSERT(c->out_len + n <= c->cap);
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
 }
@@ -475,7 +510,8 @@ static uint32_t number_at(const uint8_t *p, size_t off)
  */
 static bool copy_message(struct copier *c)
 {
-	size_t in_start = c->off, out_start = c->out_len, tag_at;
+	size_t in_start = c->off, out_start = c->out_len, tag_at, tail;
+	unsigned sent;
 	uint16_t crc;
 
 	if (!copy_list_head(c, 6, NULL) || !copy_octets(c) ||
@@ -486,22 +522,26 @@ static bool copy_message(struct copier *c)
 	if (!copy_number(c, SML_TYPE_UNSIGNED, 4, false))
 		return false;
 	if (number_at(c->in, tag_at) != SML_MESSAGE_GET_LIST_RESPONSE) {
-		c->off = skip_element(c->in, c->len, in_start, 0);
+		const char *why;
+		c->off = check_message(c->in, c->len, in_start, &why);   /* passed before: this finds its end */
 		c->out_len = out_start;
 		return c->off != 0;
 	}
-	if (!copy_list_response(c) || c->len - c->off < 4)
+	if (!copy_list_response(c))
 		return false;
-	c->off += 4;      /* the crc16 and end marker, checked by check_message() */
+	tail = message_tail(c->in, c->len, c->off, &sent);   /* checked by check_message() */
+	if (tail == 0)
+		return false;
+	c->off += tail;
 	crc = sml_crc16_x25(c->out + out_start, c->out_len - out_start);
 	put(c, (const uint8_t[]){ SML_TYPE_UNSIGNED | 3, (uint8_t)crc, (uint8_t)(crc >> 8), SML_MESSAGE_END }, 4);
 	return true;
 }
 
-/* Returns the copy's length (0: no list response), or -1 with a reason. */
+/* Copies in to out (SANITIZED_SIZE(len) bytes); returns the copy's length (0: no list response), or -1. */
 static long sanitize_file(const uint8_t *in, size_t len, uint8_t *out, const char **why)
 {
-	struct copier c = { .in = in, .len = len, .out = out };
+	struct copier c = { .in = in, .len = len, .out = out, .cap = SANITIZED_SIZE(len) };
 
 	while (c.off < len) {
 		if (in[c.off] == SML_MESSAGE_END) {
@@ -558,6 +598,7 @@ struct decode_state {
 	struct reading *out;
 	const octet_string *id[ID_SOURCES];
 	int lists;
+	const char *refused;    /* a reason to refuse the whole file, found in an entry */
 };
 
 static int value_integer(const sml_value *v, int64_t *out)
@@ -703,6 +744,11 @@ static void apply_entry(struct decode_state *st, const sml_list *entry)
 		st->id[ID_DEVICE] = entry_octets(entry);
 		return;
 	}
+	/* A tariff beyond the ones a reading holds would make a summed total wrong: refuse, never drop. */
+	if (o[0] == 1 && (o[2] == 1 || o[2] == 2) && o[3] == 8 && o[4] > READING_TARIFFS) {
+		st->refused = "more tariff registers than hive-read keeps (8)";
+		return;
+	}
 	for (size_t k = 0; k < sizeof obis_rules / sizeof obis_rules[0]; k++) {
 		const struct obis_rule *rule = &obis_rules[k];
 		if (o[0] != 1 || o[2] != rule->c || o[3] != rule->d || o[4] < rule->e_first || o[4] > rule->e_last)
@@ -748,6 +794,10 @@ static int read_file(sml_file *file, struct reading *out, const char **why)
 		*why = "no list response in the SML file";
 		return -1;
 	}
+	if (st.refused != NULL) {
+		*why = st.refused;
+		return -1;
+	}
 	for (int k = ID_SOURCES - 1; k >= 0 && out->meter_id[0] == '\0'; k--)
 		octets_to_text(out->meter_id, st.id[k], false);
 	return 0;
@@ -764,7 +814,7 @@ int sml_decode(const uint8_t *body, size_t len, struct reading *out, const char 
 	out->protocol = "sml";
 	if (check_file(body, len, why) < 0)
 		return -1;
-	clean = xmalloc(len);
+	clean = xmalloc(SANITIZED_SIZE(len));
 	clean_len = sanitize_file(body, len, clean, why);
 	if (clean_len <= 0) {
 		free(clean);

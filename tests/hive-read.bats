@@ -211,3 +211,11 @@ wait_for_tty() {
 	[[ "${lines[1]}" == *'"event":"gap"'* ]]
 	assert_equal "${stderr_lines[0]}" "hive-read: line 3: import: not a decimal number: 'oops'"
 }
+
+@test "a ninth tariff is refused, not silently left out of the total" {
+	sed 's/^1-0:1.8.2(\(.*\))\r$/1-0:1.8.2(\1)\r\n1-0:1.8.9(000002.000*kWh)\r/' "$D/dsmr50_iskra_mt382.p1" > "$T/t9"
+	grep -q '1.8.9' "$T/t9"
+	run -1 --separate-stderr hive-read --no-crc "$T/t9"
+	assert_output ""
+	[[ "$stderr" == *"more tariff registers than hive-read keeps (8)"* ]]
+}

@@ -71,6 +71,11 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p build/fuzz
 	$(call say,FUZZ,$@)$(SANCC) $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined $(HIVE_CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
+# Peers the bats tests start (a Modbus meter on 127.0.0.1).
+build/tools/%: tests/tools/%.c
+	@mkdir -p build/tools
+	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -o $@ $< $(LIBS)
+
 deps:
 	@sh scripts/deps build
 
@@ -83,7 +88,7 @@ unit: $(UNITS)
 unit-san: $(SAN_UNITS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh scripts/run-units build/san $(SAN_UNITS)
 
-bats: $(BINS)
+bats: $(BINS) build/tools/modbus-meter
 	@PATH="$(CURDIR)/bin:$$PATH" bats --print-output-on-failure tests/*.bats | tee build/bats.tap
 
 fuzz: $(FUZZERS)

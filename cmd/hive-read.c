@@ -711,7 +711,7 @@ static int cmd_modbus(struct args *a)
 		return rc;
 	if (a->timeout_ms > 0)
 		map.timeout_ms = a->timeout_ms;
-	if (a->retries > 0)
+	if (a->retries >= 0)
 		map.retries = a->retries;
 	a->loop.ctx.source = a->tcp ? a->tcp : a->rest[0];
 	start_loop(a, &loop);
@@ -949,6 +949,7 @@ int main(int argc, char **argv)
 	interval_config_default(&a.loop.interval);
 	a.sim = sim_config_defaults();
 	a.stall_ms = 60000;
+	a.retries = -1;     /* not given: the map's own */
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
 		cli_help(usage);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0)

@@ -5,16 +5,30 @@
 # it and registers all of them. It needs nothing from the bash-completion
 # package, and uses its _filedir for file names when that is loaded.
 #
-# To add a tool: list its subcommands in _hive_commands, each subcommand's
-# options in _hive_options (one line each: tests/completions.bats checks them
-# against the tool's --help) and its operands in _hive_operands, name any new
-# option that takes a file or another value below, and any option that rules
-# others out in _hive_excludes, then add a two-line function and a
+# To add a tool: list its subcommands in _hive_commands (and the one it runs
+# when the first argument names none in _hive_default_command), each
+# subcommand's options in _hive_options (one line each, options shared by
+# several subcommands spelt out on every line: tests/completions.bats checks
+# them against the tool's --help) and its operands in _hive_operands, name any
+# new option that takes a file or another value below, and any option that
+# rules others out in _hive_excludes, then add a two-line function and a
 # `complete -F` line at the end.
+
+# Where this file is, to find the data installed beside it (share/hive/meters
+# next to share/bash-completion/completions, or share/meters in a source tree).
+_hive_completion_dir=.
+[[ ${BASH_SOURCE[0]} == */* ]] && _hive_completion_dir=${BASH_SOURCE[0]%/*}
 
 # Subcommands of each tool.
 declare -gA _hive_commands=(
 	[hive-sign]='keygen address sign verify recover hash message typed'
+	[hive-read]='read sim d0 csv modbus replay'
+)
+
+# The subcommand a tool runs when its first argument is none of them: then the
+# words after the tool name are that subcommand's ("hive-read /dev/ttyUSB0").
+declare -gA _hive_default_command=(
+	[hive-read]=read
 )
 
 # Options of each subcommand, as "tool subcommand". -h, --help and --version
@@ -28,6 +42,12 @@ declare -gA _hive_options=(
 	[hive-sign hash]='--field --type --strict'
 	[hive-sign message]='--key --keystore --password-file --hex --verify --signer'
 	[hive-sign typed]='--key --keystore --password-file --verify --signer'
+	[hive-read read]='--protocol --line --key-file --no-crc --raw --stall --meter --interval --max-power --max-gap --clock --no-readings --once --count'
+	[hive-read sim]='--seed --start --step --duration --annual-kwh --pv --battery --battery-kw --lat --lon --tz-offset --cloudiness --realtime --meter --interval --max-power --max-gap --clock --no-readings --once --count'
+	[hive-read d0]='--address --every --max-baud --no-bcc --raw --meter --interval --max-power --max-gap --clock --no-readings --once --count'
+	[hive-read csv]='--kind --unit --step --time --import --export --net --delimiter --no-header --skip-rows --decimal-comma --time-format --tz-offset --meter --interval --max-power --max-gap --clock --no-readings --once --count'
+	[hive-read modbus]='--map --tcp --line --unit-id --every --timeout --retries --meter --interval --max-power --max-gap --clock --no-readings --once --count'
+	[hive-read replay]='--speed --time-field --strict'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.
@@ -40,11 +60,19 @@ declare -gA _hive_operands=(
 	[hive-sign hash]=files
 	[hive-sign message]=text
 	[hive-sign typed]=file
+	[hive-read read]=file
+	[hive-read sim]=none
+	[hive-read d0]=file
+	[hive-read csv]=file
+	[hive-read modbus]=file
+	[hive-read replay]=files
 )
 
 # Options whose argument is a file name.
-_hive_file_options=' --key --keystore --password-file '
+_hive_file_options=' --key --keystore --password-file --key-file '
 # Options whose argument is some other value; the values offered, if any.
+# Every option that takes a value is listed here or above, so that its value
+# is never completed as an option.
 declare -gA _hive_value_options=(
 	[--scrypt-n]='1024 4096 16384 65536 262144 1048576'
 	[--type]=''
@@ -52,6 +80,45 @@ declare -gA _hive_value_options=(
 	[--signer-field]=''
 	[--field]=''
 	[--verify]=''
+	[--protocol]='auto dsmr p1crypt sml'
+	[--line]=''
+	[--stall]=''
+	[--meter]=''
+	[--interval]='5m 15m 30m 1h'
+	[--max-power]=''
+	[--max-gap]=''
+	[--clock]='meter host'
+	[--count]=''
+	[--seed]=''
+	[--start]=''
+	[--step]=''
+	[--duration]=''
+	[--annual-kwh]=''
+	[--pv]=''
+	[--battery]=''
+	[--battery-kw]=''
+	[--lat]=''
+	[--lon]=''
+	[--tz-offset]=''
+	[--cloudiness]=''
+	[--address]=''
+	[--every]=''
+	[--max-baud]='300 600 1200 2400 4800 9600 19200'
+	[--kind]='register energy power'
+	[--unit]='Wh kWh W kW'
+	[--time]=''
+	[--import]=''
+	[--export]=''
+	[--net]=''
+	[--delimiter]=''
+	[--skip-rows]=''
+	[--time-format]='rfc3339 local unix unix-ms'
+	[--tcp]=''
+	[--unit-id]=''
+	[--timeout]=''
+	[--retries]=''
+	[--speed]=''
+	[--time-field]='time host_time start'
 )
 # Options that may be given more than once.
 _hive_repeatable_options=' --type --signer '
@@ -64,7 +131,33 @@ declare -gA _hive_excludes=(
 	[hive-sign --scrypt-n]='--key'
 	[hive-sign --verify]='--key --keystore --password-file'
 	[hive-sign --signer]='--key --keystore --password-file'
+	[hive-read --once]='--count'
+	[hive-read --count]='--once'
+	[hive-read --tcp]='--line'
+	[hive-read --line]='--tcp'
 )
+
+# Adds the names of the Modbus register maps that start with $1 to COMPREPLY:
+# those in $HIVE_SHARE/meters when it is set, as hive-read looks there only,
+# else those installed beside this file or in its source tree.
+_hive_maps()
+{
+	local dir file
+	local -a dirs
+	if [[ -n ${HIVE_SHARE-} ]]; then
+		dirs=("$HIVE_SHARE/meters")
+	else
+		dirs=("$_hive_completion_dir/../../hive/meters" "$_hive_completion_dir/../share/meters")
+	fi
+	for dir in "${dirs[@]}"; do
+		for file in "$dir"/*.csv; do
+			[[ -f $file ]] || continue
+			file=${file##*/}
+			file=${file%.csv}
+			[[ $file == "$1"* ]] && COMPREPLY+=("$file")
+		done
+	done
+}
 
 # Adds the file names that start with $1 to COMPREPLY.
 _hive_files()
@@ -83,6 +176,7 @@ _hive_complete()
 	local tool=$1
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
 	local cmd opts operands word i only_operands=
+	local default=${_hive_default_command[$tool]-} first=2
 
 	COMPREPLY=()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -97,11 +191,20 @@ _hive_complete()
 		cur=${cur#*=}
 	fi
 
-	if ((COMP_CWORD <= 1)); then
+	# The first word: a subcommand, or with a default subcommand also one of
+	# its options, or its operand when no subcommand starts with the word.
+	if ((COMP_CWORD <= 1)) && [[ -z $default || ($cur != -* && $prev != --*) ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "${_hive_commands[$tool]} -h --help --version" -- "$cur")
+		if [[ -n $default ]] && ((${#COMPREPLY[@]} == 0)); then
+			_hive_files "$cur"
+		fi
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
+	if [[ -n $default && " ${_hive_commands[$tool]} " != *" $cmd "* ]]; then
+		cmd=$default
+		first=1
+	fi
 	opts=${_hive_options["$tool $cmd"]-}
 	[[ -n $opts ]] || return
 	operands=${_hive_operands["$tool $cmd"]-none}
@@ -111,26 +214,31 @@ _hive_complete()
 		_hive_files "$cur"
 		return
 	fi
+	if [[ $prev == --map ]]; then
+		_hive_maps "$cur"
+		_hive_files "$cur"
+		return
+	fi
 	if [[ $prev == --* && -n ${_hive_value_options[$prev]+set} ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "${_hive_value_options[$prev]}" -- "$cur")
 		return
 	fi
 
 	# After "--" only operands follow.
-	for ((i = 2; i < COMP_CWORD; i++)); do
+	for ((i = first; i < COMP_CWORD; i++)); do
 		[[ ${COMP_WORDS[i]} == -- ]] && only_operands=1
 	done
 
 	if [[ -z $only_operands && ( $cur == -* || $operands == none || $operands == text ) ]]; then
 		local offer='' excluded=' '
-		for ((i = 2; i < COMP_CWORD; i++)); do
+		for ((i = first; i < COMP_CWORD; i++)); do
 			excluded+="${_hive_excludes["$tool ${COMP_WORDS[i]%%=*}"]-} "
 		done
 		for word in $opts; do
 			[[ $excluded == *" $word "* ]] && continue
 			# An option already given is offered again only if it may repeat.
 			if [[ $_hive_repeatable_options != *" $word "* ]]; then
-				for ((i = 2; i < COMP_CWORD; i++)); do
+				for ((i = first; i < COMP_CWORD; i++)); do
 					[[ ${COMP_WORDS[i]} == "$word" || ${COMP_WORDS[i]} == "$word="* ]] && continue 2
 				done
 			fi
@@ -146,3 +254,5 @@ _hive_complete()
 
 _hive_sign() { _hive_complete hive-sign; }
 complete -F _hive_sign hive-sign
+_hive_read() { _hive_complete hive-read; }
+complete -F _hive_read hive-read

@@ -89,8 +89,14 @@ uint16_t sml_crc16_x25(const uint8_t *p, size_t n);
  * id) as lower-case hex; the manufacturer (129-129:199.130.3) in model; the
  * list's sensor time when it is a timestamp. Each value is raw × 10^scaler,
  * exact, and is kept only when its unit is the one its OBIS code needs (30 Wh,
- * 27 W, 35 V, 33 A). out->checked is left false. Returns 0, or -1 with a
- * reason when libsml cannot read the whole file or it holds no list response.
+ * 27 W, 35 V, 33 A). out->checked is left false.
+ * Before libsml sees the file, every element's length is checked against the
+ * file, every message's own CRC (X-25; Kermit as Holley DTZ541 sends it) is
+ * verified, and only list responses, element by element of the types libsml
+ * expects, are passed on (see sml.c for the libsml faults this avoids).
+ * Returns 0, or -1 with a reason: a message runs past the end or fails its
+ * CRC, a list response holds an unexpected element, there is no list
+ * response, or libsml cannot read the rest.
  */
 int sml_decode(const uint8_t *body, size_t len, struct reading *out, const char **why);
 /* sml_decode() of a FRAME span, with out->checked taken from it. */

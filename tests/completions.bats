@@ -7,21 +7,26 @@ ZSH_COMP=$TOP/completions/_hive
 
 setup() {
 	setup_scratch
-	# Every test but the last reads the usage of the built tool.
-	if [[ $BATS_TEST_DESCRIPTION != *mandoc* && ! -x $TOP/bin/hive-sign ]]; then
-		skip "bin/hive-sign is not built: run make"
+	# Every test but the last reads the usage of the built tools.
+	if [[ $BATS_TEST_DESCRIPTION != *mandoc* ]]; then
+		for tool in hive-sign hive-read; do
+			[ -x "$TOP/bin/$tool" ] || skip "bin/$tool is not built: run make"
+		done
 	fi
 }
 
-# One line per usage form of hive-sign --help, continuation lines joined:
+# One line per usage form of "$1 --help", continuation lines joined:
 # "hive-sign sign (--key FILE | --keystore FILE) [--password-file FILE] ... [FILE...]".
+# A default subcommand, written in brackets ("hive-read [read] ..."), is given
+# by name, and a block that the forms name ("COMMON: [--meter ADDRESS] ...") is
+# a line of its own.
 usage_forms() {
-	local line form=
-	hive-sign --help > "$T/usage"
+	local tool=$1 line form=
+	"$tool" --help > "$T/usage"
 	while IFS= read -r line; do
 		line=${line#usage: }
 		line=${line#"${line%%[! ]*}"}
-		if [[ $line == "hive-sign "* ]]; then
+		if [[ $line == "$tool "* || $line =~ ^[A-Z][A-Z_]*: ]]; then
 			[ -n "$form" ] && printf '%s\n' "$form"
 			form=$line
 		else
@@ -31,68 +36,123 @@ usage_forms() {
 	[ -n "$form" ] && printf '%s\n' "$form"
 }
 
-# The subcommands of the usage, once each, in order.
+# The usage forms of tool $1, default subcommands named.
+forms() {
+	usage_forms "$1" | sed "s/^$1 \[\([a-z][a-z0-9-]*\)\] /$1 \1 /"
+}
+
+# The subcommands of tool $1's usage, once each, in order.
 usage_commands() {
-	usage_forms | sed -n 's/^hive-sign \([a-z][a-z0-9-]*\).*/\1/p' | awk '!seen[$0]++'
+	forms "$1" | sed -n "s/^$1 \([a-z][a-z0-9-]*\).*/\1/p" | awk '!seen[$0]++'
 }
 
-# The --options that the usage gives subcommand $1, once each, without --help and --version.
+# The --options that the usage gives subcommand $2 of tool $1, once each, without
+# --help and --version; a block name in its form (COMMON) stands for the block's options.
 usage_options() {
-	usage_forms | grep "^hive-sign $1 " | grep -o -- '--[a-z][a-z0-9-]*' |
-		grep -v -x -e --help -e --version | sort -u
+	local tool=$1 cmd=$2 block
+	forms "$tool" > "$T/forms"
+	grep "^$tool $cmd " "$T/forms" > "$T/form" || true
+	sed -n 's/^\([A-Z][A-Z_]*\):.*/\1/p' "$T/forms" | while read -r block; do
+		if grep -qw -- "$block" "$T/form"; then grep "^$block:" "$T/forms" >> "$T/form"; fi
+	done
+	grep -o -- '--[a-z][a-z0-9-]*' "$T/form" | grep -v -x -e --help -e --version | sort -u
 }
 
-# The options that the bash completion table lists for subcommand $1.
+# The options that the bash completion table lists for subcommand $2 of tool $1.
 bash_options() {
-	sed -n "s/^[[:space:]]*\[hive-sign $1\]='\(.*\)'\$/\1/p" "$BASH_COMP" | tr ' ' '\n' |
+	sed -n "s/^[[:space:]]*\[$1 $2\]='\(.*\)'\$/\1/p" "$BASH_COMP" | tr ' ' '\n' |
 		grep -- '^--' | sort -u
 }
 
-# What bash offers when completing "hive-sign WORDS...", the last word being completed.
-bash_complete() {
-	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _hive_sign
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$BASH_COMP" hive-sign "$@"
+# What bash offers when completing "$1 WORDS...", the last word being completed.
+complete_words() {
+	local tool=$1
+	shift
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); "_${1//-/_}"
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$BASH_COMP" "$tool" "$@"
 }
+bash_complete() { complete_words hive-sign "$@"; }
+bash_complete_read() { complete_words hive-read "$@"; }
 
-# The case branch of _hive-sign in the zsh file for subcommand $1.
+# The case branch of _hive-TOOL ($1) in the zsh file for subcommand $2.
 zsh_branch() {
-	sed -n '/^_hive-sign()/,/^}/p' "$ZSH_COMP" | sed -n "/^[[:space:]]*($1)\$/,/;;/p"
+	sed -n "/^_$1()/,/^}/p" "$ZSH_COMP" | sed -n "/^[[:space:]]*($2)\$/,/;;/p"
 }
 
-# The options that the zsh branch for subcommand $1 specifies.
+# The options that the zsh branch of tool $1 for subcommand $2 specifies,
+# with those of a shared array it names ($_hive_read_common).
 zsh_options() {
-	zsh_branch "$1" | grep -o -- "['*)]--[a-z][a-z0-9-]*[=[]" | sed 's/^.//; s/.$//' |
+	local array
+	{
+		zsh_branch "$1" "$2"
+		# shellcheck disable=SC2016 # a literal $ in the pattern
+		for array in $(zsh_branch "$1" "$2" | grep -o '\$_hive_[a-z_]*' | sed 's/^\$//' | grep -v -x _hive_common); do
+			sed -n "/^_$1()/,/^}/p" "$ZSH_COMP" | sed -n "/local -a $array=(/,/^[[:space:]]*)\$/p"
+		done
+	} | grep -o -- "['*)]--[a-z][a-z0-9-]*[=[]" | sed 's/^.//; s/.$//' |
 		grep -v -x -e --help -e --version | sort -u
 }
 
 @test "the usage names subcommands and options to check" {
-	usage_commands > "$T/commands"
+	usage_commands hive-sign > "$T/commands"
 	[ "$(count_lines "$T/commands")" -ge 8 ]
-	usage_options verify > "$T/verify"
+	usage_options hive-sign verify > "$T/verify"
 	grep -qx -- --signer-field "$T/verify"
+	# hive-read: the default subcommand and the COMMON block are understood.
+	run -0 usage_commands hive-read
+	assert_output $'read\nsim\nd0\ncsv\nmodbus\nreplay'
+	run -0 usage_options hive-read read
+	assert_line --protocol
+	assert_line --meter
+	assert_line --count
+	run -0 usage_options hive-read modbus
+	assert_line --unit-id
+	assert_line --no-readings
+	run -0 usage_options hive-read replay
+	assert_line --speed
+	refute_line --meter
 }
 
 @test "bash: every subcommand of the usage is completed, and no other" {
-	usage_commands | sort > "$T/want"
-	bash_complete "" | grep -v '^-' | sort > "$T/got"
-	diff -u "$T/want" "$T/got"
+	for tool in hive-sign hive-read; do
+		usage_commands "$tool" | sort > "$T/want"
+		(cd "$T" && complete_words "$tool" "") | grep -v '^-' | sort > "$T/got"
+		diff -u --label "usage of $tool" --label "hive.bash for $tool" "$T/want" "$T/got"
+	done
 }
 
 @test "bash: the option table of every subcommand matches its usage lines" {
-	for cmd in $(usage_commands); do
-		usage_options "$cmd" > "$T/want"
-		bash_options "$cmd" > "$T/got"
-		diff -u --label "usage of $cmd" --label "hive.bash for $cmd" "$T/want" "$T/got"
+	for tool in hive-sign hive-read; do
+		for cmd in $(usage_commands "$tool"); do
+			usage_options "$tool" "$cmd" > "$T/want"
+			bash_options "$tool" "$cmd" > "$T/got"
+			diff -u --label "usage of $tool $cmd" --label "hive.bash for $tool $cmd" "$T/want" "$T/got"
+		done
 	done
 }
 
 @test "bash: completing '--' after each subcommand offers all its options" {
-	for cmd in $(usage_commands); do
-		bash_complete "$cmd" -- > "$T/got"
-		usage_options "$cmd" | while read -r opt; do
-			grep -qx -- "$opt" "$T/got" || { echo "$cmd: $opt not offered"; return 1; }
+	for tool in hive-sign hive-read; do
+		for cmd in $(usage_commands "$tool"); do
+			complete_words "$tool" "$cmd" -- > "$T/got"
+			usage_options "$tool" "$cmd" | while read -r opt; do
+				grep -qx -- "$opt" "$T/got" || { echo "$tool $cmd: $opt not offered"; return 1; }
+			done
+			grep -qx -- --help "$T/got"
 		done
-		grep -qx -- --help "$T/got"
+	done
+}
+
+@test "bash: every option that takes a value is known to take one" {
+	# An option missing from both tables would have its value completed as an option.
+	for tool in hive-sign hive-read; do
+		forms "$tool" | grep -o -- "--[a-z][a-z0-9-]* [^-[|(]" | cut -d' ' -f1 | sort -u |
+			while read -r opt; do
+				grep -q -- "^_hive_file_options=.* $opt " "$BASH_COMP" ||
+					grep -q -- "^[[:space:]]*\[$opt\]=" "$BASH_COMP" ||
+					[ "$opt" = --map ] ||
+					{ echo "hive.bash: $opt takes a value but is in no table"; return 1; }
+			done
 	done
 }
 
@@ -136,29 +196,87 @@ zsh_options() {
 	run -0 bash_complete message --verify 0x --
 	refute_line --key
 	assert_line --signer
+	# hive-read: --once or --count; modbus over --tcp or a serial --line.
+	run -0 bash_complete_read sim --once --
+	refute_line --count
+	run -0 bash_complete_read --count 3 --
+	refute_line --once
+	run -0 bash_complete_read modbus --tcp meter.local --
+	refute_line --line
+	run -0 bash_complete_read modbus --line 9600 --
+	refute_line --tcp
+}
+
+@test "bash: hive-read without a subcommand completes read's options and operand" {
+	cd "$T"
+	touch capture.p1
+	run -0 bash_complete_read --pro
+	assert_output --protocol
+	run -0 bash_complete_read --
+	assert_line --stall
+	assert_line --interval
+	refute_line --seed
+	run -0 bash_complete_read cap
+	assert_output capture.p1
+	run -0 bash_complete_read capture.p1 --no
+	assert_line --no-crc
+	assert_line --no-readings
+	run -0 bash_complete_read --raw cap
+	assert_output capture.p1
+	run -0 bash_complete_read read --key-file cap
+	assert_output capture.p1
+}
+
+@test "bash: hive-read's fixed choices and register maps are offered" {
+	cd "$T"
+	unset HIVE_SHARE
+	run -0 bash_complete_read --protocol ""
+	assert_output $'auto\ndsmr\np1crypt\nsml'
+	run -0 bash_complete_read --protocol=p1
+	assert_output p1crypt
+	run -0 bash_complete_read sim --interval 15m --clock ""
+	assert_output $'meter\nhost'
+	run -0 bash_complete_read csv --kind e
+	assert_output energy
+	run -0 bash_complete_read csv --unit k
+	assert_output $'kWh\nkW'
+	run -0 bash_complete_read csv --time-format unix
+	assert_output $'unix\nunix-ms'
+	run -0 bash_complete_read sim --count ""
+	assert_output ""
+	run -0 bash_complete_read modbus --map eastron-sdm6
+	assert_output eastron-sdm630
+	run -0 bash_complete_read sim ""
+	assert_line --seed
 }
 
 @test "zsh: --key and --password-file exclude each other wherever both are taken" {
-	for cmd in $(usage_commands); do
-		usage_options "$cmd" | grep -qx -- --password-file || continue
-		zsh_branch "$cmd" | grep -q -- "([^)]*--password-file[^)]*)--key=" ||
+	for cmd in $(usage_commands hive-sign); do
+		usage_options hive-sign "$cmd" | grep -qx -- --password-file || continue
+		zsh_branch hive-sign "$cmd" | grep -q -- "([^)]*--password-file[^)]*)--key=" ||
 			{ echo "_hive for $cmd: --key does not exclude --password-file"; return 1; }
-		zsh_branch "$cmd" | grep -q -- "([^)]*--key[ )][^']*--password-file=" ||
+		zsh_branch hive-sign "$cmd" | grep -q -- "([^)]*--key[ )][^']*--password-file=" ||
 			{ echo "_hive for $cmd: --password-file does not exclude --key"; return 1; }
 	done
 }
 
 @test "zsh: every subcommand of the usage is described" {
-	for cmd in $(usage_commands); do
-		grep -q "^[[:space:]]*'$cmd:" "$ZSH_COMP" || { echo "zsh: no description of $cmd"; return 1; }
+	for tool in hive-sign hive-read; do
+		grep -q "^#compdef.* $tool\( \|\$\)" "$ZSH_COMP" || { echo "zsh: $tool is not in #compdef"; return 1; }
+		for cmd in $(usage_commands "$tool"); do
+			sed -n "/^_$tool()/,/^}/p" "$ZSH_COMP" | grep -q "^[[:space:]]*'$cmd:" ||
+				{ echo "zsh: no description of $tool $cmd"; return 1; }
+		done
 	done
 }
 
 @test "zsh: the options of every subcommand match its usage lines" {
-	for cmd in $(usage_commands); do
-		usage_options "$cmd" > "$T/want"
-		zsh_options "$cmd" > "$T/got"
-		diff -u --label "usage of $cmd" --label "_hive for $cmd" "$T/want" "$T/got"
+	for tool in hive-sign hive-read; do
+		for cmd in $(usage_commands "$tool"); do
+			usage_options "$tool" "$cmd" > "$T/want"
+			zsh_options "$tool" "$cmd" > "$T/got"
+			diff -u --label "usage of $tool $cmd" --label "_hive for $tool $cmd" "$T/want" "$T/got"
+		done
 	done
 }
 
@@ -168,12 +286,15 @@ zsh_options() {
 	assert_output ""
 }
 
-@test "hive-sign(1) shows every subcommand and option of the usage" {
-	for cmd in $(usage_commands); do
-		grep -q "^\.Cm $cmd\$" "$TOP/man/hive-sign.1" || { echo "hive-sign.1: no $cmd"; return 1; }
-		for opt in $(usage_options "$cmd"); do
-			grep -q "^\.It Fl -${opt#--}\( \|\$\)" "$TOP/man/hive-sign.1" ||
-				{ echo "hive-sign.1: $opt is not described"; return 1; }
+@test "each tool's manual page shows every subcommand and option of its usage" {
+	for tool in hive-sign hive-read; do
+		page=$TOP/man/$tool.1
+		for cmd in $(usage_commands "$tool"); do
+			grep -q "^\.\(Cm\|Op Cm\) $cmd\$" "$page" || { echo "$tool.1: no $cmd"; return 1; }
+			for opt in $(usage_options "$tool" "$cmd"); do
+				grep -q "^\.It Fl -${opt#--}\( \|\$\)" "$page" ||
+					{ echo "$tool.1: $opt is not described"; return 1; }
+			done
 		done
 	done
 }
@@ -181,7 +302,7 @@ zsh_options() {
 @test "every manual page passes mandoc -Tlint" {
 	command -v mandoc > /dev/null || skip "mandoc is not installed"
 	pages=("$TOP"/man/*.[157])
-	[ "${#pages[@]}" -ge 3 ]
+	[ "${#pages[@]}" -ge 4 ]
 	run -0 mandoc -Tlint -Wwarning "${pages[@]}"
 	assert_output ""
 }

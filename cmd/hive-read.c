@@ -276,9 +276,21 @@ static void parse_replay(struct args *a, int opt, const char *arg)
 static void parse_d0(struct args *a, int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_ADDRESS: a->d0.address = arg; break;
+	case OPT_ADDRESS: {
+		struct buf probe = BUF_INIT;
+		int bad = d0_sign_on(&probe, arg) < 0;
+		buf_free(&probe);
+		if (bad)
+			cli_usage_error(usage, "--address '%s': want up to 32 letters, digits and spaces", arg);
+		a->d0.address = arg;
+		break;
+	}
 	case OPT_EVERY: a->every_ms = parse_duration("--every", arg); break;
-	case OPT_MAX_BAUD: a->d0.max_baud = (int)cli_uint("--max-baud", arg, 300, 19200, usage); break;
+	case OPT_MAX_BAUD:
+		a->d0.max_baud = (int)cli_uint("--max-baud", arg, 300, 19200, usage);
+		if (d0_baud_char(a->d0.max_baud) == '\0')
+			cli_usage_error(usage, "--max-baud '%s': want a mode C rate (300, 600, 1200, 2400, 4800, 9600, 19200)", arg);
+		break;
 	case OPT_NO_BCC: a->d0.no_bcc = true; break;
 	case OPT_RAW: a->stream.raw = true; break;
 	}
@@ -422,6 +434,7 @@ static int cmd_sim(struct args *a)
 		a->loop.count = (uint64_t)(a->duration_ms / a->sim.period_ms) + 1;
 	if (a->loop.count == 0 && !a->realtime)
 		cli_usage_error(usage, "sim needs --duration, --count or --once (or --realtime to run until stopped)");
+	a->loop.ctx.simulated = true;
 	start_loop(a, &loop);
 	s = xmalloc(sizeof *s);
 	sim_init(s, &a->sim);
@@ -441,6 +454,14 @@ static int cmd_sim(struct args *a)
 	return rc;
 }
 
+/* At the end of input, a readout without ETX/BCC ends after its "!\r\n" (or takes what is left). */
+static size_t readout_without_bcc(const char *p, size_t len)
+{
+	const char *end = memmem(p, len, "!\r\n", 3);
+
+	return end != NULL ? (size_t)(end - p) + 3 : len;
+}
+
 /* Passive D0: readouts one after another in a capture file or from a meter that pushes them. */
 static int d0_passive(struct args *a, struct serial_port *port, struct readloop *loop)
 {
@@ -455,7 +476,8 @@ static int d0_passive(struct args *a, struct serial_port *port, struct readloop 
 			buf_append(&in, chunk, (size_t)n);
 		size_t end;
 		/* At the end of input a readout without ETX/BCC is complete too. */
-		while (in.len > 0 && ((end = d0_readout_end(in.data, in.len)) > 0 || (n < 0 && a->d0.no_bcc && (end = in.len)))) {
+		while (in.len > 0 && ((end = d0_readout_end(in.data, in.len)) > 0 ||
+		                      (n < 0 && a->d0.no_bcc && (end = readout_without_bcc(in.data, in.len)) > 0))) {
 			struct reading r;
 			size_t off;
 			const char *why;
@@ -595,6 +617,8 @@ static int cmd_csv(struct args *a)
 
 	if (a->nrest > 1)
 		cli_usage_error(usage, "csv takes at most one FILE");
+	if (a->csv.kind != CSVIMPORT_REGISTER && a->loop.count > 0)
+		cli_usage_error(usage, "--once and --count count readings; --kind energy and power give intervals");
 	if (a->csv.kind != CSVIMPORT_REGISTER && (a->loop.intervals || !a->loop.readings))
 		cli_usage_error(usage, "--kind %s gives interval records already: drop --interval and --no-readings",
 		                a->csv.kind == CSVIMPORT_ENERGY ? "energy" : "power");
@@ -687,7 +711,7 @@ static modbus_t *modbus_connect_to(struct args *a)
 	}
 	if (ctx == NULL)
 		cli_usage_error(usage, "modbus: cannot set up the connection: %s", modbus_strerror(errno));
-	modbus_set_slave(ctx, a->unit_id ? a->unit_id : 1);
+	modbus_set_slave(ctx, a->unit_id >= 0 ? a->unit_id : 1);
 	return ctx;
 }
 
@@ -706,6 +730,8 @@ static int cmd_modbus(struct args *a)
 		cli_usage_error(usage, "modbus needs --map NAME or --map FILE (e.g. eastron-sdm120)");
 	if ((a->tcp != NULL) == (a->nrest == 1) || a->nrest > 1)
 		cli_usage_error(usage, "modbus reads either --tcp HOST[:PORT] or one serial DEVICE");
+	if (a->tcp != NULL && a->line != NULL)
+		cli_usage_error(usage, "--line sets a serial line; it does not go with --tcp");
 	rc = load_map(&map, a->map);
 	if (rc != HIVE_OK)
 		return rc;
@@ -718,14 +744,13 @@ static int cmd_modbus(struct args *a)
 	modbus_t *ctx = modbus_connect_to(a);
 	while (!loop.done && !stop_requested) {
 		int64_t started = now_ms();
-		if (!connected && modbus_connect(ctx) == 0) {
+		if (!connected && modbus_connect(ctx) == 0)
 			connected = true;
-			backoff = 500;
+		if (connected && modbus_meter_read(ctx, &map, &r, &why) == 0) {
 			if (failures > 0)
 				readloop_event(&loop, "reconnect", now_ms(), a->loop.ctx.source, (int64_t)failures);
-		}
-		if (connected && modbus_meter_read(ctx, &map, &r, &why) == 0) {
 			failures = 0;
+			backoff = 500;
 			readloop_reading(&loop, &r, now_ms());
 		} else {
 			if (!connected)
@@ -871,24 +896,31 @@ static int read_device(struct args *a, struct serial_port *port, struct meterstr
 	uint8_t chunk[4096];
 	struct device_events d = { loop, port->cfg.path };
 
+	int64_t quiet_since = now_ms();   /* last byte, or last reopen: a fresh port gets the full --stall */
+
 	port->on_event = on_serial_event;
 	port->event_arg = &d;
 	while (!loop->done && !stop_requested) {
 		ssize_t n = port->fd >= 0 ? serial_read(port, chunk, sizeof chunk, 500) : -1;
 		if (n > 0) {
-			meterstream_feed(ms, chunk, (size_t)n, now_ms());
+			quiet_since = now_ms();
+			meterstream_feed(ms, chunk, (size_t)n, quiet_since);
 			continue;
 		}
 		if (n < 0 && port->fd >= 0 && errno == ENODATA)
 			return HIVE_OK;       /* the end of a capture file */
-		if (n == 0 && (port->kind != SERIAL_TTY || a->stall_ms == 0 || serial_idle_ms(port) < (uint64_t)a->stall_ms))
+		if (n == 0 && (port->kind != SERIAL_TTY || a->stall_ms == 0 || now_ms() - quiet_since < a->stall_ms))
 			continue;
 		const char *what = n == 0 ? "stall" : "disconnect";
 		diag_warn("'%s': %s", port->cfg.path, n == 0 ? "no data: reopening" : "device hung up or failed: reopening");
 		readloop_event(loop, what, now_ms(), port->cfg.path, 0);
-		meterstream_finish(ms);   /* a frame cut by the fault is dropped, never merged with the next */
-		if (serial_reconnect(port) < 0 && errno != EINTR)
+		meterstream_cut(ms);      /* a frame cut by the fault is dropped, never merged with the next */
+		if (serial_reconnect(port) < 0) {
+			if (errno == EINTR || stop_requested)
+				return HIVE_OK;   /* stopped while waiting for the device */
 			return errno == EINVAL ? HIVE_EUSAGE : HIVE_ETEMP;
+		}
+		quiet_since = now_ms();
 	}
 	return HIVE_OK;
 }
@@ -899,13 +931,13 @@ static int cmd_read(struct args *a)
 	struct meterstream ms;
 	struct serial_port port;
 	struct serial_config cfg;
-	const char *path = a->nrest == 1 ? a->rest[0] : "/dev/stdin";
+	const char *path = a->nrest == 1 && strcmp(a->rest[0], "-") != 0 ? a->rest[0] : "/dev/stdin";
 	int rc;
 
 	if (a->nrest > 1)
 		cli_usage_error(usage, "read takes one DEVICE or FILE");
 	rc = load_p1_key(a);
-	if (rc != HIVE_OK)
+	if (rc != HIVE_OK && (a->stream.protocol == METER_P1CRYPT || a->key_file != NULL))
 		return rc;
 	if (a->stream.protocol == METER_P1CRYPT && !a->stream.has_key)
 		cli_usage_error(usage, "--protocol p1crypt needs the key: --key-file FILE or HIVE_P1_KEY");
@@ -915,7 +947,9 @@ static int cmd_read(struct args *a)
 	meterstream_init(&ms, &a->stream, &loop);
 	secret_wipe(a->stream.key, sizeof a->stream.key);
 	if (serial_open(&port, &cfg) < 0) {
-		if (errno == EINVAL || port.kind != SERIAL_TTY) {
+		/* A device not plugged in yet is waited for; a capture file that is missing is an error. */
+		bool device = strncmp(path, "/dev/", 5) == 0 && strcmp(path, "/dev/stdin") != 0;
+		if (errno == EINVAL || (!device && port.kind != SERIAL_TTY)) {
 			diag_warn_errno("cannot open '%s'", path);
 			rc = errno == EINVAL ? HIVE_EUSAGE : HIVE_EINPUT;
 			goto done;
@@ -950,6 +984,7 @@ int main(int argc, char **argv)
 	a.sim = sim_config_defaults();
 	a.stall_ms = 60000;
 	a.retries = -1;     /* not given: the map's own */
+	a.unit_id = -1;     /* not given: 1 */
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
 		cli_help(usage);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0)

@@ -25,9 +25,15 @@ int meter_protocol_parse(enum meter_protocol *p, const char *name)
 
 static void bad_frame(struct meterstream *m, uint64_t offset, const char *why)
 {
+	char detail[160];
+
 	m->bad_frames++;
-	ratelimit_warn(&m->rl, why, "%s frame dropped at byte offset %llu: %s",
-	               meter_protocol_name(m->protocol), (unsigned long long)offset, why);
+	/* An event record too, as often as the diagnostic: audits see the drops, a noisy line floods nothing. */
+	if (ratelimit_warn(&m->rl, why, "%s frame dropped at byte offset %llu: %s",
+	                   meter_protocol_name(m->protocol), (unsigned long long)offset, why)) {
+		snprintf(detail, sizeof detail, "byte offset %llu: %s", (unsigned long long)offset, why);
+		readloop_event(m->loop, "bad_frame", m->host_ms, detail, (int64_t)m->bad_frames);
+	}
 }
 
 static void accept_reading(struct meterstream *m, struct reading *r)
@@ -164,6 +170,7 @@ static void start_framer(struct meterstream *m, enum meter_protocol p, uint64_t 
 
 static void feed_framer(struct meterstream *m, const uint8_t *data, size_t len)
 {
+	m->fed += len;
 	if (m->dsmr)
 		dsmr_framer_feed(m->dsmr, data, len);
 	else if (m->p1)
@@ -190,9 +197,13 @@ static size_t detect(struct meterstream *m, const uint8_t *data, size_t len)
 			start_framer(m, METER_DSMR, at);
 			return i;
 		}
-		if (data[i] == 0xdb && i + 1 < len && data[i + 1] == 0x08 && m->cfg.has_key) {
-			start_framer(m, METER_P1CRYPT, at);
-			return i;
+		if (data[i] == 0xdb && i + 1 < len && data[i + 1] == 0x08) {
+			if (m->cfg.has_key) {
+				start_framer(m, METER_P1CRYPT, at);
+				return i;
+			}
+			ratelimit_warn(&m->rl, "p1crypt-nokey", "byte offset %llu looks like encrypted P1: give "
+			               "--key-file FILE or HIVE_P1_KEY", (unsigned long long)at);
 		}
 		if (memcmp(m->sml_window, sml_start, 8) == 0) {
 			start_framer(m, METER_SML, at - 7);
@@ -221,7 +232,7 @@ void meterstream_feed(struct meterstream *m, const uint8_t *data, size_t len, in
 	feed_framer(m, data, len);
 }
 
-void meterstream_finish(struct meterstream *m)
+static void finish_framer(struct meterstream *m)
 {
 	if (m->dsmr)
 		dsmr_framer_finish(m->dsmr);
@@ -229,6 +240,25 @@ void meterstream_finish(struct meterstream *m)
 		p1crypt_framer_finish(m->p1);
 	else if (m->sml_ready)
 		sml_framer_finish(&m->sml, on_sml, m);
+}
+
+void meterstream_cut(struct meterstream *m)
+{
+	uint64_t at;
+
+	finish_framer(m);
+	/* The P1 framer wipes its key when finished: start it again from our copy. */
+	if (m->p1) {
+		at = m->base + m->fed;
+		p1crypt_framer_init(m->p1, m->cfg.key, NULL, on_p1crypt, m);
+		m->base = at;
+		m->fed = 0;
+	}
+}
+
+void meterstream_finish(struct meterstream *m)
+{
+	finish_framer(m);
 	ratelimit_flush(&m->rl);
 }
 

@@ -36,6 +36,7 @@ struct meterstream {
 	struct readloop *loop;
 	struct ratelimit rl;
 	uint64_t base;                  /* stream offset where the framer started */
+	uint64_t fed;                   /* bytes fed to the framer since then */
 	uint64_t skipped;               /* bytes skipped while detecting */
 	int64_t host_ms;                /* host time of the bytes being fed */
 	uint64_t frames, bad_frames;
@@ -50,7 +51,9 @@ struct meterstream {
 int meterstream_init(struct meterstream *m, const struct meterstream_config *cfg, struct readloop *loop);
 /* Feeds bytes received at host_ms. */
 void meterstream_feed(struct meterstream *m, const uint8_t *data, size_t len, int64_t host_ms);
-/* End of stream: reports a frame cut off by it. */
+/* A break in the stream (the device was reopened): a frame cut by it is dropped, never joined to the next. */
+void meterstream_cut(struct meterstream *m);
+/* End of stream: reports a frame cut off by it, and the diagnostics held back. */
 void meterstream_finish(struct meterstream *m);
 void meterstream_free(struct meterstream *m);
 const char *meter_protocol_name(enum meter_protocol p);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "diag.h"
+
 static int emit(struct readloop *l)
 {
 	if (rec_write(&l->out, l->line.data, l->line.len) < 0) {
@@ -69,10 +71,21 @@ static void feed_interval(struct readloop *l, const struct reading *r, int64_t h
 		interval_add(&l->iv, &s, &sink);
 }
 
+static bool negative(const struct decimal *d)
+{
+	return d->set && d->digits < 0;
+}
+
 int readloop_reading(struct readloop *l, const struct reading *r, int64_t host_ms)
 {
 	if (l->done)
 		return 0;
+	/* A cumulative register below zero is no reading a meter can give: refuse it, count it. */
+	if (negative(&r->import_wh) || negative(&r->export_wh)) {
+		l->refused++;
+		diag_warn("%s reading refused: a cumulative energy register is negative", r->protocol ? r->protocol : "meter");
+		return readloop_event(l, "bad_reading", host_ms, "negative cumulative energy register", (int64_t)l->refused);
+	}
 	if (l->cfg.readings) {
 		buf_reset(&l->line);
 		readrec_reading(&l->line, &l->cfg.ctx, r, host_ms);

@@ -34,6 +34,7 @@ struct readloop {
 	struct interval_state iv;
 	struct buf line;
 	uint64_t readings;          /* readings handled */
+	uint64_t refused;           /* readings refused (a negative cumulative register) */
 	bool done;                  /* the count is reached, or output failed */
 };
 

@@ -211,6 +211,8 @@ void readrec_event(struct buf *out, const struct readrec_context *ctx, const cha
 	jw_str(&w, "event", kind);
 	if (ctx->meter)
 		jw_str(&w, "meter", ctx->meter);
+	if (ctx->simulated)
+		jw_bool(&w, "simulated", true);
 	if (ctx->source)
 		jw_str(&w, "source", ctx->source);
 	jw_time(&w, "time", time_ms);
@@ -283,6 +285,8 @@ void readrec_interval(struct buf *out, const struct readrec_context *ctx, const 
 	if (ctx->meter)
 		jw_str(&w, "meter", ctx->meter);
 	jw_int(&w, "seconds", slot->length_ms / 1000);
+	if (ctx->simulated)
+		jw_bool(&w, "simulated", true);
 	jw_time(&w, "start", slot->start_ms);
 	jw_str(&w, "type", "interval");
 	jw_close(&w);
@@ -305,6 +309,8 @@ void readrec_interval_event(struct buf *out, const struct readrec_context *ctx, 
 	}
 	if (ctx->meter)
 		jw_str(&w, "meter", ctx->meter);
+	if (ctx->simulated)
+		jw_bool(&w, "simulated", true);
 	if (ctx->source)
 		jw_str(&w, "source", ctx->source);
 	jw_time(&w, "time", ev->to.t_ms);

@@ -10,6 +10,7 @@
 #ifndef HIVE_READREC_H
 #define HIVE_READREC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -20,6 +21,7 @@
 struct readrec_context {
 	const char *meter;          /* the Worker's address (EIP-55), or NULL */
 	const char *source;         /* device or file name, for events; may be NULL */
+	bool simulated;             /* mark intervals and events "simulated": true (hive-read sim) */
 };
 
 /* Appends a "reading"; host_ms is the host clock at reception (always written). */

@@ -6,6 +6,7 @@
  * export 1335.694 kWh, serial number 12345678.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,12 @@
 
 static void set_float(modbus_mapping_t *m, int reg, float f)
 {
-	/* Eastron: IEEE-754 big-endian, high word first (ABCD). */
-	modbus_set_float_abcd(f, m->tab_input_registers + reg);
+	uint32_t bits;
+
+	/* Eastron: IEEE-754, high word first, each word big-endian on the wire. */
+	memcpy(&bits, &f, sizeof bits);
+	m->tab_input_registers[reg] = (uint16_t)(bits >> 16);
+	m->tab_input_registers[reg + 1] = (uint16_t)(bits & 0xffff);
 }
 
 int main(int argc, char **argv)

@@ -488,8 +488,11 @@ static int d0_passive(struct args *a, struct serial_port *port, struct readloop 
 				good++;
 				readloop_reading(loop, &r, now_ms());
 			} else {
+				char detail[160];
 				bad++;
 				diag_warn("d0 readout dropped at byte offset %llu: %s", (unsigned long long)(base + off), why);
+				snprintf(detail, sizeof detail, "byte offset %llu: %s", (unsigned long long)(base + off), why);
+				readloop_event(loop, "bad_readout", now_ms(), detail, (int64_t)bad);
 			}
 			memmove(in.data, in.data + end, in.len - end);
 			in.len -= end;
@@ -548,7 +551,7 @@ static int cmd_d0(struct args *a)
 
 	if (a->nrest != 1)
 		cli_usage_error(usage, "d0 takes one DEVICE or FILE");
-	cfg.path = a->rest[0];
+	cfg.path = strcmp(a->rest[0], "-") == 0 ? "/dev/stdin" : a->rest[0];
 	a->loop.ctx.source = a->rest[0];
 	start_loop(a, &loop);
 	if (serial_open(&port, &cfg) < 0 && port.kind != SERIAL_TTY) {

@@ -11,8 +11,9 @@
 # several subcommands spelt out on every line: tests/completions.bats checks
 # them against the tool's --help) and its operands in _hive_operands, name any
 # new option that takes a file or another value below, and any option that
-# rules others out in _hive_excludes, then add a two-line function and a
-# `complete -F` line at the end.
+# rules others out in _hive_excludes (or, by one of its values, in
+# _hive_value_excludes), then add a two-line function and a `complete -F`
+# line at the end.
 
 # Where this file is, to find the data installed beside it (share/hive/meters
 # next to share/bash-completion/completions, or share/meters in a source tree).
@@ -136,6 +137,13 @@ declare -gA _hive_excludes=(
 	[hive-read --tcp]='--line'
 	[hive-read --line]='--tcp'
 )
+# Options that one value of an option rules out, as "tool option value".
+# csv --kind energy or power gives intervals already: hive-read refuses with
+# it the options that count readings (--once, --count) or make intervals.
+declare -gA _hive_value_excludes=(
+	[hive-read --kind energy]='--once --count --interval --max-power --max-gap --clock --no-readings'
+	[hive-read --kind power]='--once --count --interval --max-power --max-gap --clock --no-readings'
+)
 
 # Adds the names of the Modbus register maps that start with $1 to COMPREPLY:
 # those in $HIVE_SHARE/meters when it is set, as hive-read looks there only,
@@ -230,9 +238,21 @@ _hive_complete()
 	done
 
 	if [[ -z $only_operands && ( $cur == -* || $operands == none || $operands == text ) ]]; then
-		local offer='' excluded=' '
+		local offer='' excluded=' ' value
 		for ((i = first; i < COMP_CWORD; i++)); do
-			excluded+="${_hive_excludes["$tool ${COMP_WORDS[i]%%=*}"]-} "
+			word=${COMP_WORDS[i]}
+			excluded+="${_hive_excludes["$tool ${word%%=*}"]-} "
+			[[ $word == --* ]] || continue
+			# Its value: "--opt=value", "--opt value", or "--opt = value" as bash splits the first.
+			value=
+			if [[ $word == *=* ]]; then
+				value=${word#*=}
+			elif [[ ${COMP_WORDS[i + 1]-} == = ]]; then
+				((i + 2 < COMP_CWORD)) && value=${COMP_WORDS[i + 2]}
+			elif ((i + 1 < COMP_CWORD)); then
+				value=${COMP_WORDS[i + 1]}
+			fi
+			[[ -n $value ]] && excluded+="${_hive_value_excludes["$tool ${word%%=*} $value"]-} "
 		done
 		for word in $opts; do
 			[[ $excluded == *" $word "* ]] && continue

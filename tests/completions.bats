@@ -205,6 +205,25 @@ zsh_options() {
 	refute_line --line
 	run -0 bash_complete_read modbus --line 9600 --
 	refute_line --tcp
+	# csv --kind energy or power gives intervals: no --once, --count or interval options.
+	for kind in 'energy' 'power'; do
+		for words in "--kind $kind" "--kind=$kind" "--kind = $kind"; do
+			# shellcheck disable=SC2086 # the words are meant to be split
+			run -0 bash_complete_read csv $words --
+			refute_line --once
+			refute_line --count
+			refute_line --interval
+			refute_line --no-readings
+			refute_line --clock
+			assert_line --step
+			assert_line --meter
+		done
+	done
+	run -0 bash_complete_read csv --kind register --
+	assert_line --once
+	assert_line --interval
+	run -0 bash_complete_read csv --kind ""
+	assert_output $'register\nenergy\npower'
 }
 
 @test "bash: hive-read without a subcommand completes read's options and operand" {
@@ -278,6 +297,41 @@ zsh_options() {
 			diff -u --label "usage of $tool $cmd" --label "_hive for $tool $cmd" "$T/want" "$T/got"
 		done
 	done
+}
+
+# The option specs that _hive-TOOL ($1) hands to _arguments when completing the
+# words after it, the last being completed; _arguments and the other helpers
+# are stubs, so no terminal is needed.
+zsh_specs() {
+	local tool=$1
+	shift
+	zsh -f -c '
+		_arguments() { print -rl -- "$@"; return 1; }
+		_describe() { :; }; _files() { :; }; _message() { :; }
+		service=none
+		source "$1"
+		words=("${@:2}"); CURRENT=$#words
+		"_$2" || :' _ "$ZSH_COMP" "$tool" "$@"
+}
+
+@test "zsh: csv --kind energy or power drops the options hive-read refuses with it" {
+	command -v zsh > /dev/null || skip "zsh is not installed: run scripts/deps check"
+	for words in "--kind energy" "--kind=power"; do
+		# shellcheck disable=SC2086 # the words are meant to be split
+		run -0 zsh_specs hive-read csv $words --
+		refute_output --partial "--once["
+		refute_output --partial "--count="
+		refute_output --partial "--interval="
+		refute_output --partial "--no-readings["
+		assert_output --partial "--step="
+		assert_output --partial "--meter="
+	done
+	run -0 zsh_specs hive-read csv --kind register --
+	assert_output --partial "--once["
+	assert_output --partial "--interval="
+	# The value being completed does not count yet.
+	run -0 zsh_specs hive-read csv --kind energy
+	assert_output --partial "--count="
 }
 
 @test "zsh: the completion file parses" {

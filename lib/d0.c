@@ -37,7 +37,7 @@ int d0_parse_ident(struct d0_ident *out, const char *line, size_t len, const cha
 	if (len >= 1 && line[len - 1] == '\r')
 		len--;
 	if (len < 5 || line[0] != '/') {
-		*why = "identification message is not /XXXZ…";
+		*why = "identification message is not /MMMZ…";
 		return -1;
 	}
 	if (!is_letter(line[1]) || !is_letter(line[2]) || !is_letter(line[3])) {

@@ -9,10 +9,10 @@
  *
  * The exchange (modes A, B, C; all start at 300 baud, 7E1):
  *   reader  "/?!\r\n"  or "/?ADDRESS!\r\n"                        sign-on
- *   meter   "/XXXZ<ident>\r\n"                                  identification
+ *   meter   "/MMMZ<ident>\r\n"                                  identification
  *   reader  ACK '0' Z '0' "\r\n" (mode C only)                  option select: data readout at Z's baud
  *   meter   STX <data lines> "!\r\n" ETX BCC                     readout
- * XXX is the manufacturer (a lower-case third letter: 20 ms reaction time);
+ * MMM is the manufacturer (a lower-case third letter: 20 ms reaction time);
  * Z gives the baud rate: in mode C '0'..'6' = 300, 600, 1200, 2400, 4800,
  * 9600, 19200, switched to after the option select; in mode B 'A'..'F' =
  * 600..19200, switched to by the meter itself after its identification; any
@@ -48,7 +48,7 @@ struct d0_ident {
 };
 
 /*
- * Parses the identification message "/XXXZ<ident>" (with or without its CR
+ * Parses the identification message "/MMMZ<ident>" (with or without its CR
  * LF). Returns 0, or -1 with a reason: no '/', a manufacturer that is not
  * three letters, a reserved baud character ('7'..'9', 'G'..'I'), a control
  * character, or an ident longer than READING_ID_SIZE - 1.

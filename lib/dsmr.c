@@ -117,7 +117,7 @@ static bool is_alpha(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-/* "/XXXZ": a '/', three letters (manufacturer) and a digit (baud rate): an identification line starts. */
+/* "/MMMZ": a '/', three letters (manufacturer) and a digit (baud rate): an identification line starts. */
 static bool ident_start(const char *p)
 {
 	return p[0] == '/' && is_alpha(p[1]) && is_alpha(p[2]) && is_alpha(p[3]) && p[4] >= '0' && p[4] <= '9';
@@ -641,7 +641,7 @@ static int check_crc(struct parse *ps, const char *bang)
 	return 0;
 }
 
-/* The identification line "/XXXZ…" into model; returns where the data lines start, or NULL. */
+/* The identification line "/MMMZ…" into model; returns where the data lines start, or NULL. */
 static const char *parse_ident(struct parse *ps, const char *bang)
 {
 	const char *p = ps->text + 1, *eol = p;

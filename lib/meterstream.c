@@ -42,65 +42,65 @@ static void accept_reading(struct meterstream *m, struct reading *r)
 	readloop_reading(m->loop, r, m->host_ms);
 }
 
-static void on_dsmr(const struct dsmr_event *ev, void *arg)
+static void garbage(struct meterstream *m, size_t len, uint64_t at)
 {
-	struct meterstream *m = arg;
+	ratelimit_warn(&m->rl, "garbage", "skipped %zu bytes of garbage at byte offset %llu", len, (unsigned long long)at);
+}
+
+/*
+ * A DSMR telegram, sent plain or decrypted from an encrypted frame (whose
+ * GCM tag was verified; the telegram keeps its own CRC). A fault inside a
+ * plain telegram is reported at its stream offset; inside a decrypted one,
+ * at the encrypted frame's, since the plaintext is not on the wire.
+ */
+static void telegram(struct meterstream *m, const char *data, size_t len, uint64_t at, bool decrypted)
+{
 	struct reading r;
 	size_t bad;
 	const char *why;
+	int ok = dsmr_parse(&r, data, len, m->cfg.no_crc, &bad, &why) == 0;
+
+	if (m->cfg.raw)
+		readloop_frame(m->loop, decrypted ? "p1crypt" : "dsmr", (const uint8_t *)data, len, at, ok);
+	if (!ok) {
+		bad_frame(m, decrypted ? at : at + bad, why);
+		return;
+	}
+	if (decrypted) {
+		r.protocol = "p1crypt";
+		r.checked = true;
+	}
+	accept_reading(m, &r);
+}
+
+static void on_dsmr(const struct dsmr_event *ev, void *arg)
+{
+	struct meterstream *m = arg;
 	uint64_t at = m->base + ev->offset;
 
 	if (m->loop->done)
 		return;
-	if (ev->kind == DSMR_GARBAGE) {
-		ratelimit_warn(&m->rl, "garbage", "skipped %zu bytes of garbage at byte offset %llu",
-		               ev->len, (unsigned long long)at);
-		return;
-	}
-	if (ev->kind == DSMR_DROPPED) {
+	if (ev->kind == DSMR_GARBAGE)
+		garbage(m, ev->len, at);
+	else if (ev->kind == DSMR_DROPPED)
 		bad_frame(m, m->base + ev->bad_offset, ev->why);
-		return;
-	}
-	int ok = dsmr_parse(&r, ev->data, ev->len, m->cfg.no_crc, &bad, &why) == 0;
-	if (m->cfg.raw)
-		readloop_frame(m->loop, "dsmr", (const uint8_t *)ev->data, ev->len, at, ok);
-	if (!ok) {
-		bad_frame(m, at + bad, why);
-		return;
-	}
-	accept_reading(m, &r);
+	else
+		telegram(m, ev->data, ev->len, at, false);
 }
 
 static void on_p1crypt(const struct p1crypt_event *ev, void *arg)
 {
 	struct meterstream *m = arg;
-	struct reading r;
-	size_t bad;
-	const char *why;
 	uint64_t at = m->base + ev->offset;
 
 	if (m->loop->done)
 		return;
-	if (ev->kind == P1CRYPT_GARBAGE) {
-		ratelimit_warn(&m->rl, "garbage", "skipped %zu bytes of garbage at byte offset %llu",
-		               ev->len, (unsigned long long)at);
-		return;
-	}
-	if (ev->kind == P1CRYPT_DROPPED) {
+	if (ev->kind == P1CRYPT_GARBAGE)
+		garbage(m, ev->len, at);
+	else if (ev->kind == P1CRYPT_DROPPED)
 		bad_frame(m, at, ev->why);
-		return;
-	}
-	/* The GCM tag was verified; the plaintext is a telegram with its own CRC. */
-	int ok = dsmr_parse(&r, ev->data, ev->len, m->cfg.no_crc, &bad, &why) == 0;
-	if (m->cfg.raw)
-		readloop_frame(m->loop, "p1crypt", (const uint8_t *)ev->data, ev->len, at, ok);
-	if (!ok) {
-		bad_frame(m, at, why);
-		return;
-	}
-	r.protocol = "p1crypt";
-	r.checked = true;
-	accept_reading(m, &r);
+	else
+		telegram(m, ev->data, ev->len, at, true);
 }
 
 static void on_sml(const struct sml_span *span, void *arg)

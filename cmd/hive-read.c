@@ -681,12 +681,15 @@ static int load_map(struct modbus_map *map, const char *name)
 		snprintf(path, sizeof path, "%s/meters/%s.csv", env, name);
 	else {
 		snprintf(path, sizeof path, "%s/meters/%s.csv", HIVE_SHAREDIR, name);
+		/* Installed elsewhere (DESTDIR, another PREFIX) or run from the build tree. */
 		if (access(path, R_OK) != 0 && (n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
 			self[n] = '\0';
 			char *slash = strrchr(self, '/');
 			if (slash != NULL)
 				*slash = '\0';
-			snprintf(path, sizeof path, "%.2000s/../share/meters/%.1000s.csv", self, name);
+			snprintf(path, sizeof path, "%.2000s/../share/hive/meters/%.1000s.csv", self, name);
+			if (access(path, R_OK) != 0)
+				snprintf(path, sizeof path, "%.2000s/../share/meters/%.1000s.csv", self, name);
 		}
 	}
 	if (modbus_map_load(map, path, err, sizeof err) < 0) {

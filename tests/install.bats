@@ -14,7 +14,14 @@ setup() { setup_scratch; }
 	[ -f "$r/share/bash-completion/completions/hive" ]
 	[ -L "$r/share/bash-completion/completions/hive-sign" ]
 	[ -f "$r/share/zsh/vendor-completions/_hive" ]
-	[ -f "$r/share/hive/demo/household_load_2024-10-01.csv" ]
+	[ -f "$r/share/hive/meters/eastron-sdm120.csv" ]
+	[ -x "$r/bin/hive-read" ]
+	# An installed hive-read finds its register maps by name (then waits for a meter that is not there).
+	run --separate-stderr timeout 1 "$r/bin/hive-read" modbus --map eastron-sdm630 --tcp 127.0.0.1:1 --once
+	[ "$status" -eq 124 ]
+	[[ "$stderr" != *"map 'eastron-sdm630'"* ]]
+	run -3 --separate-stderr "$r/bin/hive-read" modbus --map no-such-meter --tcp 127.0.0.1:1 --once
+	[[ "${stderr_lines[0]}" == "hive-read: map 'no-such-meter': "* ]]
 	run -0 "$r/bin/hive-sign" --version
 	run -0 make -C "$TOP" --no-print-directory uninstall PREFIX=/opt/hive DESTDIR="$T/root"
 	run -0 find "$r" -type f

@@ -5,6 +5,7 @@
 
 #include "hex.h"
 #include "obis.h"
+#include "timeutil.h"
 
 /* ---- CRC-16/ARC ---------------------------------------------------------- */
 
@@ -329,19 +330,6 @@ static int small_int(const struct obis_text *v, int max)
 	return n <= max ? n : -1;
 }
 
-/* Days from 1970-01-01 to y-m-d, for 2000 ≤ y ≤ 2099 (every fourth year is a leap year there). */
-static int64_t days_since_epoch(int y, int m, int d)
-{
-	static const int before_month[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
-	int years = y - 2000;
-	int64_t days = 10957 + 365 * (int64_t)years + (years + 3) / 4;   /* 10957: 1970 to 2000 */
-
-	days += before_month[m - 1] + d - 1;
-	if (m > 2 && y % 4 == 0)
-		days++;
-	return days;
-}
-
 static int two(const char *p)
 {
 	return (p[0] - '0') * 10 + (p[1] - '0');
@@ -363,7 +351,7 @@ static int parse_timestamp(const struct obis_text *v, int64_t *out, bool *has_ti
 	if (mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || (mo == 2 && d == 29 && y % 4 != 0) ||
 	    h > 23 || mi > 59 || s > 59)
 		return -1;
-	int64_t local = days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	int64_t local = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
 	*has_time = v->len == 13;
 	if (v->len == 12) {
 		*out = 0;

@@ -529,19 +529,6 @@ static int entry_value(const struct modbus_entry *e, const uint16_t *w, struct d
 }
 
 /* A signed power: positive is import, negative export; the other side is 0. */
-static void set_power(struct decimal *import, struct decimal *export, struct decimal v)
-{
-	if (v.digits == INT64_MIN)
-		return;
-	if (v.digits < 0) {
-		decimal_set(export, -v.digits, v.exp);
-		decimal_set(import, 0, 0);
-	} else {
-		*import = v;
-		decimal_set(export, 0, 0);
-	}
-}
-
 static void apply(struct reading *r, const struct modbus_entry *e, const uint16_t *w)
 {
 	/* index is a phase only for phase fields (a tariff can be 7): point there only then. */
@@ -562,12 +549,12 @@ static void apply(struct reading *r, const struct modbus_entry *e, const uint16_
 	case MODBUS_FIELD_EXPORT_WH: r->export_wh = v; break;
 	case MODBUS_FIELD_IMPORT_TARIFF_WH: r->import_tariff_wh[e->index] = v; break;
 	case MODBUS_FIELD_EXPORT_TARIFF_WH: r->export_tariff_wh[e->index] = v; break;
-	case MODBUS_FIELD_POWER_W: set_power(&r->power_import_w, &r->power_export_w, v); break;
+	case MODBUS_FIELD_POWER_W: decimal_split_signed(&r->power_import_w, &r->power_export_w, v); break;
 	case MODBUS_FIELD_POWER_IMPORT_W: r->power_import_w = v; break;
 	case MODBUS_FIELD_POWER_EXPORT_W: r->power_export_w = v; break;
 	case MODBUS_FIELD_VOLTAGE_V: ph->voltage_v = v; break;
 	case MODBUS_FIELD_CURRENT_A: ph->current_a = v; break;
-	case MODBUS_FIELD_PHASE_POWER_W: set_power(&ph->power_import_w, &ph->power_export_w, v); break;
+	case MODBUS_FIELD_PHASE_POWER_W: decimal_split_signed(&ph->power_import_w, &ph->power_export_w, v); break;
 	case MODBUS_FIELD_PHASE_POWER_IMPORT_W: ph->power_import_w = v; break;
 	case MODBUS_FIELD_PHASE_POWER_EXPORT_W: ph->power_export_w = v; break;
 	case MODBUS_FIELD_METER_ID: break;

@@ -145,3 +145,16 @@ void decimal_format(struct buf *out, const struct decimal *d)
 	buf_putc(out, '.');
 	buf_append(out, digits + n - frac, (size_t)frac);
 }
+
+void decimal_split_signed(struct decimal *import, struct decimal *export, struct decimal v)
+{
+	if (v.digits == INT64_MIN)
+		return;
+	if (v.digits < 0) {
+		decimal_set(export, -v.digits, v.exp);
+		decimal_set(import, 0, 0);
+	} else {
+		*import = v;
+		decimal_set(export, 0, 0);
+	}
+}

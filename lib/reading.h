@@ -87,6 +87,11 @@ int decimal_parse(struct decimal *d, const char *text, size_t len);
 int decimal_scale(struct decimal *d, int k);
 /* a + b into out (exponents aligned). Returns 0, or -1 on overflow. */
 int decimal_add(struct decimal *out, const struct decimal *a, const struct decimal *b);
+/*
+ * Splits a signed power (negative: export) into its import and export
+ * halves, the other one set to zero. A value that cannot be negated is left out.
+ */
+void decimal_split_signed(struct decimal *import, struct decimal *export, struct decimal v);
 /* The value in whole units when it is an integer (exp ≥ 0 or zero fraction). Returns 0, or -1. */
 int decimal_to_int(int64_t *out, const struct decimal *d);
 /* Writes the value as a JSON number without exponent ("1581123", "230", "0.48"). */

@@ -637,19 +637,6 @@ static int entry_decimal(const sml_list *entry, uint8_t unit, struct decimal *d)
 }
 
 /* A signed power: positive is import, negative export; the other side is 0. */
-static void set_power(struct decimal *import, struct decimal *export, struct decimal v)
-{
-	if (v.digits == INT64_MIN)
-		return;
-	if (v.digits < 0) {
-		decimal_set(export, -v.digits, v.exp);
-		decimal_set(import, 0, 0);
-	} else {
-		*import = v;
-		decimal_set(export, 0, 0);
-	}
-}
-
 static void note_phase(struct reading *r, int phase)
 {
 	if (r->phases < phase + 1)
@@ -672,8 +659,8 @@ static void apply_rule(struct reading *r, const struct obis_rule *rule, int e, s
 		if (r->tariffs < e)
 			r->tariffs = e;
 		break;
-	case T_POWER: set_power(&r->power_import_w, &r->power_export_w, v); break;
-	case T_PHASE_POWER: set_power(&ph->power_import_w, &ph->power_export_w, v); note_phase(r, rule->phase); break;
+	case T_POWER: decimal_split_signed(&r->power_import_w, &r->power_export_w, v); break;
+	case T_PHASE_POWER: decimal_split_signed(&ph->power_import_w, &ph->power_export_w, v); note_phase(r, rule->phase); break;
 	case T_PHASE_VOLTAGE: ph->voltage_v = v; note_phase(r, rule->phase); break;
 	case T_PHASE_CURRENT: ph->current_a = v; note_phase(r, rule->phase); break;
 	}

@@ -48,6 +48,14 @@ int main(void)
 	decimal_set(&x, INT64_MAX, 0);
 	decimal_set(&y, 1, 0);
 	CHECK_INTEQ(decimal_add(&z, &x, &y), -1);
+	/* A signed power: negative is export, the other half zero. */
+	struct decimal imp, exp;
+	decimal_set(&x, -19197, -1);
+	decimal_split_signed(&imp, &exp, x);
+	CHECK(imp.set && imp.digits == 0 && exp.set && exp.digits == 19197 && exp.exp == -1);
+	decimal_set(&x, 5635, -1);
+	decimal_split_signed(&imp, &exp, x);
+	CHECK(imp.digits == 5635 && imp.exp == -1 && exp.set && exp.digits == 0);
 	buf_free(&b);
 	return check_done("test_reading");
 }

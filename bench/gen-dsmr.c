@@ -10,7 +10,7 @@
  * 1782864000 = 2026-07-01T00:00:00Z), with its own timestamp (0-0:1.0.0, Dutch
  * local time with the W/S flag), tariff (96.14.0: 2 from 07:00 to 23:00 local
  * on weekdays, else 1), per-phase voltage, current and import or export power
- * (a seeded random walk), total power (1.7.0/2.7.0: the net over the phases),
+ * (a seeded random walk pulled towards import and export in turn), total power (1.7.0/2.7.0: the net over the phases),
  * the four energy registers (1.8.1/1.8.2/2.8.1/2.8.2, started at seeded random
  * values and integrated exactly from the power, in Wh) and the gas reading
  * (0-1:24.2.1, every 5 minutes), and its CRC-16/ARC recomputed. Other lines
@@ -221,8 +221,11 @@ int main(int argc, char **argv)
 		struct tm local;
 		int64_t imp_w[3], exp_w[3], amp[3], total = 0;
 
+		/* The walk is pulled towards import and export in turn (every 100
+		 * telegrams), so every capture of a few hundred has both. */
+		int64_t target = (i / 100) % 2 ? -1500 : 1500;
 		for (int k = 0; k < 3; k++) {
-			net[k] += rnd_in(-150, 150);
+			net[k] += rnd_in(-150, 150) + (target - net[k]) / 16;
 			if (net[k] > 5500)
 				net[k] = 5500;
 			if (net[k] < -3500)

@@ -263,8 +263,8 @@ compare() {
 	compare "$T/h" "$T/o"
 	# Every CRC was checked, and the capture does cover what it should.
 	run -0 jq -s -c '[(map(.checked) | unique), (map(.time) | unique | length), (map(.tariff) | unique),
-		(map(.power_w < 0) | unique), (map(.import_wh) | unique | length > 100)]' "$T/h"
-	assert_output '[[true],1000,[1,2],[false,true],true]'
+		(map(.power_w < 0) | unique), (map(.import_wh) | unique | length > 100), (map(.export_wh) | unique | length > 100)]' "$T/h"
+	assert_output '[[true],1000,[1,2],[false,true],true,true]'
 	run -0 jq -r '.time[-1:]' "$T/o"
 	[[ "$output" == *S* && "$output" == *W* ]]
 }

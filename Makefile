@@ -18,7 +18,7 @@ CFLAGS   ?= -O2 -g
 WARNINGS  = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
 HIVE_CPPFLAGS = -D_GNU_SOURCE -Ilib -DHIVE_VERSION='"$(VERSION)"' -DHIVE_SHAREDIR='"$(SHAREDIR)"'
-LIBS      = -ljq -lsecp256k1 -lnettle -lcrypto -lsml -lmodbus -lcsv -lm
+LIBS      = -ljq -lsecp256k1 -lnettle -lgmp -lcrypto -lsml -lmodbus -lcsv -lm
 SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZTIME ?= 20
 # make V=1 shows every command; otherwise one short line per step.
@@ -76,6 +76,11 @@ build/tools/%: tests/tools/%.c
 	@mkdir -p build/tools
 	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -o $@ $< $(LIBS)
 
+# An LD_PRELOAD shim that makes chosen writes and syncs fail (I/O fault tests).
+build/tools/%.so: tests/tools/%.c
+	@mkdir -p build/tools
+	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) -D_GNU_SOURCE -shared -fPIC -o $@ $< -ldl
+
 deps:
 	@sh scripts/deps build
 
@@ -88,7 +93,7 @@ unit: $(UNITS)
 unit-san: $(SAN_UNITS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh scripts/run-units build/san $(SAN_UNITS)
 
-bats: $(BINS) build/tools/modbus-meter
+bats: $(BINS) build/tools/modbus-meter build/tools/faultfs.so
 	@PATH="$(CURDIR)/bin:$$PATH" bats --print-output-on-failure tests/*.bats | tee build/bats.tap
 
 fuzz: $(FUZZERS)

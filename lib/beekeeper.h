@@ -1,0 +1,68 @@
+/*
+ * beekeeper.h — the Beekeeper's ledger file and its registry together:
+ * open a ledger, replay it into a registry, append signed events durably,
+ * verify it, repair a torn last line. hive-beekeeper(1) is a thin shell
+ * around this module.
+ *
+ * Ownership: struct beekeeper owns its ledger and registry
+ * (beekeeper_close). Diagnostics go through diag.h.
+ */
+#ifndef HIVE_BEEKEEPER_H
+#define HIVE_BEEKEEPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jv.h>
+
+#include "buf.h"
+#include "ledger.h"
+#include "registry.h"
+
+struct beekeeper {
+	struct ledger lg;
+	struct registry reg;
+	bool open;
+};
+
+/*
+ * The ledger path when --ledger is not given: $HIVE_LEDGER, else
+ * $XDG_DATA_HOME/hive/ledger.ndjson, else ~/.local/share/hive/ledger.ndjson.
+ * Written into b; returns b's text.
+ */
+const char *beekeeper_default_path(struct buf *b);
+
+/* Creates the parent directory of a ledger path (mode 0700) when missing. Returns an exit code. */
+int beekeeper_make_dir(const char *path);
+
+/*
+ * Opens the ledger and replays it (flags: REG_CHECK_SIG to check every
+ * signature too) up to the last event at or before stop_ms (INT64_MAX for
+ * all). LEDGER_WRITE refuses a torn last line; LEDGER_READ warns and uses
+ * the complete lines. A bad event is reported as "ledger 'F' line N (seq S):
+ * why" and its exit code returned.
+ */
+int beekeeper_open(struct beekeeper *bk, const char *path, enum ledger_mode mode, unsigned flags, int64_t stop_ms);
+
+/*
+ * Makes, checks, signs and writes one event (op is consumed; see
+ * registry_append); with sync it is durable (fdatasync) before this returns.
+ * The event's line is appended to line. A refused operation changes nothing
+ * and explains itself in e->msg for the caller to report; an I/O failure is
+ * reported here (e->msg empty). Returns an exit code.
+ */
+int beekeeper_append(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, bool sync,
+                     struct buf *line, struct reg_error *e);
+
+/* Makes every event written so far durable. Returns an exit code. */
+int beekeeper_commit(struct beekeeper *bk);
+
+void beekeeper_close(struct beekeeper *bk);
+
+/*
+ * Mends a torn last line: one that is a complete, valid next event gets its
+ * newline back (it is never dropped); anything else is cut off. Reports what
+ * it did on stderr. Returns an exit code.
+ */
+int beekeeper_repair(const char *path);
+
+#endif

@@ -181,6 +181,19 @@ static jv address_list(jv list, const char *opt, const char *value)
 	return list;
 }
 
+static const char *const meter_statuses[] = { "registered", "certified", "online", "offline", "revoked", NULL };
+static const char *const hive_statuses[] = { "active", "frozen", "split", "merged", NULL };
+
+static void check_status(const char *status, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(status, names[i]) == 0)
+			return;
+	cli_usage_error(usage, "--status '%s' is not one of %s", status,
+	                names == meter_statuses ? "registered, certified, online, offline, revoked"
+	                                        : "active, frozen, split, merged");
+}
+
 static void parse_options(struct args *a, const struct command *c, int argc, char **argv)
 {
 	int opt;
@@ -225,9 +238,10 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 		case OPT_SERIAL: set_field(a, opt, "serial", jv_string(optarg)); break;
 		case OPT_MANUFACTURER: set_field(a, opt, "manufacturer", jv_string(optarg)); break;
 		case OPT_STATUS:
-			if (strcmp(c->name, "meter status") == 0)
+			if (strcmp(c->name, "meter status") == 0) {
+				check_status(optarg, meter_statuses);
 				set_field(a, opt, "status", jv_string(optarg));
-			else
+			} else
 				a->status = optarg;
 			break;
 		case OPT_COIN: set_field(a, opt, "coin", address_jv("--coin", optarg)); break;
@@ -273,6 +287,20 @@ static int load_key(struct args *a, uint8_t seckey[32])
 static uint64_t hive_operand(struct args *a, int i)
 {
 	return cli_uint("HIVE", a->rest[i], 1, UINT32_MAX, usage);
+}
+
+/* Usage errors in operands come before the ledger is opened. */
+static void check_addresses(struct args *a)
+{
+	uint8_t addr[20];
+	for (int i = 0; i < a->nrest; i++)
+		cli_address(addr, "ADDRESS", a->rest[i], usage);
+}
+
+static void check_hives(struct args *a)
+{
+	for (int i = 0; i < a->nrest; i++)
+		hive_operand(a, i);
 }
 
 static void need_operands(struct args *a, int min, int max)
@@ -376,6 +404,7 @@ static int cmd_hive_create(struct args *a)
 static int with_hive(struct args *a, const char *name)
 {
 	need_operands(a, 1, 1);
+	check_hives(a);
 	a->op = jv_object_set(a->op, jv_string("hive"), jv_number((double)hive_operand(a, 0)));
 	return append_one(a, name, false);
 }
@@ -403,6 +432,7 @@ static int cmd_hive_split(struct args *a)
 static int cmd_hive_merge(struct args *a)
 {
 	need_operands(a, 2, -1);
+	check_hives(a);
 	jv ids = jv_array();
 	for (int i = 0; i < a->nrest; i++)
 		ids = jv_array_append(ids, jv_number((double)hive_operand(a, i)));
@@ -482,10 +512,8 @@ static int apply_record(struct rec_loop *loop, const struct rec *r, void *arg)
 	struct reg_error e;
 	bool sync = ap->batch <= 1;
 	int rc = beekeeper_append(ap->bk, fields, ap->seckey, t, sync, &ap->acked, &e);
-	if (rc != HIVE_OK && e.msg[0] && rc != HIVE_EOUTPUT) {
-		rec_reject(loop, r, "%s", e.msg);
-		if (rc == HIVE_ERULE)
-			loop->fatal = loop->strict ? rc : 0;
+	if (rc != HIVE_OK && e.msg[0]) {
+		rec_reject(loop, r, "%s", e.msg);   /* refused: nothing was written */
 		return -1;
 	}
 	if (rc != HIVE_OK) {
@@ -516,7 +544,7 @@ static int cmd_apply(struct args *a)
 		struct rec_loop loop;
 		rec_loop_init(&loop, STDOUT_FILENO, a->strict);
 		rc = rec_loop_run(&loop, a->rest, a->nrest, apply_record, &ap);
-		int frc = loop.fatal == 0 || loop.fatal == HIVE_ERULE ? apply_flush(&loop, &ap) : HIVE_OK;
+		int frc = loop.fatal == 0 ? apply_flush(&loop, &ap) : HIVE_OK;
 		if (rc == HIVE_OK || (frc != HIVE_OK && rc == HIVE_EBAD))
 			rc = frc;
 		rec_loop_free(&loop);
@@ -564,6 +592,7 @@ static int show_params(struct args *a)
 
 static int cmd_hvt_balance(struct args *a)
 {
+	check_addresses(a);
 	struct beekeeper bk;
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
@@ -594,9 +623,12 @@ static int cmd_hvt_supply(struct args *a)
 static int cmd_meter_info(struct args *a)
 {
 	need_operands(a, 1, -1);
+	check_addresses(a);
 	struct beekeeper bk;
 	int rc = open_for_query(a, &bk);
-	for (int i = 0; rc != HIVE_EINPUT && rc != HIVE_EAUTH && rc != HIVE_ERULE && i < a->nrest; i++) {
+	if (rc != HIVE_OK)
+		return rc;
+	for (int i = 0; i < a->nrest; i++) {
 		uint8_t addr[20];
 		cli_address(addr, "ADDRESS", a->rest[i], usage);
 		long mi = registry_meter(&bk.reg, addr);
@@ -611,20 +643,11 @@ static int cmd_meter_info(struct args *a)
 	return rc;
 }
 
-static void check_status_filter(const char *status, const char *const *names, size_t n)
-{
-	for (size_t i = 0; status && i < n; i++)
-		if (strcmp(status, names[i]) == 0)
-			return;
-	if (status)
-		cli_usage_error(usage, "--status '%s' is not a status of this list", status);
-}
-
 static int cmd_meter_list(struct args *a)
 {
-	static const char *const names[] = { "registered", "certified", "online", "offline", "revoked" };
 	need_operands(a, 0, 0);
-	check_status_filter(a->status, names, 5);
+	if (a->status)
+		check_status(a->status, meter_statuses);
 	struct beekeeper bk;
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
@@ -643,6 +666,7 @@ static int cmd_meter_list(struct args *a)
 static int cmd_coin_info(struct args *a)
 {
 	need_operands(a, 1, -1);
+	check_addresses(a);
 	struct beekeeper bk;
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
@@ -678,6 +702,7 @@ static int cmd_coin_list(struct args *a)
 static int cmd_hive_info(struct args *a)
 {
 	need_operands(a, 1, -1);
+	check_hives(a);
 	struct beekeeper bk;
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
@@ -697,9 +722,9 @@ static int cmd_hive_info(struct args *a)
 
 static int cmd_hive_list(struct args *a)
 {
-	static const char *const names[] = { "active", "frozen", "split", "merged" };
 	need_operands(a, 0, 0);
-	check_status_filter(a->status, names, 4);
+	if (a->status)
+		check_status(a->status, hive_statuses);
 	struct beekeeper bk;
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)

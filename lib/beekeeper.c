@@ -159,8 +159,8 @@ int beekeeper_repair(const char *path)
 			diag_warn("ledger '%s': the last line was a complete event without its newline: newline added, "
 			          "%llu events", path, (unsigned long long)bk.lg.lines);
 		else if (rc == HIVE_OK)
-			diag_warn("ledger '%s': cut off %lld bytes of an unfinished append (%s); %llu complete events kept",
-			          path, torn, e.msg, (unsigned long long)bk.lg.lines);
+			diag_warn("ledger '%s': cut off %lld bytes of an unfinished append; %llu complete events kept", path,
+			          torn, (unsigned long long)bk.lg.lines);
 	}
 	buf_free(&tail);
 	beekeeper_close(&bk);

@@ -1265,8 +1265,9 @@ int registry_apply_line(struct registry *r, const char *line, size_t len, unsign
 	jv ev = jv_parse_sized(line, (int)len);
 	if (!jv_is_valid(ev)) {
 		jv msg = jv_invalid_get_msg(ev);
-		int rc = fail(e, HIVE_EINPUT, "not JSON: %s",
-		              jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "parse error");
+		const char *text = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "parse error";
+		const char *quote = strstr(text, " (while parsing");   /* jq repeats the whole line there */
+		int rc = fail(e, HIVE_EINPUT, "not JSON: %.*s", (int)(quote ? (size_t)(quote - text) : strlen(text)), text);
 		jv_free(msg);
 		return rc;
 	}

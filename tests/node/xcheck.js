@@ -9,6 +9,9 @@
 //   typed-sign KEYHEX FILE   EIP-712 signature of eth_signTypedData_v4 JSON
 //   typed-verify FILE SIG    signer of a typed-data signature
 //   message-sign KEYHEX TEXT / message-verify TEXT SIG
+//   ledger                   checks a hive-beekeeper ledger on stdin: canonical lines,
+//                            seq, the keccak256 chain, each actor's signature, and
+//                            that HVT balances + staked + burned = supply; prints a summary
 'use strict';
 const fs = require('fs');
 const ethers = require('ethers');
@@ -121,6 +124,41 @@ case 'message-sign':
 case 'message-verify':
 	console.log(ethers.verifyMessage(a, b));
 	break;
+case 'ledger': {
+	let prev = '0x' + '0'.repeat(64), supply = 0n, burned = 0n, staked = 0n, admin = null;
+	const bal = new Map();
+	const add = (who, v) => bal.set(who, (bal.get(who) || 0n) + v);
+	const ls = fs.readFileSync(0, 'utf8').split('\n');
+	ls.pop();   // the text ends with a newline
+	ls.forEach((line, i) => {
+		const die = why => { console.error(`xcheck ledger: line ${i + 1}: ${why}`); process.exit(1); };
+		const ev = JSON.parse(line);
+		if (canonical(ev) !== line) die('not canonical');
+		if (ev.seq !== i) die('seq ' + ev.seq);
+		if (ev.prev !== prev) die('prev is not the keccak256 of the line before');
+		if (ethers.verifyMessage(canonical(unsigned(ev)), ev.sig) !== ev.actor) die('not signed by its actor');
+		prev = ethers.keccak256(ethers.toUtf8Bytes(line));
+		const owner = ev.actor;
+		switch (ev.op) {
+		case 'init': supply = BigInt(ev.supply); admin = ev.actor; add(admin, supply); break;
+		case 'hvt_transfer': add(ev.actor, -BigInt(ev.amount)); add(ev.to, BigInt(ev.amount)); break;
+		default:
+			if (ev.hvt !== undefined) {
+				if (BigInt(ev.burn) + BigInt(ev.stake) !== BigInt(ev.hvt)) die('burn + stake is not the HVT paid');
+				add(owner, -BigInt(ev.hvt)); burned += BigInt(ev.burn); staked += BigInt(ev.stake);
+			}
+			if (ev.returned !== undefined) { staked -= BigInt(ev.returned); }
+		}
+		// A returned stake goes to the hive's owner: the actor, except when the admin revokes a meter.
+		if (ev.returned !== undefined) add(ev.op === 'meter_status' ? 'hive-owner' : owner, BigInt(ev.returned));
+		for (const [who, v] of bal) if (v < 0n && who !== 'hive-owner') die(`${who} holds ${v}`);
+	});
+	let total = burned + staked;
+	for (const v of bal.values()) total += v;
+	if (total !== supply) { console.error(`xcheck ledger: ${total} != supply ${supply}`); process.exit(1); }
+	console.log(JSON.stringify({ events: ls.length, head: prev, burned: burned.toString(), staked: staked.toString() }));
+	break;
+}
 default:
 	console.error('xcheck: unknown command ' + cmd);
 	process.exit(2);

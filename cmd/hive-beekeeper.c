@@ -316,7 +316,7 @@ static int append_one(struct args *a, const char *name, bool create)
 {
 	uint8_t seckey[32];
 	struct buf path_buf = BUF_INIT, line = BUF_INIT;
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	struct reg_error e;
 	const char *path = ledger_path(a, &path_buf);
 	int rc = load_key(a, seckey);
@@ -535,7 +535,7 @@ static int cmd_apply(struct args *a)
 {
 	uint8_t seckey[32];
 	struct buf path_buf = BUF_INIT;
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = load_key(a, seckey);
 	if (rc == HIVE_OK)
 		rc = beekeeper_open(&bk, ledger_path(a, &path_buf), LEDGER_WRITE, 0, INT64_MAX);
@@ -576,12 +576,14 @@ static int open_for_query(struct args *a, struct beekeeper *bk)
 	buf_free(&path_buf);
 	if (rc != HIVE_OK)
 		beekeeper_close(bk);
+	else
+		beekeeper_warn_torn(bk);
 	return rc;
 }
 
 static int show_params(struct args *a)
 {
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -593,7 +595,7 @@ static int show_params(struct args *a)
 static int cmd_hvt_balance(struct args *a)
 {
 	check_addresses(a);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -611,7 +613,7 @@ static int cmd_hvt_balance(struct args *a)
 static int cmd_hvt_supply(struct args *a)
 {
 	need_operands(a, 0, 0);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -624,7 +626,7 @@ static int cmd_meter_info(struct args *a)
 {
 	need_operands(a, 1, -1);
 	check_addresses(a);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -648,7 +650,7 @@ static int cmd_meter_list(struct args *a)
 	need_operands(a, 0, 0);
 	if (a->status)
 		check_status(a->status, meter_statuses);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -667,7 +669,7 @@ static int cmd_coin_info(struct args *a)
 {
 	need_operands(a, 1, -1);
 	check_addresses(a);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -689,7 +691,7 @@ static int cmd_coin_info(struct args *a)
 static int cmd_coin_list(struct args *a)
 {
 	need_operands(a, 0, 0);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -703,7 +705,7 @@ static int cmd_hive_info(struct args *a)
 {
 	need_operands(a, 1, -1);
 	check_hives(a);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -725,7 +727,7 @@ static int cmd_hive_list(struct args *a)
 	need_operands(a, 0, 0);
 	if (a->status)
 		check_status(a->status, hive_statuses);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -744,7 +746,7 @@ static int cmd_export(struct args *a)
 {
 	need_operands(a, 1, 1);
 	uint64_t id = hive_operand(a, 0);
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
@@ -770,7 +772,7 @@ static int cmd_verify(struct args *a)
 {
 	need_operands(a, 0, 0);
 	struct buf path_buf = BUF_INIT;
-	struct beekeeper bk;
+	struct beekeeper bk = { .open = false };
 	const char *path = ledger_path(a, &path_buf);
 	int rc = beekeeper_open(&bk, path, LEDGER_READ, REG_CHECK_SIG, INT64_MAX);
 	if (rc == HIVE_OK && bk.lg.torn > 0) {

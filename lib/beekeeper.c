@@ -78,20 +78,23 @@ int beekeeper_open(struct beekeeper *bk, const char *path, enum ledger_mode mode
 	rc = ledger_scan(&bk->lg, replay_line, &rp);
 	if (rc != HIVE_OK)
 		return rc;
-	if (bk->lg.torn > 0) {
-		if (mode != LEDGER_READ) {
-			ledger_torn_message(&bk->lg);
-			return HIVE_EINPUT;
-		}
-		diag_warn("ledger '%s': ignoring a torn last line of %lld bytes (an interrupted append; "
-		          "'hive-beekeeper repair' mends it)",
-		          path, (long long)bk->lg.torn);
+	if (bk->lg.torn > 0 && mode != LEDGER_READ) {
+		ledger_torn_message(&bk->lg);
+		return HIVE_EINPUT;
 	}
 	if (mode == LEDGER_WRITE && bk->lg.lines == 0) {
 		diag_warn("ledger '%s' is empty: it has no init event", path);
 		return HIVE_EINPUT;
 	}
 	return HIVE_OK;
+}
+
+void beekeeper_warn_torn(const struct beekeeper *bk)
+{
+	if (bk->lg.torn > 0)
+		diag_warn("ledger '%s': ignoring a torn last line of %lld bytes (an interrupted append; "
+		          "'hive-beekeeper repair' mends it)",
+		          bk->lg.path, (long long)bk->lg.torn);
 }
 
 int beekeeper_append(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, bool sync,

@@ -163,8 +163,12 @@ void ledger_torn_message(const struct ledger *lg)
 static void roll_back(struct ledger *lg)
 {
 	int e = errno;
-	if (ftruncate(lg->fd, lg->synced) != 0 || fdatasync(lg->fd) != 0)
-		diag_warn_errno("ledger '%s': cannot cut back the unacknowledged appends (run 'hive-beekeeper verify')",
+	if (ftruncate(lg->fd, lg->synced) != 0)
+		diag_warn_errno("ledger '%s': cannot cut back the unacknowledged appends; they may stay in the "
+		                "ledger (see 'hive-beekeeper verify')",
+		                lg->path);
+	else if (fdatasync(lg->fd) != 0)
+		diag_warn_errno("ledger '%s': cut back the unacknowledged appends, but cannot make the cut durable",
 		                lg->path);
 	lg->size = lg->synced;
 	errno = e;

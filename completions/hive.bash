@@ -6,12 +6,16 @@
 # package, and uses its _filedir for file names when that is loaded.
 #
 # To add a tool: list its subcommands in _hive_commands (and the one it runs
-# when the first argument names none in _hive_default_command), each
-# subcommand's options in _hive_options (one line each, options shared by
-# several subcommands spelt out on every line: tests/completions.bats checks
-# them against the tool's --help) and its operands in _hive_operands, name any
-# new option that takes a file or another value below, and any option that
-# rules others out in _hive_excludes (or, by one of its values, in
+# when the first argument names none in _hive_default_command; for a
+# subcommand of two words, "meter add", list the first word and then, under
+# "tool word", the second words), the options it takes before its subcommand
+# in _hive_global_options, each subcommand's options in _hive_options (one
+# line each, options shared by several subcommands spelt out on every line:
+# tests/completions.bats checks them against the tool's --help) and its
+# operands in _hive_operands, name any new option that takes a file or another
+# value below (values that depend on the subcommand in _hive_command_values),
+# any option a subcommand takes more than once in _hive_repeatable, and any
+# option that rules others out in _hive_excludes (or, by one of its values, in
 # _hive_value_excludes), then add a two-line function and a `complete -F`
 # line at the end.
 
@@ -24,12 +28,22 @@ _hive_completion_dir=.
 declare -gA _hive_commands=(
 	[hive-sign]='keygen address sign verify recover hash message typed'
 	[hive-read]='read sim d0 csv modbus replay'
+	[hive-beekeeper]='init params hvt meter coin hive export apply verify repair'
+	[hive-beekeeper hvt]='transfer balance supply'
+	[hive-beekeeper meter]='add status info list'
+	[hive-beekeeper coin]='add freeze info list'
+	[hive-beekeeper hive]='create freeze add-meter drop-meter split merge info list'
 )
 
 # The subcommand a tool runs when its first argument is none of them: then the
 # words after the tool name are that subcommand's ("hive-read /dev/ttyUSB0").
 declare -gA _hive_default_command=(
 	[hive-read]=read
+)
+
+# Options a tool takes before its subcommand as well as after it.
+declare -gA _hive_global_options=(
+	[hive-beekeeper]='--ledger'
 )
 
 # Options of each subcommand, as "tool subcommand". -h, --help and --version
@@ -49,6 +63,31 @@ declare -gA _hive_options=(
 	[hive-read csv]='--kind --unit --step --time --import --export --net --delimiter --no-header --skip-rows --decimal-comma --time-format --tz-offset --meter --interval --max-power --max-gap --clock --no-readings --once --count'
 	[hive-read modbus]='--map --tcp --line --unit-id --every --timeout --retries --meter --interval --max-power --max-gap --clock --no-readings --once --count'
 	[hive-read replay]='--speed --time-field --strict'
+	[hive-beekeeper init]='--ledger --key --keystore --password-file --hive-cost --meter-cost --time'
+	[hive-beekeeper params]='--ledger --key --keystore --password-file --hive-cost --meter-cost --time --at'
+	[hive-beekeeper hvt transfer]='--ledger --key --keystore --password-file --to --amount --time'
+	[hive-beekeeper hvt balance]='--ledger --at'
+	[hive-beekeeper hvt supply]='--ledger --at'
+	[hive-beekeeper meter add]='--ledger --key --keystore --password-file --meter --owner --serial --manufacturer --time'
+	[hive-beekeeper meter status]='--ledger --key --keystore --password-file --meter --status --time'
+	[hive-beekeeper meter info]='--ledger --at'
+	[hive-beekeeper meter list]='--ledger --at --owner --status --hive'
+	[hive-beekeeper coin add]='--ledger --key --keystore --password-file --coin --code --decimals --time'
+	[hive-beekeeper coin freeze]='--ledger --key --keystore --password-file --coin --time'
+	[hive-beekeeper coin info]='--ledger --at'
+	[hive-beekeeper coin list]='--ledger --at'
+	[hive-beekeeper hive create]='--ledger --key --keystore --password-file --coin --meter --hvt --start --end --time'
+	[hive-beekeeper hive freeze]='--ledger --key --keystore --password-file --time'
+	[hive-beekeeper hive add-meter]='--ledger --key --keystore --password-file --meter --hvt --time'
+	[hive-beekeeper hive drop-meter]='--ledger --key --keystore --password-file --meter --time'
+	[hive-beekeeper hive split]='--ledger --key --keystore --password-file --part --time'
+	[hive-beekeeper hive merge]='--ledger --key --keystore --password-file --time'
+	[hive-beekeeper hive info]='--ledger --at'
+	[hive-beekeeper hive list]='--ledger --at --owner --status'
+	[hive-beekeeper export]='--ledger --at'
+	[hive-beekeeper apply]='--ledger --key --keystore --password-file --batch --strict'
+	[hive-beekeeper verify]='--ledger'
+	[hive-beekeeper repair]='--ledger'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.
@@ -67,10 +106,21 @@ declare -gA _hive_operands=(
 	[hive-read csv]=file
 	[hive-read modbus]=file
 	[hive-read replay]=files
+	[hive-beekeeper hvt balance]=text
+	[hive-beekeeper meter info]=text
+	[hive-beekeeper coin info]=text
+	[hive-beekeeper hive freeze]=text
+	[hive-beekeeper hive add-meter]=text
+	[hive-beekeeper hive drop-meter]=text
+	[hive-beekeeper hive split]=text
+	[hive-beekeeper hive merge]=text
+	[hive-beekeeper hive info]=text
+	[hive-beekeeper export]=text
+	[hive-beekeeper apply]=files
 )
 
 # Options whose argument is a file name.
-_hive_file_options=' --key --keystore --password-file --key-file '
+_hive_file_options=' --key --keystore --password-file --key-file --ledger '
 # Options whose argument is some other value; the values offered, if any.
 # Every option that takes a value is listed here or above, so that its value
 # is never completed as an option.
@@ -120,9 +170,37 @@ declare -gA _hive_value_options=(
 	[--retries]=''
 	[--speed]=''
 	[--time-field]='time host_time start'
+	[--at]=''
+	[--hive-cost]=''
+	[--meter-cost]=''
+	[--to]=''
+	[--amount]=''
+	[--owner]=''
+	[--serial]=''
+	[--manufacturer]=''
+	[--status]=''
+	[--coin]=''
+	[--code]=''
+	[--decimals]='6 18'
+	[--hvt]=''
+	[--end]=''
+	[--part]=''
+	[--hive]=''
+	[--batch]=''
 )
-# Options that may be given more than once.
+# Values of an option that depend on the subcommand, as "tool subcommand option".
+declare -gA _hive_command_values=(
+	[hive-beekeeper meter status --status]='registered certified online offline revoked'
+	[hive-beekeeper meter list --status]='registered certified online offline revoked'
+	[hive-beekeeper hive list --status]='active frozen split merged'
+)
+# Options that may be given more than once: in every subcommand that takes
+# them, or in one subcommand only ("tool subcommand").
 _hive_repeatable_options=' --type --signer '
+declare -gA _hive_repeatable=(
+	[hive-beekeeper hive create]='--meter'
+	[hive-beekeeper hive split]='--part'
+)
 # Options that rule others out, as "tool option": once it is given, the
 # options listed are no longer offered, since the tool refuses them together.
 declare -gA _hive_excludes=(
@@ -136,6 +214,13 @@ declare -gA _hive_excludes=(
 	[hive-read --count]='--once'
 	[hive-read --tcp]='--line'
 	[hive-read --line]='--tcp'
+	[hive-beekeeper --key]='--keystore --password-file --at'
+	[hive-beekeeper --keystore]='--key --at'
+	[hive-beekeeper --password-file]='--key --at'
+	[hive-beekeeper --time]='--at'
+	[hive-beekeeper --hive-cost]='--at'
+	[hive-beekeeper --meter-cost]='--at'
+	[hive-beekeeper --at]='--key --keystore --password-file --time --hive-cost --meter-cost'
 )
 # Options that one value of an option rules out, as "tool option value".
 # csv --kind energy or power gives intervals already: hive-read refuses with
@@ -178,13 +263,34 @@ _hive_files()
 	mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "$1")
 }
 
+# Completes the value of option $prev for subcommand $2 of tool $1 (from the
+# caller's cur and prev); returns 1 when $prev is no option that takes a value.
+_hive_option_value()
+{
+	local key="$1 $2 $prev"
+	[[ $prev == --* ]] || return 1
+	if [[ $_hive_file_options == *" $prev "* ]]; then
+		_hive_files "$cur"
+	elif [[ $prev == --map ]]; then
+		_hive_maps "$cur"
+		_hive_files "$cur"
+	elif [[ -n ${_hive_command_values[$key]+set} ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "${_hive_command_values[$key]}" -- "$cur")
+	elif [[ -n ${_hive_value_options[$prev]+set} ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "${_hive_value_options[$prev]}" -- "$cur")
+	else
+		return 1
+	fi
+}
+
 # Completes the words of tool $1 (COMP_WORDS and COMP_CWORD, as bash sets them).
 _hive_complete()
 {
 	local tool=$1
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
 	local cmd opts operands word i only_operands=
-	local default=${_hive_default_command[$tool]-} first=2
+	local default=${_hive_default_command[$tool]-} globals=" ${_hive_global_options[$tool]-} "
+	local at=1 first
 
 	COMPREPLY=()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -199,38 +305,61 @@ _hive_complete()
 		cur=${cur#*=}
 	fi
 
-	# The first word: a subcommand, or with a default subcommand also one of
-	# its options, or its operand when no subcommand starts with the word.
-	if ((COMP_CWORD <= 1)) && [[ -z $default || ($cur != -* && $prev != --*) ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "${_hive_commands[$tool]} -h --help --version" -- "$cur")
+	# Options before the subcommand ("--ledger FILE"), with their values, are
+	# skipped: the subcommand starts at word $at.
+	while ((at < COMP_CWORD)); do
+		word=${COMP_WORDS[at]}
+		[[ $word == --* && $globals == *" ${word%%=*} "* ]] || break
+		if [[ $word == *=* ]]; then
+			((at += 1))
+		elif [[ ${COMP_WORDS[at + 1]-} == = ]]; then
+			((at += 3))
+		else
+			((at += 2))
+		fi
+	done
+	if ((at > COMP_CWORD)) || [[ $cur != "${COMP_WORDS[COMP_CWORD]}" && $globals == *" $prev "* ]]; then
+		_hive_option_value "$tool" ""
+		return
+	fi
+
+	# The first word: a subcommand, or an option the tool takes before it; with
+	# a default subcommand also one of its options, or its operand when no
+	# subcommand starts with the word.
+	if ((COMP_CWORD <= at)) && [[ -z $default || ($cur != -* && $prev != --*) ]]; then
+		local offer="${_hive_commands[$tool]} -h --help --version"
+		for word in $globals; do
+			for ((i = 1; i < at; i++)); do
+				[[ ${COMP_WORDS[i]%%=*} == "$word" ]] && continue 2
+			done
+			offer+=" $word"
+		done
+		mapfile -t COMPREPLY < <(compgen -W "$offer" -- "$cur")
 		if [[ -n $default ]] && ((${#COMPREPLY[@]} == 0)); then
 			_hive_files "$cur"
 		fi
 		return
 	fi
-	cmd=${COMP_WORDS[1]}
+	cmd=${COMP_WORDS[at]}
+	first=$((at + 1))
 	if [[ -n $default && " ${_hive_commands[$tool]} " != *" $cmd "* ]]; then
 		cmd=$default
-		first=1
+		first=$at
+	elif [[ -n ${_hive_commands["$tool $cmd"]+set} ]]; then
+		# A subcommand of two words ("meter add"): its second word.
+		if ((COMP_CWORD == at + 1)); then
+			mapfile -t COMPREPLY < <(compgen -W "${_hive_commands["$tool $cmd"]}" -- "$cur")
+			return
+		fi
+		cmd+=" ${COMP_WORDS[at + 1]}"
+		first=$((at + 2))
 	fi
 	opts=${_hive_options["$tool $cmd"]-}
 	[[ -n $opts ]] || return
 	operands=${_hive_operands["$tool $cmd"]-none}
 
 	# The argument of an option.
-	if [[ $prev == --* && $_hive_file_options == *" $prev "* ]]; then
-		_hive_files "$cur"
-		return
-	fi
-	if [[ $prev == --map ]]; then
-		_hive_maps "$cur"
-		_hive_files "$cur"
-		return
-	fi
-	if [[ $prev == --* && -n ${_hive_value_options[$prev]+set} ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "${_hive_value_options[$prev]}" -- "$cur")
-		return
-	fi
+	_hive_option_value "$tool" "$cmd" && return
 
 	# After "--" only operands follow.
 	for ((i = first; i < COMP_CWORD; i++)); do
@@ -239,7 +368,9 @@ _hive_complete()
 
 	if [[ -z $only_operands && ( $cur == -* || $operands == none || $operands == text ) ]]; then
 		local offer='' excluded=' ' value
-		for ((i = first; i < COMP_CWORD; i++)); do
+		local repeatable=" $_hive_repeatable_options ${_hive_repeatable["$tool $cmd"]-} "
+		# Options before the subcommand count as well as those after it.
+		for ((i = 1; i < COMP_CWORD; i++)); do
 			word=${COMP_WORDS[i]}
 			excluded+="${_hive_excludes["$tool ${word%%=*}"]-} "
 			[[ $word == --* ]] || continue
@@ -257,8 +388,8 @@ _hive_complete()
 		for word in $opts; do
 			[[ $excluded == *" $word "* ]] && continue
 			# An option already given is offered again only if it may repeat.
-			if [[ $_hive_repeatable_options != *" $word "* ]]; then
-				for ((i = first; i < COMP_CWORD; i++)); do
+			if [[ $repeatable != *" $word "* ]]; then
+				for ((i = 1; i < COMP_CWORD; i++)); do
 					[[ ${COMP_WORDS[i]} == "$word" || ${COMP_WORDS[i]} == "$word="* ]] && continue 2
 				done
 			fi
@@ -276,3 +407,5 @@ _hive_sign() { _hive_complete hive-sign; }
 complete -F _hive_sign hive-sign
 _hive_read() { _hive_complete hive-read; }
 complete -F _hive_read hive-read
+_hive_beekeeper() { _hive_complete hive-beekeeper; }
+complete -F _hive_beekeeper hive-beekeeper

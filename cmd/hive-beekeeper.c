@@ -35,7 +35,7 @@ static const char usage[] =
 	"       hive drop-meter KEY --meter ADDRESS [--time TIME] HIVE\n"
 	"       hive split KEY --part ADDRESS[,ADDRESS...]... [--time TIME] HIVE\n"
 	"       hive merge KEY [--time TIME] HIVE HIVE...\n"
-	"       apply KEY [--batch N] [--strict] [FILE...]\n"
+	"       apply KEY [--batch N] [--strict] [--time TIME] [FILE...]\n"
 	"queries (records on standard output; --at TIME: the state as of that time):\n"
 	"       params [--at TIME]\n"
 	"       hvt balance [--at TIME] [ADDRESS...]\n"
@@ -102,6 +102,7 @@ struct args {
 	uint64_t hive;          /* --hive filter, 0 for none */
 	uint64_t batch;
 	bool strict;
+	bool seen[OPT_VERSION + 1];   /* options given */
 	char **rest;
 	int nrest;
 };
@@ -110,6 +111,7 @@ struct command {
 	const char *name;       /* "meter add" */
 	const int *accepted;    /* options allowed, 0-terminated */
 	int (*run)(struct args *a);
+	const int *required;    /* options it cannot do without, 0-terminated (NULL for none) */
 };
 
 static bool accepts(const struct command *c, int opt)
@@ -135,6 +137,14 @@ static int64_t parse_time(const char *opt, const char *value)
 	if (rfc3339_parse(&ms, value, strlen(value), &why) != 0)
 		cli_usage_error(usage, "%s '%s': %s", opt, value, why);
 	return ms;
+}
+
+/* A time as events write it: UTC, RFC 3339. */
+static jv utc_jv(const char *opt, const char *value)
+{
+	char text[RFC3339_SIZE];
+	rfc3339_format(text, parse_time(opt, value));
+	return jv_string(text);
 }
 
 static jv address_jv(const char *opt, const char *value)
@@ -208,6 +218,7 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", c->name, argv[optind - 1]);
 		if (opt != OPT_LEDGER && !accepts(c, opt))
 			cli_usage_error(usage, "'%s' does not take --%s", c->name, option_name(opt));
+		a->seen[opt] = true;
 		switch (opt) {
 		case OPT_LEDGER: a->ledger = optarg; break;
 		case OPT_KEY: a->keys.key_file = optarg; break;
@@ -250,8 +261,8 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 			set_field(a, opt, "decimals", jv_number((double)cli_uint("--decimals", optarg, 0, AMOUNT_MAX_DECIMALS, usage)));
 			break;
 		case OPT_HVT: set_field(a, opt, "hvt", hvt_amount_jv("--hvt", optarg)); break;
-		case OPT_START: set_field(a, opt, "start", jv_string(optarg)); parse_time("--start", optarg); break;
-		case OPT_END: set_field(a, opt, "end", jv_string(optarg)); parse_time("--end", optarg); break;
+		case OPT_START: set_field(a, opt, "start", utc_jv("--start", optarg)); break;
+		case OPT_END: set_field(a, opt, "end", utc_jv("--end", optarg)); break;
 		case OPT_PART: {
 			jv parts = jv_object_get(jv_copy(a->op), jv_string("parts"));
 			parts = jv_is_valid(parts) ? parts : jv_array();
@@ -266,6 +277,9 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 	}
 	a->rest = argv + optind;
 	a->nrest = argc - optind;
+	for (const int *o = c->required; o && *o; o++)
+		if (!a->seen[*o])
+			cli_usage_error(usage, "'%s' needs --%s", c->name, option_name(*o));
 }
 
 static const char *ledger_path(struct args *a, struct buf *b)
@@ -476,16 +490,22 @@ static int apply_record(struct rec_loop *loop, const struct rec *r, void *arg)
 	jv op = jv_object_get(jv_copy(r->value), jv_string("op"));
 	const char *type = rec_type(r);
 	int64_t t = ap->time_set ? ap->time_ms : now_ms();
+	if (type != NULL && strcmp(type, "beekeeper_op") != 0) {
+		jv_free(op);
+		/* Records of other types go on untouched, in order with the events. */
+		if (ap->pending > 0 && apply_flush(loop, ap) != HIVE_OK) {
+			loop->fatal = HIVE_EOUTPUT;
+			loop->stop = true;
+			return 0;
+		}
+		return rec_pass(loop, r);
+	}
 	if (jv_get_kind(op) != JV_KIND_STRING || !registry_op_known(jv_string_value(op))) {
 		jv_free(op);
 		rec_reject(loop, r, "not an operation: 'op' must name one (meter_add, hive_create, …)");
 		return -1;
 	}
 	jv_free(op);
-	if (type != NULL && strcmp(type, "beekeeper_op") != 0) {
-		rec_reject(loop, r, "type '%s' is not beekeeper_op", type);
-		return -1;
-	}
 	for (size_t i = 0; i < sizeof set_by_ledger / sizeof set_by_ledger[0]; i++) {
 		jv v = jv_object_get(jv_copy(r->value), jv_string(set_by_ledger[i]));
 		bool present = jv_is_valid(v);
@@ -824,32 +844,41 @@ static const int meter_list_opts[] = { OPT_AT, OPT_OWNER, OPT_STATUS, OPT_HIVE, 
 static const int hive_list_opts[] = { OPT_AT, OPT_OWNER, OPT_STATUS, 0 };
 static const int no_opts[] = { 0 };
 
+static const int transfer_req[] = { OPT_TO, OPT_AMOUNT, 0 };
+static const int meter_add_req[] = { OPT_METER, OPT_OWNER, OPT_SERIAL, OPT_MANUFACTURER, 0 };
+static const int meter_status_req[] = { OPT_METER, OPT_STATUS, 0 };
+static const int coin_add_req[] = { OPT_COIN, OPT_CODE, OPT_DECIMALS, 0 };
+static const int coin_req[] = { OPT_COIN, 0 };
+static const int hive_create_req[] = { OPT_COIN, OPT_METER, 0 };
+static const int meter_req[] = { OPT_METER, 0 };
+static const int split_req[] = { OPT_PART, 0 };
+
 static const struct command commands[] = {
-	{ "init", init_opts, cmd_init },
-	{ "params", params_opts, cmd_params },
-	{ "hvt transfer", transfer_opts, cmd_hvt_transfer },
-	{ "hvt balance", at_opts, cmd_hvt_balance },
-	{ "hvt supply", at_opts, cmd_hvt_supply },
-	{ "meter add", meter_add_opts, cmd_meter_add },
-	{ "meter status", meter_status_opts, cmd_meter_status },
-	{ "meter info", at_opts, cmd_meter_info },
-	{ "meter list", meter_list_opts, cmd_meter_list },
-	{ "coin add", coin_add_opts, cmd_coin_add },
-	{ "coin freeze", coin_freeze_opts, cmd_coin_freeze },
-	{ "coin info", at_opts, cmd_coin_info },
-	{ "coin list", at_opts, cmd_coin_list },
-	{ "hive create", hive_create_opts, cmd_hive_create },
-	{ "hive freeze", key_only_opts, cmd_hive_freeze },
-	{ "hive info", at_opts, cmd_hive_info },
-	{ "hive list", hive_list_opts, cmd_hive_list },
-	{ "hive add-meter", add_meter_opts, cmd_hive_add_meter },
-	{ "hive drop-meter", drop_meter_opts, cmd_hive_drop_meter },
-	{ "hive split", split_opts, cmd_hive_split },
-	{ "hive merge", key_only_opts, cmd_hive_merge },
-	{ "export", at_opts, cmd_export },
-	{ "apply", apply_opts, cmd_apply },
-	{ "verify", no_opts, cmd_verify },
-	{ "repair", no_opts, cmd_repair },
+	{ "init", init_opts, cmd_init, NULL },
+	{ "params", params_opts, cmd_params, NULL },
+	{ "hvt transfer", transfer_opts, cmd_hvt_transfer, transfer_req },
+	{ "hvt balance", at_opts, cmd_hvt_balance, NULL },
+	{ "hvt supply", at_opts, cmd_hvt_supply, NULL },
+	{ "meter add", meter_add_opts, cmd_meter_add, meter_add_req },
+	{ "meter status", meter_status_opts, cmd_meter_status, meter_status_req },
+	{ "meter info", at_opts, cmd_meter_info, NULL },
+	{ "meter list", meter_list_opts, cmd_meter_list, NULL },
+	{ "coin add", coin_add_opts, cmd_coin_add, coin_add_req },
+	{ "coin freeze", coin_freeze_opts, cmd_coin_freeze, coin_req },
+	{ "coin info", at_opts, cmd_coin_info, NULL },
+	{ "coin list", at_opts, cmd_coin_list, NULL },
+	{ "hive create", hive_create_opts, cmd_hive_create, hive_create_req },
+	{ "hive freeze", key_only_opts, cmd_hive_freeze, NULL },
+	{ "hive info", at_opts, cmd_hive_info, NULL },
+	{ "hive list", hive_list_opts, cmd_hive_list, NULL },
+	{ "hive add-meter", add_meter_opts, cmd_hive_add_meter, meter_req },
+	{ "hive drop-meter", drop_meter_opts, cmd_hive_drop_meter, meter_req },
+	{ "hive split", split_opts, cmd_hive_split, split_req },
+	{ "hive merge", key_only_opts, cmd_hive_merge, NULL },
+	{ "export", at_opts, cmd_export, NULL },
+	{ "apply", apply_opts, cmd_apply, NULL },
+	{ "verify", no_opts, cmd_verify, NULL },
+	{ "repair", no_opts, cmd_repair, NULL },
 };
 
 /* Matches "meter add" against argv[0] and argv[1]; returns the words used (0 for no match). */

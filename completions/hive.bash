@@ -85,7 +85,7 @@ declare -gA _hive_options=(
 	[hive-beekeeper hive info]='--ledger --at'
 	[hive-beekeeper hive list]='--ledger --at --owner --status'
 	[hive-beekeeper export]='--ledger --at'
-	[hive-beekeeper apply]='--ledger --key --keystore --password-file --batch --strict'
+	[hive-beekeeper apply]='--ledger --key --keystore --password-file --batch --strict --time'
 	[hive-beekeeper verify]='--ledger'
 	[hive-beekeeper repair]='--ledger'
 )

@@ -82,7 +82,7 @@ int beekeeper_open(struct beekeeper *bk, const char *path, enum ledger_mode mode
 		ledger_torn_message(&bk->lg);
 		return HIVE_EINPUT;
 	}
-	if (mode == LEDGER_WRITE && bk->lg.lines == 0) {
+	if (mode != LEDGER_CREATE && bk->lg.lines == 0) {
 		diag_warn("ledger '%s' is empty: it has no init event", path);
 		return HIVE_EINPUT;
 	}

@@ -38,7 +38,7 @@ int beekeeper_make_dir(const char *path);
  * Opens the ledger and replays it (flags: REG_CHECK_SIG to check every
  * signature too) up to the last event at or before stop_ms (INT64_MAX for
  * all). LEDGER_WRITE refuses a torn last line; LEDGER_READ uses the
- * complete lines (bk->lg.torn tells; see beekeeper_warn_torn). A bad event is reported as "ledger 'F' line N (seq S):
+ * complete lines (bk->lg.torn tells; see beekeeper_warn_torn). A bad event is reported as "ledger 'F' line N (byte B):
  * why" and its exit code returned.
  */
 int beekeeper_open(struct beekeeper *bk, const char *path, enum ledger_mode mode, unsigned flags, int64_t stop_ms);

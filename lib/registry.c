@@ -295,6 +295,13 @@ static int get_time(jv ev, const char *key, int64_t *ms, struct reg_error *e)
 		rc = fail(e, HIVE_EINPUT, "field '%s' is not an RFC 3339 time", key);
 	else if (rfc3339_parse(ms, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), &why) != 0)
 		rc = fail(e, HIVE_EINPUT, "field '%s': %s", key, why);
+	else {
+		/* One spelling per instant, so the chain and the queries agree on it. */
+		char canon[RFC3339_SIZE];
+		rfc3339_format(canon, *ms);
+		if (strcmp(canon, jv_string_value(v)) != 0)
+			rc = fail(e, HIVE_EINPUT, "field '%s': write the time in UTC as %s", key, canon);
+	}
 	jv_free(v);
 	return rc;
 }
@@ -595,8 +602,10 @@ static int op_meter_status(struct registry *r, jv ev, const struct evctx *c, boo
 		*derived = jv_object_set(*derived, jv_string("returned"), amount_jv(m->stake));
 	}
 	if (rc == HIVE_OK && commit) {
-		if (to == METER_REVOKED && m->hive != 0)
+		if (to == METER_REVOKED && m->hive != 0) {
+			hive_by_id(r, m->hive)->changed_seq = c->seq;
 			release_meter(r, m, false);
+		}
 		m->status = to;
 		m->changed_seq = c->seq;
 	}
@@ -739,6 +748,8 @@ static void end_hive(struct hive *h, enum hive_status st, const struct evctx *c)
 	h->status = st;
 	if (!h->has_end || h->end_ms > c->time_ms)
 		h->end_ms = c->time_ms;
+	if (h->end_ms < h->start_ms)   /* ended before it began: a life of length zero */
+		h->end_ms = h->start_ms;
 	h->has_end = true;
 	h->changed_seq = c->seq;
 }
@@ -852,8 +863,10 @@ static int op_hive_freeze(struct registry *r, jv ev, const struct evctx *c, bool
 		mpz_clear(total);
 	}
 	if (rc == HIVE_OK && commit) {
-		for (size_t k = 0; k < h->nmeters; k++)
+		for (size_t k = 0; k < h->nmeters; k++) {
 			release_meter(r, &r->meters[h->meters[k]], true);   /* the list stays as it was */
+			r->meters[h->meters[k]].changed_seq = c->seq;
+		}
 		struct account *a = account(r, h->owner);
 		mpz_add(a->balance, a->balance, h->stake);
 		mpz_sub(r->staked, r->staked, h->stake);
@@ -1190,6 +1203,21 @@ static int derived_match(jv ev, const struct op *op, jv derived, struct reg_erro
 	return rc;
 }
 
+/* What the rules derive is theirs to write: an operation may not give it. */
+static int not_given(jv fields, const struct op *op, jv derived, struct reg_error *e)
+{
+	int rc = HIVE_OK;
+	jv_object_foreach(derived, key, value)
+	{
+		if (rc == HIVE_OK && has(fields, jv_string_value(key)))
+			rc = fail(e, HIVE_EINPUT, "%s: field '%s' is derived by the rules, not given", op->name,
+			          jv_string_value(key));
+		jv_free(key);
+		jv_free(value);
+	}
+	return rc;
+}
+
 static int chain_fields(struct registry *r, jv ev, struct evctx *c, const struct op **op, struct reg_error *e)
 {
 	jv type = field(ev, "type");
@@ -1326,6 +1354,7 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	}
 	char prev[2 + 64 + 1] = "0x";
 	hex_encode(r->head, 32, prev + 2);
+	jv op_fields_copy = jv_copy(op_fields);
 	jv ev = op_fields;
 	ev = jv_object_set(ev, jv_string("type"), jv_string("beekeeper_event"));
 	ev = jv_object_set(ev, jv_string("seq"), jv_number((double)c.seq));
@@ -1337,6 +1366,8 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	int rc = op->fn(r, ev, &c, false, &derived, e);
 	if (rc == HIVE_OK)
 		rc = only_known_fields(ev, op, derived, e);
+	if (rc == HIVE_OK)
+		rc = not_given(op_fields_copy, op, derived, e);
 	if (rc == HIVE_OK) {
 		ev = jv_object_merge(ev, derived);
 		derived = jv_invalid();
@@ -1354,6 +1385,7 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	}
 	jv_free(derived);
 	jv_free(ev);
+	jv_free(op_fields_copy);
 	return rc;
 }
 

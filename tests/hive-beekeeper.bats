@@ -585,3 +585,49 @@ PY
 	! grep -qi "$key" "$HIVE_LEDGER" "$T/out" "$T/err"
 	[[ "$output" != *"$key"* ]]
 }
+
+@test "a missing required option is a usage error, before any key or ledger is read" {
+	run -2 --separate-stderr bk meter add --key /nonexistent --meter "$M1" --serial S --manufacturer X
+	[[ "$stderr" == *"'meter add' needs --owner"* ]]
+	run -2 --separate-stderr bk hive create --key /nonexistent --coin "$USDC"
+	[[ "$stderr" == *"'hive create' needs --meter"* ]]
+	run -2 --separate-stderr bk hvt transfer --key /nonexistent --to "$OWNER"
+	[[ "$stderr" == *"needs --amount"* ]]
+}
+
+@test "times are written in UTC; a hive frozen before its start ends at its start" {
+	world
+	run -0 bk hive create --key "$K/owner.key" --coin "$USDC" --meter "$M1" --start 2030-01-01T01:00:00+01:00 --end '2031-01-01 00:00:00Z'
+	run -0 jq -r '[.start, .end] | @tsv' <<< "$output"
+	assert_output "$(printf '2030-01-01T00:00:00Z\t2031-01-01T00:00:00Z')"
+	run -0 bk hive freeze --key "$K/owner.key" 1
+	run -0 bk hive info 1
+	run -0 jq -r '[.start, .end] | @tsv' <<< "$output"
+	assert_output "$(printf '2030-01-01T00:00:00Z\t2030-01-01T00:00:00Z')"
+	echo "{\"op\":\"hive_create\",\"coin\":\"$USDC\",\"meters\":[\"$M2\"],\"start\":\"2030-01-01T01:00:00+01:00\"}" > "$T/op"
+	run -1 --separate-stderr bk apply --key "$K/owner.key" "$T/op"
+	[[ "$stderr" == *"field 'start': write the time in UTC as 2030-01-01T00:00:00Z"* ]]
+}
+
+@test "apply refuses a field the rules derive and passes records of other types through in order" {
+	world
+	{
+		echo '{"type":"note","text":"first"}'
+		echo "{\"op\":\"meter_add\",\"meter\":\"$OTHER\",\"owner\":\"$OWNER\",\"serial\":\"Z\",\"manufacturer\":\"Z\",\"status\":\"certified\"}"
+		echo "{\"op\":\"hive_create\",\"coin\":\"$USDC\",\"meters\":[\"$M1\"],\"burn\":\"0\"}"
+		echo "{\"op\":\"hvt_transfer\",\"to\":\"$OTHER\",\"amount\":\"3\"}"
+		echo '{"type":"note","text":"last"}'
+	} > "$T/ops"
+	run -1 --separate-stderr bk apply --batch 10 --key "$K/owner.key" "$T/ops"
+	[[ "$stderr" == *"line 2: meter_add: field 'status' is derived by the rules, not given"* ]]
+	[[ "$stderr" == *"line 3: hive_create: field 'burn' is derived by the rules, not given"* ]]
+	run -0 jq -r '.type + ":" + (.text // .op)' <<< "$output"
+	assert_output "$(printf 'note:first\nbeekeeper_event:hvt_transfer\nnote:last')"
+}
+
+@test "an empty ledger file is refused by queries as by writers" {
+	: > "$HIVE_LEDGER"
+	run -3 --separate-stderr bk meter list
+	[[ "$stderr" == *"is empty: it has no init event"* ]]
+	run -3 --separate-stderr bk verify
+}

@@ -115,7 +115,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@PATH="$(CURDIR)/bin:$$PATH" sh examples/demo.sh
 
-bench: deps
+bench:
+	@sh scripts/deps bench
 	@$(MAKE) --no-print-directory all
 	@PATH="$(CURDIR)/bin:$$PATH" sh bench/run
 

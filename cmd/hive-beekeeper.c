@@ -341,9 +341,11 @@ static int append_one(struct args *a, const char *name, bool create)
 	if (rc == HIVE_OK) {
 		jv op = jv_object_set(a->op, jv_string("op"), jv_string(name));
 		a->op = jv_invalid();
-		rc = beekeeper_append(&bk, op, seckey, a->time_set ? a->time_ms : now_ms(), true, &line, &e);
+		rc = beekeeper_append(&bk, op, seckey, a->time_set ? a->time_ms : now_ms(), &e);
 		if (rc != HIVE_OK && e.msg[0])
 			diag_warn("%s", e.msg);
+		if (rc == HIVE_OK)
+			rc = beekeeper_ack(&bk, true, &line);
 		if (rc == HIVE_OK)
 			fwrite(line.data, 1, line.len, stdout);
 		else if (create)
@@ -461,25 +463,23 @@ struct apply {
 	int64_t time_ms;
 	bool time_set;
 	uint64_t batch;
-	uint64_t pending;      /* events written since the last commit */
-	struct buf acked;      /* their lines, printed once durable */
+	uint64_t pending;      /* events written since the last commit (--batch N) */
+	struct buf acked;      /* lines acknowledged, to print */
 };
 
-static int apply_flush(struct rec_loop *loop, struct apply *ap)
+/* Prints the events made durable so far; with wait, makes every event durable first. */
+static int apply_ack(struct rec_loop *loop, struct apply *ap, bool wait)
 {
-	if (ap->pending == 0)
-		return HIVE_OK;
-	int rc = beekeeper_commit(ap->bk);
-	if (rc != HIVE_OK) {
-		diag_warn("the last %llu events were not acknowledged", (unsigned long long)ap->pending);
-		return rc;
-	}
-	if (write_full(loop->out_fd, ap->acked.data, ap->acked.len) != 0) {
+	int rc = beekeeper_ack(ap->bk, wait, &ap->acked);
+	if (rc != HIVE_OK)
+		diag_warn("the events after the last one printed were not acknowledged");
+	if (ap->acked.len > 0 && write_full(loop->out_fd, ap->acked.data, ap->acked.len) != 0) {
 		diag_warn_errno("cannot write standard output (the events are in the ledger)");
 		rc = HIVE_EOUTPUT;
 	}
 	buf_reset(&ap->acked);
-	ap->pending = 0;
+	if (wait)
+		ap->pending = 0;
 	return rc;
 }
 
@@ -493,7 +493,7 @@ static int apply_record(struct rec_loop *loop, const struct rec *r, void *arg)
 	if (type != NULL && strcmp(type, "beekeeper_op") != 0) {
 		jv_free(op);
 		/* Records of other types go on untouched, in order with the events. */
-		if (ap->pending > 0 && apply_flush(loop, ap) != HIVE_OK) {
+		if (apply_ack(loop, ap, true) != HIVE_OK) {
 			loop->fatal = HIVE_EOUTPUT;
 			loop->stop = true;
 			return 0;
@@ -530,8 +530,8 @@ static int apply_record(struct rec_loop *loop, const struct rec *r, void *arg)
 	}
 	jv_free(when);
 	struct reg_error e;
-	bool sync = ap->batch <= 1;
-	int rc = beekeeper_append(ap->bk, fields, ap->seckey, t, sync, &ap->acked, &e);
+	int rc = ap->batch <= 1 ? beekeeper_prepare(ap->bk, fields, ap->seckey, t, &e)
+	                        : beekeeper_append(ap->bk, fields, ap->seckey, t, &e);
 	if (rc != HIVE_OK && e.msg[0]) {
 		rec_reject(loop, r, "%s", e.msg);   /* refused: nothing was written */
 		return -1;
@@ -541,12 +541,18 @@ static int apply_record(struct rec_loop *loop, const struct rec *r, void *arg)
 		loop->stop = true;
 		return 0;
 	}
-	if (++ap->pending >= ap->batch || sync) {
-		rc = apply_flush(loop, ap);
-		if (rc != HIVE_OK) {
-			loop->fatal = rc;
-			loop->stop = true;
-		}
+	if (ap->batch <= 1) {
+		/* One by one: this event was made while the disk synced the one before; print that one, then write. */
+		rc = apply_ack(loop, ap, true);
+		if (rc == HIVE_OK)
+			rc = beekeeper_write(ap->bk);
+		if (rc == HIVE_OK)
+			beekeeper_commit_start(ap->bk);
+	} else if (++ap->pending >= ap->batch)
+		rc = apply_ack(loop, ap, true);
+	if (rc != HIVE_OK) {
+		loop->fatal = rc;
+		loop->stop = true;
 	}
 	return 0;
 }
@@ -564,7 +570,7 @@ static int cmd_apply(struct args *a)
 		struct rec_loop loop;
 		rec_loop_init(&loop, STDOUT_FILENO, a->strict);
 		rc = rec_loop_run(&loop, a->rest, a->nrest, apply_record, &ap);
-		int frc = loop.fatal == 0 ? apply_flush(&loop, &ap) : HIVE_OK;
+		int frc = loop.fatal == 0 ? apply_ack(&loop, &ap, true) : HIVE_OK;
 		if (rc == HIVE_OK || (frc != HIVE_OK && rc == HIVE_EBAD))
 			rc = frc;
 		rec_loop_free(&loop);

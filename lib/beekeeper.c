@@ -49,13 +49,14 @@ struct replay {
 	bool stopped;
 };
 
-static int replay_line(void *arg, const char *line, size_t len, uint64_t lineno, off_t offset)
+static int replay_line(void *arg, const char *line, size_t len, uint64_t lineno, off_t offset,
+                       const uint8_t hash[32])
 {
 	struct replay *rp = arg;
 	struct reg_error e;
 	if (rp->stopped)
 		return 0;
-	int rc = registry_apply_line(&rp->bk->reg, line, len, rp->flags, rp->stop_ms, &e);
+	int rc = registry_apply_hashed(&rp->bk->reg, line, len, hash, rp->flags, rp->stop_ms, &e);
 	if (rc == REG_STOPPED) {
 		rp->stopped = true;   /* later lines are read (the torn check needs the end) but not applied */
 		return 0;
@@ -75,7 +76,7 @@ int beekeeper_open(struct beekeeper *bk, const char *path, enum ledger_mode mode
 	registry_init(&bk->reg);
 	bk->open = true;
 	struct replay rp = { bk, flags, stop_ms, false };
-	rc = ledger_scan(&bk->lg, replay_line, &rp);
+	rc = ledger_scan_hashed(&bk->lg, replay_line, &rp);
 	if (rc != HIVE_OK)
 		return rc;
 	if (bk->lg.torn > 0 && mode != LEDGER_READ) {
@@ -97,31 +98,72 @@ void beekeeper_warn_torn(const struct beekeeper *bk)
 		          bk->lg.path, (long long)bk->lg.torn);
 }
 
-int beekeeper_append(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, bool sync,
-                     struct buf *line, struct reg_error *e)
+int beekeeper_prepare(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, struct reg_error *e)
 {
-	size_t start = line->len;
+	HIVE_ASSERT(bk->prepared == 0);
+	if (bk->unacked.len == 0)
+		bk->unacked_from = bk->lg.size;
+	size_t start = bk->unacked.len;
 	e->msg[0] = '\0';
-	int rc = registry_append(&bk->reg, op, seckey, time_ms, line, e);
-	if (rc != HIVE_OK)
-		return rc;
-	rc = ledger_write(&bk->lg, line->data + start, line->len - start);
-	if (rc == HIVE_OK && sync)
-		rc = ledger_commit(&bk->lg);
-	if (rc != HIVE_OK)
-		line->len = start;
+	int rc = registry_append(&bk->reg, op, seckey, time_ms, &bk->unacked, e);
+	if (rc == HIVE_OK)
+		bk->prepared = bk->unacked.len - start;
 	return rc;
 }
 
-int beekeeper_commit(struct beekeeper *bk)
+int beekeeper_write(struct beekeeper *bk)
 {
-	return ledger_commit(&bk->lg);
+	size_t start = bk->unacked.len - bk->prepared;
+	int rc = HIVE_OK;
+	/* One sync per event: the one under way ends before this event is written. */
+	if (bk->lg.syncer != NULL)
+		rc = ledger_commit_poll(&bk->lg, 1);
+	if (rc == HIVE_OK)
+		rc = ledger_write(&bk->lg, bk->unacked.data + start, bk->prepared);
+	if (rc != HIVE_OK)
+		bk->unacked.len = start;
+	bk->prepared = 0;
+	return rc;
+}
+
+int beekeeper_append(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, struct reg_error *e)
+{
+	int rc = beekeeper_prepare(bk, op, seckey, time_ms, e);
+	return rc == HIVE_OK ? beekeeper_write(bk) : rc;
+}
+
+void beekeeper_commit_start(struct beekeeper *bk)
+{
+	ledger_commit_start(&bk->lg);
+}
+
+int beekeeper_ack(struct beekeeper *bk, bool wait, struct buf *out)
+{
+	int rc = wait ? (bk->lg.syncer ? (ledger_commit_start(&bk->lg), ledger_commit_poll(&bk->lg, 1))
+	                               : ledger_commit(&bk->lg))
+	              : ledger_commit_poll(&bk->lg, 0);
+	/* Syncs end at line boundaries: the durable part of the written lines is a prefix of them. */
+	off_t durable = bk->lg.synced - bk->unacked_from;
+	if (durable > (off_t)(bk->unacked.len - bk->prepared))
+		durable = (off_t)(bk->unacked.len - bk->prepared);
+	if (durable > 0) {
+		buf_append(out, bk->unacked.data, (size_t)durable);
+		memmove(bk->unacked.data, bk->unacked.data + durable, bk->unacked.len - (size_t)durable);
+		bk->unacked.len -= (size_t)durable;
+		bk->unacked_from += durable;
+	}
+	if (rc != HIVE_OK) {
+		bk->unacked.len = 0;   /* cut back: never acknowledged */
+		bk->prepared = 0;
+	}
+	return rc;
 }
 
 void beekeeper_close(struct beekeeper *bk)
 {
 	if (!bk->open)
 		return;
+	buf_free(&bk->unacked);
 	registry_free(&bk->reg);
 	ledger_close(&bk->lg);
 	bk->open = false;
@@ -137,7 +179,7 @@ int beekeeper_repair(const char *path)
 	registry_init(&bk.reg);
 	bk.open = true;
 	struct replay rp = { &bk, REG_CHECK_SIG, INT64_MAX, false };
-	rc = ledger_scan(&bk.lg, replay_line, &rp);
+	rc = ledger_scan_hashed(&bk.lg, replay_line, &rp);
 	if (rc != HIVE_OK) {
 		diag_warn("ledger '%s': a complete event is bad, which repair does not mend: restore the ledger from a copy",
 		          path);

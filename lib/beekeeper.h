@@ -22,6 +22,9 @@ struct beekeeper {
 	struct ledger lg;
 	struct registry reg;
 	bool open;
+	struct buf unacked;      /* lines written and not yet known durable, then the one prepared */
+	size_t prepared;         /* length of the line prepared and not yet written (at the end of unacked) */
+	off_t unacked_from;      /* the ledger offset of the first of them */
 };
 
 /*
@@ -48,16 +51,34 @@ void beekeeper_warn_torn(const struct beekeeper *bk);
 
 /*
  * Makes, checks, signs and writes one event (op is consumed; see
- * registry_append); with sync it is durable (fdatasync) before this returns.
- * The event's line is appended to line. A refused operation changes nothing
- * and explains itself in e->msg for the caller to report; an I/O failure is
+ * registry_append). It is not yet durable: its line waits in bk->unacked
+ * until a commit covers it. A refused operation changes nothing and
+ * explains itself in e->msg for the caller to report; an I/O failure is
  * reported here (e->msg empty). Returns an exit code.
  */
-int beekeeper_append(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, bool sync,
-                     struct buf *line, struct reg_error *e);
+int beekeeper_append(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, struct reg_error *e);
 
-/* Makes every event written so far durable. Returns an exit code. */
-int beekeeper_commit(struct beekeeper *bk);
+/*
+ * beekeeper_append in two steps, so that an event is made and signed while
+ * the disk syncs the one before: beekeeper_prepare makes it (applied to the
+ * registry, not yet written), beekeeper_write writes it — after the sync
+ * under way (beekeeper_commit_start) has finished, so that each event gets
+ * a sync of its own.
+ */
+int beekeeper_prepare(struct beekeeper *bk, jv op, const uint8_t seckey[32], int64_t time_ms, struct reg_error *e);
+int beekeeper_write(struct beekeeper *bk);
+
+/*
+ * Acknowledges events: moves the lines of the events made durable so far
+ * from bk->unacked to out. With wait, first makes every event written
+ * durable (fdatasync) and waits for it; without, it only collects what the
+ * background sync (beekeeper_commit_start) has finished. Returns an exit
+ * code; after a failed sync nothing more is acknowledged.
+ */
+int beekeeper_ack(struct beekeeper *bk, bool wait, struct buf *out);
+
+/* Starts a background sync of every event written so far (see ledger_commit_start). */
+void beekeeper_commit_start(struct beekeeper *bk);
 
 void beekeeper_close(struct beekeeper *bk);
 

@@ -22,6 +22,13 @@ int hex_digit(int c)
 	return -1;
 }
 
+/* A digit's value plus one, 0 for a byte that is no digit: decoding addresses is on the ledger's replay path. */
+static const uint8_t digit_plus_one[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n)
 {
 	if (slen >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -31,11 +38,10 @@ int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n)
 	if (slen != 2 * n)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit((unsigned char)s[2 * i]);
-		int lo = hex_digit((unsigned char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
+		unsigned hi = digit_plus_one[(unsigned char)s[2 * i]], lo = digit_plus_one[(unsigned char)s[2 * i + 1]];
+		if (hi == 0 || lo == 0)
 			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		out[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
 	}
 	return 0;
 }

@@ -3,15 +3,18 @@
  * (see ledger.h).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
+#include "keccak.h"
 #include "ledger.h"
 #include "xio.h"
 
@@ -67,8 +70,11 @@ int ledger_open(struct ledger *lg, const char *path, enum ledger_mode mode)
 	return HIVE_OK;
 }
 
+static void syncer_stop(struct ledger *lg);
+
 void ledger_close(struct ledger *lg)
 {
+	syncer_stop(lg);
 	if (lg->fd >= 0)
 		close(lg->fd);   /* releases the lock */
 	free(lg->path);
@@ -134,6 +140,129 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------ lines and their hashes */
+
+#define RING 16384            /* hashes computed ahead of the reader, at most */
+#define PUBLISH 256           /* lines between two hand-overs */
+
+struct hasher {
+	int fd;
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+	uint8_t (*ring)[32];
+	uint64_t produced;       /* lines hashed and handed over */
+	uint64_t consumed;       /* lines the reader has taken (updated when it waits) */
+	bool done, stop;
+	/* the reader's side */
+	uint64_t seen;           /* produced, as last read under the lock */
+	ledger_hashed_fn fn;
+	void *arg;
+};
+
+/* Hands over the lines hashed so far; waits while the ring is full. Returns false to stop. */
+static bool hand_over(struct hasher *h, uint64_t produced)
+{
+	pthread_mutex_lock(&h->lock);
+	h->produced = produced;
+	pthread_cond_broadcast(&h->more);
+	while (!h->stop && h->produced - h->consumed > RING - PUBLISH)
+		pthread_cond_wait(&h->room, &h->lock);
+	bool go = !h->stop;
+	pthread_mutex_unlock(&h->lock);
+	return go;
+}
+
+static void *hash_lines(void *arg)
+{
+	struct hasher *h = arg;
+	char *block = xmalloc(SCAN_BLOCK);
+	struct keccak256_ctx ctx;
+	uint64_t n = 0;
+	off_t offset = 0;
+	bool go = true;
+	keccak256_init(&ctx);
+	while (go) {
+		ssize_t got = pread(h->fd, block, SCAN_BLOCK, offset);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;   /* the reader reports read errors; it hashes what is missing itself */
+		const char *p = block, *end = block + got;
+		while (go && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			keccak256_update(&ctx, p, (size_t)((nl ? nl : end) - p));
+			if (nl == NULL)
+				break;
+			keccak256_final(&ctx, h->ring[n % RING]);
+			keccak256_init(&ctx);
+			if (++n % PUBLISH == 0)
+				go = hand_over(h, n);
+			p = nl + 1;
+		}
+		offset += got;
+	}
+	free(block);
+	pthread_mutex_lock(&h->lock);
+	h->produced = n;
+	h->done = true;
+	pthread_cond_broadcast(&h->more);
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static int hashed_line(void *arg, const char *line, size_t len, uint64_t lineno, off_t offset)
+{
+	struct hasher *h = arg;
+	uint8_t own[32];
+	const uint8_t *hash;
+	if (lineno > h->seen) {
+		pthread_mutex_lock(&h->lock);
+		h->consumed = lineno - 1;
+		pthread_cond_broadcast(&h->room);
+		while (h->produced < lineno && !h->done)
+			pthread_cond_wait(&h->more, &h->lock);
+		h->seen = h->produced;
+		pthread_mutex_unlock(&h->lock);
+	}
+	if (lineno <= h->seen)
+		hash = h->ring[(lineno - 1) % RING];
+	else {
+		/* The hasher stopped short (a read error, or the file grew): hash here. */
+		if (line != NULL)
+			keccak256(line, len, own);
+		else
+			memset(own, 0, sizeof own);
+		hash = own;
+	}
+	return h->fn(h->arg, line, len, lineno, offset, hash);
+}
+
+int ledger_scan_hashed(struct ledger *lg, ledger_hashed_fn fn, void *arg)
+{
+	struct hasher h = { .fd = lg->fd, .fn = fn, .arg = arg };
+	pthread_t thread;
+	h.ring = xcalloc(RING, sizeof *h.ring);
+	pthread_mutex_init(&h.lock, NULL);
+	pthread_cond_init(&h.more, NULL);
+	pthread_cond_init(&h.room, NULL);
+	bool threaded = pthread_create(&thread, NULL, hash_lines, &h) == 0;
+	if (!threaded)
+		h.done = true;   /* no second thread: every line is hashed by the reader */
+	int rc = ledger_scan(lg, hashed_line, &h);
+	if (threaded) {
+		pthread_mutex_lock(&h.lock);
+		h.stop = true;
+		pthread_cond_broadcast(&h.room);
+		pthread_mutex_unlock(&h.lock);
+		pthread_join(thread, NULL);
+	}
+	pthread_cond_destroy(&h.room);
+	pthread_cond_destroy(&h.more);
+	pthread_mutex_destroy(&h.lock);
+	free(h.ring);
+	return rc;
+}
+
 int ledger_read_tail(struct ledger *lg, struct buf *out)
 {
 	buf_reset(out);
@@ -179,6 +308,7 @@ int ledger_write(struct ledger *lg, const char *data, size_t len)
 	HIVE_ASSERT(len > 0 && data[len - 1] == '\n');
 	if (write_full(lg->fd, data, len) != 0) {
 		int e = errno;
+		syncer_stop(lg);   /* a sync under way ends first; what it made durable is kept */
 		roll_back(lg);
 		errno = e;
 		diag_warn_errno("cannot append to ledger '%s'", lg->path);
@@ -203,6 +333,112 @@ int ledger_commit(struct ledger *lg)
 	}
 	lg->synced = lg->size;
 	return HIVE_OK;
+}
+
+/* ------------------------------------------------------ background syncs */
+
+struct ledger_syncer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	int fd;
+	off_t wanted;      /* durable size asked for */
+	off_t reached;     /* durable size reached */
+	int error;         /* errno of a failed sync: the thread then stops */
+	bool quit;
+};
+
+static void *sync_loop(void *arg)
+{
+	struct ledger_syncer *s = arg;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->quit && s->wanted == s->reached)
+			pthread_cond_wait(&s->wake, &s->lock);
+		if (s->quit)
+			break;
+		off_t target = s->wanted;
+		pthread_mutex_unlock(&s->lock);
+		int rc;
+		while ((rc = fdatasync(s->fd)) != 0 && errno == EINTR)
+			;
+		int e = rc ? errno : 0;
+		pthread_mutex_lock(&s->lock);
+		if (e) {
+			s->error = e;
+			pthread_cond_broadcast(&s->done);
+			break;
+		}
+		s->reached = target;
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void syncer_stop(struct ledger *lg)
+{
+	struct ledger_syncer *s = lg->syncer;
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->quit = true;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	if (s->error == 0)
+		lg->synced = s->reached;   /* what the thread made durable stays acknowledged-worthy */
+	pthread_cond_destroy(&s->wake);
+	pthread_cond_destroy(&s->done);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	lg->syncer = NULL;
+}
+
+void ledger_commit_start(struct ledger *lg)
+{
+	struct ledger_syncer *s = lg->syncer;
+	if (s == NULL) {
+		s = xcalloc(1, sizeof *s);
+		s->fd = lg->fd;
+		s->wanted = s->reached = lg->synced;
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_cond_init(&s->wake, NULL);
+		pthread_cond_init(&s->done, NULL);
+		if (pthread_create(&s->thread, NULL, sync_loop, s) != 0) {
+			free(s);
+			return;   /* no thread: ledger_commit_poll syncs in the caller */
+		}
+		lg->syncer = s;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->wanted = lg->size;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int ledger_commit_poll(struct ledger *lg, int wait)
+{
+	struct ledger_syncer *s = lg->syncer;
+	if (s == NULL)
+		return wait ? ledger_commit(lg) : HIVE_OK;
+	pthread_mutex_lock(&s->lock);
+	while (wait && s->error == 0 && s->reached < s->wanted)
+		pthread_cond_wait(&s->done, &s->lock);
+	int e = s->error;
+	off_t reached = s->reached;
+	pthread_mutex_unlock(&s->lock);
+	if (e == 0) {
+		lg->synced = reached;
+		return HIVE_OK;
+	}
+	/* The thread has stopped: cut back in this one, which alone writes. */
+	syncer_stop(lg);
+	errno = e;
+	roll_back(lg);
+	errno = e;
+	diag_warn_errno("cannot make the appends to ledger '%s' durable; they are not acknowledged", lg->path);
+	return HIVE_EOUTPUT;
 }
 
 int ledger_repair_tail(struct ledger *lg, int keep_tail)

@@ -27,6 +27,8 @@ enum ledger_mode {
 	LEDGER_CREATE   /* a new file (never an existing one), exclusive lock */
 };
 
+struct ledger_syncer;
+
 struct ledger {
 	int fd;
 	char *path;
@@ -34,6 +36,7 @@ struct ledger {
 	off_t synced;        /* bytes known durable: ledger_commit moves it up */
 	uint64_t lines;      /* complete lines known */
 	off_t torn;          /* bytes after the last newline found by ledger_scan */
+	struct ledger_syncer *syncer;   /* the background sync thread, once started */
 };
 
 /*
@@ -56,6 +59,16 @@ void ledger_close(struct ledger *lg);
 typedef int (*ledger_line_fn)(void *arg, const char *line, size_t len, uint64_t lineno, off_t offset);
 int ledger_scan(struct ledger *lg, ledger_line_fn fn, void *arg);
 
+/*
+ * ledger_scan, with the keccak256 of each complete line's bytes computed on
+ * a second thread while fn works on the lines before it: replaying a hash
+ * chain spends a fifth of its time hashing, and a Raspberry Pi has cores
+ * to spare.
+ */
+typedef int (*ledger_hashed_fn)(void *arg, const char *line, size_t len, uint64_t lineno, off_t offset,
+                                const uint8_t hash[32]);
+int ledger_scan_hashed(struct ledger *lg, ledger_hashed_fn fn, void *arg);
+
 /* Reads the torn tail found by ledger_scan into out (replacing its content). Returns an exit code. */
 struct buf;
 int ledger_read_tail(struct ledger *lg, struct buf *out);
@@ -76,6 +89,17 @@ int ledger_write(struct ledger *lg, const char *data, size_t len);
  * returned: nothing written since the last commit may be acknowledged.
  */
 int ledger_commit(struct ledger *lg);
+
+/*
+ * Starts making every write so far durable on a second thread and returns
+ * at once, so the next event can be prepared while the disk works; each
+ * event is still acknowledged only after a sync that covers it.
+ * ledger_commit_wait (wait non-zero) or ledger_commit_poll learns how far
+ * the syncs got: lg->synced. A failed sync is handled as in ledger_commit
+ * (cut back, reported, HIVE_EOUTPUT) by the call that learns of it.
+ */
+void ledger_commit_start(struct ledger *lg);
+int ledger_commit_poll(struct ledger *lg, int wait);
 
 /*
  * Repairs a torn last line: keep_tail non-zero appends the missing newline

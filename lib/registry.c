@@ -18,6 +18,7 @@
 #include "eth.h"
 #include "hex.h"
 #include "jcs.h"
+#include "jsonview.h"
 #include "keccak.h"
 #include "registry.h"
 #include "timeutil.h"
@@ -191,17 +192,23 @@ static bool joinable(enum meter_status s)
 
 /* ---------------------------------------------------------- field access */
 
-static jv field(jv ev, const char *key)
+/*
+ * Events are read through a flat view of their members (jsonview.h): a
+ * replay looks each member up once or twice, and building jq values for
+ * every line would cost more than the rules. ev_checksums says whether
+ * addresses' EIP-55 checksums are checked: always for what is made or
+ * verified, not when replaying lines the ledger already holds.
+ */
+typedef struct jsonview event_view;
+
+static const struct jsonview_member *member(const event_view *ev, const char *key)
 {
-	return jv_object_get(jv_copy(ev), jv_string(key));
+	return jsonview_get(ev, key);
 }
 
-static bool has(jv ev, const char *key)
+static bool has(const event_view *ev, const char *key)
 {
-	jv v = field(ev, key);
-	bool ok = jv_is_valid(v);
-	jv_free(v);
-	return ok;
+	return member(ev, key) != NULL;
 }
 
 static int missing(struct reg_error *e, const char *key)
@@ -209,101 +216,117 @@ static int missing(struct reg_error *e, const char *key)
 	return fail(e, HIVE_EINPUT, "field '%s' is missing", key);
 }
 
-static int get_addr(jv ev, const char *key, uint8_t out[20], struct reg_error *e)
+static bool ev_checksums = true;
+
+static int addr_from(uint8_t out[20], const char *s, size_t len, const char **why)
 {
-	jv v = field(ev, key);
-	int rc = HIVE_OK;
-	if (!jv_is_valid(v))
-		rc = missing(e, key);
-	else if (jv_get_kind(v) != JV_KIND_STRING)
-		rc = fail(e, HIVE_EINPUT, "field '%s' is not a string", key);
-	else {
-		enum eth_addr_status st = eth_address_parse(out, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
-		if (st != ETH_ADDR_OK)
-			rc = fail(e, HIVE_EINPUT, "field '%s': %s", key, eth_addr_status_str(st));
+	if (!ev_checksums) {
+		if (len == 42 && s[0] == '0' && s[1] == 'x' && hex_decode(s, len, out, 20) == 0)
+			return 0;
+		*why = eth_addr_status_str(ETH_ADDR_SYNTAX);
+		return -1;
 	}
-	jv_free(v);
+	enum eth_addr_status st = eth_address_parse(out, s, len);
+	*why = eth_addr_status_str(st);
+	return st == ETH_ADDR_OK ? 0 : -1;
+}
+
+/* A string member without escapes (addresses, amounts, times never have any). */
+static int plain_string(const event_view *ev, const char *key, const char *what,
+                        const struct jsonview_member **out, struct reg_error *e)
+{
+	const struct jsonview_member *m = member(ev, key);
+	if (m == NULL)
+		return missing(e, key);
+	if (m->kind != JV_STRING_SPAN || m->escaped)
+		return fail(e, HIVE_EINPUT, "field '%s' is not %s", key, what);
+	*out = m;
+	return HIVE_OK;
+}
+
+static int get_addr(const event_view *ev, const char *key, uint8_t out[20], struct reg_error *e)
+{
+	const struct jsonview_member *m = NULL;
+	const char *why;
+	int rc = plain_string(ev, key, "an address", &m, e);
+	if (rc == HIVE_OK && addr_from(out, m->val, m->vlen, &why) != 0)
+		rc = fail(e, HIVE_EINPUT, "field '%s': %s", key, why);
 	return rc;
 }
 
 /* A short printable name: no control characters, at most max bytes. */
-static int get_text(jv ev, const char *key, size_t max, char **out, struct reg_error *e)
+static int get_text(const event_view *ev, const char *key, size_t max, char **out, struct reg_error *e)
 {
-	jv v = field(ev, key);
+	const struct jsonview_member *m = member(ev, key);
+	struct buf b = BUF_INIT;
 	int rc = HIVE_OK;
-	if (!jv_is_valid(v))
-		rc = missing(e, key);
-	else if (jv_get_kind(v) != JV_KIND_STRING)
+	if (m == NULL)
+		return missing(e, key);
+	if (jsonview_string(m, &b) != 0)
 		rc = fail(e, HIVE_EINPUT, "field '%s' is not a string", key);
-	else {
-		const char *s = jv_string_value(v);
-		size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
-		if (n == 0 || n > max)
-			rc = fail(e, HIVE_EINPUT, "field '%s' must have 1 to %zu bytes", key, max);
-		for (size_t i = 0; rc == HIVE_OK && i < n; i++)
-			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-				rc = fail(e, HIVE_EINPUT, "field '%s' holds a control character", key);
-		if (rc == HIVE_OK)
-			*out = xstrdup(s);
+	else if (b.len == 0 || b.len > max)
+		rc = fail(e, HIVE_EINPUT, "field '%s' must have 1 to %zu bytes", key, max);
+	for (size_t i = 0; rc == HIVE_OK && i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			rc = fail(e, HIVE_EINPUT, "field '%s' holds a control character", key);
+	if (rc == HIVE_OK)
+		*out = buf_detach(&b, NULL);
+	buf_free(&b);
+	return rc;
+}
+
+/* An integer written as plain digits, as RFC 8785 writes integers. */
+static int get_uint(const event_view *ev, const char *key, uint64_t max, uint64_t *out, struct reg_error *e)
+{
+	const struct jsonview_member *m = member(ev, key);
+	if (m == NULL)
+		return missing(e, key);
+	if (m->kind != JV_NUMBER_SPAN)
+		return fail(e, HIVE_EINPUT, "field '%s' is not a number", key);
+	uint64_t v = 0;
+	bool ok = m->vlen > 0 && m->vlen <= 20 && !(m->vlen > 1 && m->val[0] == '0');
+	for (size_t i = 0; ok && i < m->vlen; i++) {
+		unsigned d = (unsigned)(m->val[i] - '0');
+		ok = d <= 9 && v <= (max - d) / 10;
+		v = v * 10 + d;
 	}
-	jv_free(v);
-	return rc;
+	if (!ok)
+		return fail(e, HIVE_EINPUT, "field '%s' is not an integer from 0 to %llu", key, (unsigned long long)max);
+	*out = v;
+	return HIVE_OK;
 }
 
-static int get_uint(jv ev, const char *key, uint64_t max, uint64_t *out, struct reg_error *e)
+static int get_amount(const event_view *ev, const char *key, mpz_t out, struct reg_error *e)
 {
-	jv v = field(ev, key);
-	int rc = HIVE_OK;
-	if (!jv_is_valid(v))
-		rc = missing(e, key);
-	else if (jv_get_kind(v) != JV_KIND_NUMBER)
-		rc = fail(e, HIVE_EINPUT, "field '%s' is not a number", key);
-	else {
-		double d = jv_number_value(v);
-		if (!(d >= 0 && d <= (double)max) || d != (double)(uint64_t)d)
-			rc = fail(e, HIVE_EINPUT, "field '%s' is not an integer from 0 to %llu", key, (unsigned long long)max);
-		else
-			*out = (uint64_t)d;
-	}
-	jv_free(v);
-	return rc;
-}
-
-static int get_amount(jv ev, const char *key, mpz_t out, struct reg_error *e)
-{
-	jv v = field(ev, key);
-	int rc = HIVE_OK;
+	const struct jsonview_member *m = NULL;
 	const char *why;
-	if (!jv_is_valid(v))
-		rc = missing(e, key);
-	else if (jv_get_kind(v) != JV_KIND_STRING)
-		rc = fail(e, HIVE_EINPUT, "field '%s' is not a decimal string of HVT base units", key);
-	else if (amount_parse(out, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), &why) != 0)
+	int rc = plain_string(ev, key, "a decimal string of HVT base units", &m, e);
+	if (rc == HIVE_OK && amount_parse(out, m->val, m->vlen, &why) != 0)
 		rc = fail(e, HIVE_EINPUT, "field '%s': %s", key, why);
-	jv_free(v);
 	return rc;
 }
 
-static int get_time(jv ev, const char *key, int64_t *ms, struct reg_error *e)
+static int get_time(const event_view *ev, const char *key, int64_t *ms, struct reg_error *e)
 {
-	jv v = field(ev, key);
-	int rc = HIVE_OK;
+	const struct jsonview_member *m = NULL;
 	const char *why;
-	if (!jv_is_valid(v))
-		rc = missing(e, key);
-	else if (jv_get_kind(v) != JV_KIND_STRING)
-		rc = fail(e, HIVE_EINPUT, "field '%s' is not an RFC 3339 time", key);
-	else if (rfc3339_parse(ms, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), &why) != 0)
+	int rc = plain_string(ev, key, "an RFC 3339 time", &m, e);
+	if (rc == HIVE_OK && rfc3339_parse(ms, m->val, m->vlen, &why) != 0)
 		rc = fail(e, HIVE_EINPUT, "field '%s': %s", key, why);
-	else {
+	if (rc == HIVE_OK) {
 		/* One spelling per instant, so the chain and the queries agree on it. */
 		char canon[RFC3339_SIZE];
 		rfc3339_format(canon, *ms);
-		if (strcmp(canon, jv_string_value(v)) != 0)
+		if (strlen(canon) != m->vlen || memcmp(canon, m->val, m->vlen) != 0)
 			rc = fail(e, HIVE_EINPUT, "field '%s': write the time in UTC as %s", key, canon);
 	}
-	jv_free(v);
 	return rc;
+}
+
+/* A list member parsed into a jq value (jv_invalid when absent). */
+static jv list_field(const event_view *ev, const char *key)
+{
+	return jsonview_value(member(ev, key));
 }
 
 static jv time_jv(int64_t ms)
@@ -337,11 +360,10 @@ static int get_addr_list(jv list, const char *key, uint8_t (**out)[20], size_t *
 		if (jv_get_kind(a) != JV_KIND_STRING)
 			rc = fail(e, HIVE_EINPUT, "field '%s': item %d is not an address", key, i + 1);
 		else {
-			enum eth_addr_status st =
-			    eth_address_parse((*out)[i], jv_string_value(a), (size_t)jv_string_length_bytes(jv_copy(a)));
+			const char *why;
 			uint32_t dummy;
-			if (st != ETH_ADDR_OK)
-				rc = fail(e, HIVE_EINPUT, "field '%s': item %d: %s", key, i + 1, eth_addr_status_str(st));
+			if (addr_from((*out)[i], jv_string_value(a), (size_t)jv_string_length_bytes(jv_copy(a)), &why) != 0)
+				rc = fail(e, HIVE_EINPUT, "field '%s': item %d: %s", key, i + 1, why);
 			else if (keymap_get(&seen, (*out)[i], 20, &dummy))
 				rc = fail(e, HIVE_EINPUT, "field '%s': meter %s is listed twice", key, jv_string_value(a));
 			else
@@ -364,21 +386,30 @@ struct evctx {
 	uint64_t seq;
 	int64_t time_ms;
 	uint8_t actor[20];
-	char actor_s[ETH_ADDR_STRLEN + 1];
+	char actor_s[ETH_ADDR_STRLEN + 1];   /* made when a message needs it: see actor_name */
 };
 
-typedef int (*op_fn)(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+/* The actor's EIP-55 address, for messages (formatted on first use: it costs a keccak). */
+static const char *actor_name(const struct evctx *c)
+{
+	struct evctx *m = (struct evctx *)c;
+	if (m->actor_s[0] == '\0')
+		addr_str(m->actor_s, m->actor);
+	return m->actor_s;
+}
+
+typedef int (*op_fn)(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                      struct reg_error *e);
 
 static int need_admin(const struct registry *r, const struct evctx *c, const char *what, struct reg_error *e)
 {
 	if (memcmp(c->actor, r->admin, 20) != 0)
-		return fail(e, HIVE_ERULE, "%s: %s is not the ledger's admin", what, c->actor_s);
+		return fail(e, HIVE_ERULE, "%s: %s is not the ledger's admin", what, actor_name(c));
 	return HIVE_OK;
 }
 
 /* An optional amount: the input's, or def (then written into derived as key). */
-static int amount_or_default(jv ev, const char *key, const mpz_t def, mpz_t out, jv *derived,
+static int amount_or_default(const event_view *ev, const char *key, const mpz_t def, mpz_t out, jv *derived,
                              struct reg_error *e)
 {
 	if (has(ev, key))
@@ -388,7 +419,7 @@ static int amount_or_default(jv ev, const char *key, const mpz_t def, mpz_t out,
 	return HIVE_OK;
 }
 
-static int op_init(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived, struct reg_error *e)
+static int op_init(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived, struct reg_error *e)
 {
 	mpz_t hive_cost, meter_cost, def;
 	mpz_inits(hive_cost, meter_cost, def, NULL);
@@ -414,7 +445,7 @@ static int op_init(struct registry *r, jv ev, const struct evctx *c, bool commit
 	return rc;
 }
 
-static int op_params(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_params(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                      struct reg_error *e)
 {
 	mpz_t hive_cost, meter_cost;
@@ -446,7 +477,7 @@ static int can_pay(const struct registry *r, const struct evctx *c, const mpz_t 
 		struct buf b = BUF_INIT, p = BUF_INIT;
 		amount_append(&b, bal);
 		amount_append(&p, paid);
-		rc = fail(e, HIVE_ERULE, "%s: insufficient HVT: %s holds %s base units, %s are needed", what, c->actor_s,
+		rc = fail(e, HIVE_ERULE, "%s: insufficient HVT: %s holds %s base units, %s are needed", what, actor_name(c),
 		          b.data, p.data);
 		buf_free(&b);
 		buf_free(&p);
@@ -455,7 +486,7 @@ static int can_pay(const struct registry *r, const struct evctx *c, const mpz_t 
 	return rc;
 }
 
-static int op_hvt_transfer(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hvt_transfer(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                            struct reg_error *e)
 {
 	uint8_t to[20];
@@ -467,7 +498,7 @@ static int op_hvt_transfer(struct registry *r, jv ev, const struct evctx *c, boo
 	if (rc == HIVE_OK && mpz_sgn(amount) == 0)
 		rc = fail(e, HIVE_EINPUT, "hvt transfer: the amount is zero");
 	if (rc == HIVE_OK && memcmp(to, c->actor, 20) == 0)
-		rc = fail(e, HIVE_ERULE, "hvt transfer: %s sends to itself", c->actor_s);
+		rc = fail(e, HIVE_ERULE, "hvt transfer: %s sends to itself", actor_name(c));
 	if (rc == HIVE_OK)
 		rc = can_pay(r, c, amount, "hvt transfer", e);
 	if (rc == HIVE_OK && commit) {
@@ -478,7 +509,7 @@ static int op_hvt_transfer(struct registry *r, jv ev, const struct evctx *c, boo
 	return rc;
 }
 
-static int op_meter_add(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_meter_add(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                         struct reg_error *e)
 {
 	uint8_t meter[20], owner[20];
@@ -493,7 +524,7 @@ static int op_meter_add(struct registry *r, jv ev, const struct evctx *c, bool c
 	if (rc == HIVE_OK)
 		rc = get_text(ev, "manufacturer", TEXT_MAX, &manufacturer, e);
 	if (rc == HIVE_OK && memcmp(c->actor, owner, 20) != 0 && memcmp(c->actor, r->admin, 20) != 0)
-		rc = fail(e, HIVE_ERULE, "meter add: %s is neither the meter's owner nor the admin", c->actor_s);
+		rc = fail(e, HIVE_ERULE, "meter add: %s is neither the meter's owner nor the admin", actor_name(c));
 	if (rc == HIVE_OK && memcmp(meter, zero_addr, 20) == 0)
 		rc = fail(e, HIVE_EINPUT, "meter add: the zero address is not a meter");
 	if (rc == HIVE_OK && registry_meter(r, meter) >= 0)
@@ -562,7 +593,7 @@ static int find_meter(const struct registry *r, const uint8_t addr[20], const ch
 	return HIVE_OK;
 }
 
-static int op_meter_status(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_meter_status(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                            struct reg_error *e)
 {
 	uint8_t addr[20];
@@ -587,7 +618,7 @@ static int op_meter_status(struct registry *r, jv ev, const struct evctx *c, boo
 		rc = fail(e, HIVE_ERULE, "meter status: meter %s is already %s", addr_str(s, addr), status);
 	else if (rc == HIVE_OK && !admin) {
 		if (!owner)
-			rc = fail(e, HIVE_ERULE, "meter status: %s is neither the meter's owner nor the admin", c->actor_s);
+			rc = fail(e, HIVE_ERULE, "meter status: %s is neither the meter's owner nor the admin", actor_name(c));
 		else if (!(to == METER_ONLINE || to == METER_OFFLINE) || !joinable(m->status))
 			rc = fail(e, HIVE_ERULE,
 			          "meter status: a meter's owner only switches a certified meter online or offline; "
@@ -613,7 +644,7 @@ static int op_meter_status(struct registry *r, jv ev, const struct evctx *c, boo
 	return rc;
 }
 
-static int op_coin_add(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_coin_add(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                        struct reg_error *e)
 {
 	uint8_t addr[20];
@@ -649,7 +680,7 @@ static int op_coin_add(struct registry *r, jv ev, const struct evctx *c, bool co
 	return rc;
 }
 
-static int op_coin_freeze(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_coin_freeze(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                           struct reg_error *e)
 {
 	uint8_t addr[20];
@@ -670,24 +701,30 @@ static int op_coin_freeze(struct registry *r, jv ev, const struct evctx *c, bool
 }
 
 /* The hive named by field "hive", active and owned by the actor. */
-static int owned_hive(struct registry *r, jv ev, const char *key, const struct evctx *c, const char *what,
-                      struct hive **out, struct reg_error *e)
+/* Hive id, active and owned by the actor. */
+static int owned_hive_id(struct registry *r, uint64_t id, const struct evctx *c, const char *what, struct hive **out,
+                         struct reg_error *e)
 {
-	uint64_t id;
-	int rc = get_uint(ev, key, UINT32_MAX, &id, e);
-	if (rc != HIVE_OK)
-		return rc;
 	struct hive *h = hive_by_id(r, id);
 	char s[ETH_ADDR_STRLEN + 1];
 	if (h == NULL)
 		return fail(e, HIVE_ERULE, "%s: there is no hive %llu", what, (unsigned long long)id);
 	if (memcmp(h->owner, c->actor, 20) != 0)
 		return fail(e, HIVE_ERULE, "%s: hive %u belongs to %s, not to %s", what, h->id, addr_str(s, h->owner),
-		            c->actor_s);
+		            actor_name(c));
 	if (h->status != HIVE_ACTIVE)
 		return fail(e, HIVE_ERULE, "%s: hive %u is %s", what, h->id, hive_status_name(h->status));
 	*out = h;
 	return HIVE_OK;
+}
+
+/* The hive named by field key, active and owned by the actor. */
+static int owned_hive(struct registry *r, const event_view *ev, const char *key, const struct evctx *c,
+                      const char *what, struct hive **out, struct reg_error *e)
+{
+	uint64_t id;
+	int rc = get_uint(ev, key, UINT32_MAX, &id, e);
+	return rc == HIVE_OK ? owned_hive_id(r, id, c, what, out, e) : rc;
 }
 
 /* A meter that may join a hive now. */
@@ -763,7 +800,7 @@ static void burn_and_stake(struct registry *r, const struct evctx *c, const mpz_
 	mpz_sub(r->burned, r->burned, stake);
 }
 
-static int op_hive_create(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hive_create(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                           struct reg_error *e)
 {
 	uint8_t coin[20];
@@ -782,7 +819,7 @@ static int op_hive_create(struct registry *r, jv ev, const struct evctx *c, bool
 	if (rc == HIVE_OK)
 		rc = usable_coin(r, ci, "hive create", e);
 	if (rc == HIVE_OK) {
-		jv list = field(ev, "meters");
+		jv list = list_field(ev, "meters");
 		rc = jv_is_valid(list) ? get_addr_list(list, "meters", &meters, &n, e) : missing(e, "meters");
 		jv_free(list);
 	}
@@ -850,7 +887,7 @@ static void hive_total_stake(const struct registry *r, const struct hive *h, mpz
 		mpz_add(out, out, r->meters[h->meters[k]].stake);
 }
 
-static int op_hive_freeze(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hive_freeze(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                           struct reg_error *e)
 {
 	struct hive *h = NULL;
@@ -876,7 +913,7 @@ static int op_hive_freeze(struct registry *r, jv ev, const struct evctx *c, bool
 	return rc;
 }
 
-static int op_hive_add_meter(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hive_add_meter(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                              struct reg_error *e)
 {
 	struct hive *h = NULL;
@@ -913,7 +950,7 @@ static int op_hive_add_meter(struct registry *r, jv ev, const struct evctx *c, b
 	return rc;
 }
 
-static int op_hive_drop_meter(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hive_drop_meter(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                               struct reg_error *e)
 {
 	struct hive *h = NULL;
@@ -938,10 +975,10 @@ static int op_hive_drop_meter(struct registry *r, jv ev, const struct evctx *c, 
 }
 
 /* A list of hive ids (at least 2, distinct), for split's new hives and merge's sources. */
-static int get_parts(struct registry *r, jv ev, const struct hive *h, uint8_t (***parts)[20], size_t **sizes,
+static int get_parts(struct registry *r, const event_view *ev, const struct hive *h, uint8_t (***parts)[20], size_t **sizes,
                      size_t *nparts, struct reg_error *e)
 {
-	jv list = field(ev, "parts");
+	jv list = list_field(ev, "parts");
 	int rc = HIVE_OK;
 	*parts = NULL;
 	*sizes = NULL;
@@ -985,7 +1022,7 @@ static int get_parts(struct registry *r, jv ev, const struct hive *h, uint8_t (*
 	return rc;
 }
 
-static int op_hive_split(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hive_split(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                          struct reg_error *e)
 {
 	struct hive *h = NULL;
@@ -1046,10 +1083,10 @@ static int op_hive_split(struct registry *r, jv ev, const struct evctx *c, bool 
 	return rc;
 }
 
-static int op_hive_merge(struct registry *r, jv ev, const struct evctx *c, bool commit, jv *derived,
+static int op_hive_merge(struct registry *r, const event_view *ev, const struct evctx *c, bool commit, jv *derived,
                          struct reg_error *e)
 {
-	jv list = field(ev, "hives");
+	jv list = list_field(ev, "hives");
 	int rc = HIVE_OK;
 	size_t k = 0;
 	uint32_t *ids = NULL;
@@ -1066,9 +1103,13 @@ static int op_hive_merge(struct registry *r, jv ev, const struct evctx *c, bool 
 	}
 	for (size_t i = 0; rc == HIVE_OK && i < k; i++) {
 		struct hive *h = NULL;
-		jv one = jv_object_set(jv_object(), jv_string("hive"), jv_array_get(jv_copy(list), (int)i));
-		rc = owned_hive(r, one, "hive", c, "hive merge", &h, e);
-		jv_free(one);
+		jv id = jv_array_get(jv_copy(list), (int)i);
+		double d = jv_get_kind(id) == JV_KIND_NUMBER ? jv_number_value(id) : -1;
+		jv_free(id);
+		if (!(d >= 1 && d <= UINT32_MAX && d == (double)(uint32_t)d))
+			rc = fail(e, HIVE_EINPUT, "hive merge: field 'hives': item %zu is not a hive number", i + 1);
+		else
+			rc = owned_hive_id(r, (uint64_t)d, c, "hive merge", &h, e);
 		for (size_t j = 0; rc == HIVE_OK && j < i; j++)
 			if (ids[j] == h->id)
 				rc = fail(e, HIVE_EINPUT, "hive merge: hive %u is listed twice", h->id);
@@ -1157,6 +1198,14 @@ int registry_op_known(const char *name)
 	return find_op(name) != NULL;
 }
 
+static bool jv_has_key(jv object, const char *key)
+{
+	jv v = jv_object_get(jv_copy(object), jv_string(key));
+	bool ok = jv_is_valid(v);
+	jv_free(v);
+	return ok;
+}
+
 static bool listed(const char *const *names, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n && names[i]; i++)
@@ -1166,40 +1215,47 @@ static bool listed(const char *const *names, size_t n, const char *key)
 }
 
 /* Every member of ev is a common field, an input of op, or a derived field. */
-static int only_known_fields(jv ev, const struct op *op, jv derived, struct reg_error *e)
+static int only_known_fields(const event_view *ev, const struct op *op, jv derived, struct reg_error *e)
+{
+	char key[64];
+	for (size_t i = 0; i < ev->n; i++) {
+		const struct jsonview_member *m = &ev->m[i];
+		size_t n = m->klen < sizeof key - 1 ? m->klen : sizeof key - 1;
+		memcpy(key, m->key, n);
+		key[n] = '\0';
+		if (m->klen >= sizeof key || (!listed(common_fields, sizeof common_fields / sizeof common_fields[0], key) &&
+		                              !listed(op->inputs, sizeof op->inputs / sizeof op->inputs[0], key) &&
+		                              !jv_has_key(derived, key)))
+			return fail(e, HIVE_EINPUT, "%s: unknown field '%s'", op->name, key);
+	}
+	return HIVE_OK;
+}
+
+/* Each derived field is in ev with exactly the value the rules give, as RFC 8785 writes it. */
+static int derived_match(const event_view *ev, const struct op *op, jv derived, struct reg_error *e)
 {
 	int rc = HIVE_OK;
-	jv_object_foreach(ev, key, value)
+	struct buf want = BUF_INIT;
+	const char *why;
+	jv_object_foreach(derived, key, value)
 	{
-		const char *k = jv_string_value(key);
-		if (rc == HIVE_OK && !listed(common_fields, sizeof common_fields / sizeof common_fields[0], k) &&
-		    !listed(op->inputs, sizeof op->inputs / sizeof op->inputs[0], k) && !has(derived, k))
-			rc = fail(e, HIVE_EINPUT, "%s: unknown field '%s'", op->name, k);
+		const struct jsonview_member *m = rc == HIVE_OK ? member(ev, jv_string_value(key)) : NULL;
+		if (rc == HIVE_OK && m == NULL)
+			rc = fail(e, HIVE_EINPUT, "%s: field '%s' is missing", op->name, jv_string_value(key));
+		else if (rc == HIVE_OK) {
+			buf_reset(&want);
+			HIVE_ASSERT(jcs_append(&want, value, NULL, &why) == 0);
+			/* The view's string spans leave the quotes out. */
+			const char *got = m->kind == JV_STRING_SPAN ? m->val - 1 : m->val;
+			size_t got_len = m->kind == JV_STRING_SPAN ? m->vlen + 2 : m->vlen;
+			if (got_len != want.len || memcmp(got, want.data, got_len) != 0)
+				rc = fail(e, HIVE_ERULE, "%s: field '%s' should be %s by the rules", op->name,
+				          jv_string_value(key), want.data);
+		}
 		jv_free(key);
 		jv_free(value);
 	}
-	return rc;
-}
-
-/* Each derived field is in ev with exactly the value the rules give. */
-static int derived_match(jv ev, const struct op *op, jv derived, struct reg_error *e)
-{
-	int rc = HIVE_OK;
-	jv_object_foreach(derived, key, want)
-	{
-		jv got = jv_object_get(jv_copy(ev), jv_copy(key));
-		if (rc == HIVE_OK && !jv_is_valid(got))
-			rc = fail(e, HIVE_EINPUT, "%s: field '%s' is missing", op->name, jv_string_value(key));
-		else if (rc == HIVE_OK && !jv_equal(jv_copy(got), jv_copy(want))) {
-			jv w = jv_dump_string(jv_copy(want), 0);
-			rc = fail(e, HIVE_ERULE, "%s: field '%s' should be %s by the rules", op->name, jv_string_value(key),
-			          jv_string_value(w));
-			jv_free(w);
-		}
-		jv_free(got);
-		jv_free(key);
-		jv_free(want);
-	}
+	buf_free(&want);
 	return rc;
 }
 
@@ -1209,7 +1265,7 @@ static int not_given(jv fields, const struct op *op, jv derived, struct reg_erro
 	int rc = HIVE_OK;
 	jv_object_foreach(derived, key, value)
 	{
-		if (rc == HIVE_OK && has(fields, jv_string_value(key)))
+		if (rc == HIVE_OK && jv_has_key(fields, jv_string_value(key)))
 			rc = fail(e, HIVE_EINPUT, "%s: field '%s' is derived by the rules, not given", op->name,
 			          jv_string_value(key));
 		jv_free(key);
@@ -1218,12 +1274,16 @@ static int not_given(jv fields, const struct op *op, jv derived, struct reg_erro
 	return rc;
 }
 
-static int chain_fields(struct registry *r, jv ev, struct evctx *c, const struct op **op, struct reg_error *e)
+static bool string_is(const struct jsonview_member *m, const char *s)
 {
-	jv type = field(ev, "type");
-	bool ok = jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "beekeeper_event") == 0;
-	jv_free(type);
-	if (!ok)
+	return m != NULL && m->kind == JV_STRING_SPAN && !m->escaped && m->vlen == strlen(s) &&
+	       memcmp(m->val, s, m->vlen) == 0;
+}
+
+static int chain_fields(struct registry *r, const event_view *ev, struct evctx *c, const struct op **op,
+                        struct reg_error *e)
+{
+	if (!string_is(member(ev, "type"), "beekeeper_event"))
 		return fail(e, HIVE_EINPUT, "not a beekeeper_event");
 	int rc = get_uint(ev, "seq", UINT64_C(1) << 53, &c->seq, e);
 	if (rc != HIVE_OK)
@@ -1231,13 +1291,10 @@ static int chain_fields(struct registry *r, jv ev, struct evctx *c, const struct
 	if (c->seq != r->seq)
 		return fail(e, HIVE_EAUTH, "seq is %llu where %llu comes next: an event is missing, repeated or moved",
 		            (unsigned long long)c->seq, (unsigned long long)r->seq);
-	jv prev = field(ev, "prev");
+	const struct jsonview_member *prev = member(ev, "prev");
 	uint8_t h[32];
-	ok = jv_get_kind(prev) == JV_KIND_STRING &&
-	     hex_decode(jv_string_value(prev), (size_t)jv_string_length_bytes(jv_copy(prev)), h, 32) == 0 &&
-	     strncmp(jv_string_value(prev), "0x", 2) == 0;
-	jv_free(prev);
-	if (!ok)
+	if (prev == NULL || prev->kind != JV_STRING_SPAN || prev->vlen != 66 || memcmp(prev->val, "0x", 2) != 0 ||
+	    hex_decode(prev->val, prev->vlen, h, 32) != 0)
 		return fail(e, HIVE_EINPUT, "field 'prev' is not 0x and 64 hex digits");
 	if (memcmp(h, r->head, 32) != 0)
 		return fail(e, HIVE_EAUTH, "prev does not match the keccak256 of the line before: the chain is broken");
@@ -1247,40 +1304,47 @@ static int chain_fields(struct registry *r, jv ev, struct evctx *c, const struct
 		return fail(e, HIVE_EAUTH, "time goes back before the previous event's");
 	if ((rc = get_addr(ev, "actor", c->actor, e)) != HIVE_OK)
 		return rc;
-	addr_str(c->actor_s, c->actor);
-	jv name = field(ev, "op");
-	*op = jv_get_kind(name) == JV_KIND_STRING ? find_op(jv_string_value(name)) : NULL;
+	const struct jsonview_member *name = member(ev, "op");
+	char opname[32];
+	*op = NULL;
+	if (name != NULL && name->kind == JV_STRING_SPAN && !name->escaped && name->vlen < sizeof opname) {
+		memcpy(opname, name->val, name->vlen);
+		opname[name->vlen] = '\0';
+		*op = find_op(opname);
+	}
 	if (*op == NULL)
-		rc = jv_get_kind(name) == JV_KIND_STRING
-		         ? fail(e, HIVE_EINPUT, "unknown operation '%s'", jv_string_value(name))
-		         : fail(e, HIVE_EINPUT, "field 'op' is missing or not a string");
-	jv_free(name);
-	if (rc == HIVE_OK && c->seq == 0 && strcmp((*op)->name, "init") != 0)
-		rc = fail(e, HIVE_ERULE, "the first event of a ledger must be init");
-	return rc;
+		return name != NULL && name->kind == JV_STRING_SPAN
+		           ? fail(e, HIVE_EINPUT, "unknown operation '%.*s'", (int)(name->vlen > 40 ? 40 : name->vlen),
+		                  name->val)
+		           : fail(e, HIVE_EINPUT, "field 'op' is missing or not a string");
+	if (c->seq == 0 && strcmp((*op)->name, "init") != 0)
+		return fail(e, HIVE_ERULE, "the first event of a ledger must be init");
+	return HIVE_OK;
 }
 
-/* The line is the canonical form of ev and ev is signed by its actor. */
-static int check_signature(struct registry *r, jv ev, const char *line, size_t len, const struct evctx *c,
+/* The line is the canonical form of its object and is signed by its actor. */
+static int check_signature(struct registry *r, const char *line, size_t len, const struct evctx *c,
                            struct reg_error *e)
 {
 	struct buf canon = BUF_INIT;
 	const char *why = NULL;
 	int rc = HIVE_OK;
-	if (jcs_append(&canon, ev, NULL, &why) != 0)
-		rc = fail(e, HIVE_EINPUT, "cannot canonicalise: %s", why);
+	jv ev = jv_parse_sized(line, (int)len);
+	if (!jv_is_valid(ev) || jcs_append(&canon, ev, NULL, &why) != 0)
+		rc = fail(e, HIVE_EINPUT, "cannot canonicalise the line");
 	else if (canon.len != len || memcmp(canon.data, line, len) != 0)
 		rc = fail(e, HIVE_EAUTH, "the line is not in RFC 8785 canonical form (edited?)");
 	buf_free(&canon);
+	uint8_t signer[20];
+	enum recsig_status st = rc == HIVE_OK ? recsig_recover(&r->rs, signer, ev, &why) : RECSIG_OK;
+	jv_free(ev);
 	if (rc != HIVE_OK)
 		return rc;
-	uint8_t signer[20];
-	enum recsig_status st = recsig_recover(&r->rs, signer, ev, &why);
 	if (st != RECSIG_OK)
 		return fail(e, HIVE_EAUTH, "signature: %s", why);
 	if (memcmp(signer, c->actor, 20) != 0) {
 		char s[ETH_ADDR_STRLEN + 1];
-		return fail(e, HIVE_EAUTH, "signed by %s, not by its actor %s", addr_str(s, signer), c->actor_s);
+		return fail(e, HIVE_EAUTH, "signed by %s, not by its actor %s", addr_str(s, signer), actor_name(c));
 	}
 	return HIVE_OK;
 }
@@ -1288,47 +1352,67 @@ static int check_signature(struct registry *r, jv ev, const char *line, size_t l
 int registry_apply_line(struct registry *r, const char *line, size_t len, unsigned flags, int64_t stop_ms,
                         struct reg_error *e)
 {
+	return registry_apply_hashed(r, line, len, NULL, flags, stop_ms, e);
+}
+
+int registry_apply_hashed(struct registry *r, const char *line, size_t len, const uint8_t hash[32], unsigned flags,
+                          int64_t stop_ms, struct reg_error *e)
+{
+	event_view ev;
+	const char *why;
 	if (line == NULL)
 		return fail(e, HIVE_EINPUT, "the line is longer than any event");
-	jv ev = jv_parse_sized(line, (int)len);
-	if (!jv_is_valid(ev)) {
-		jv msg = jv_invalid_get_msg(ev);
-		const char *text = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "parse error";
-		const char *quote = strstr(text, " (while parsing");   /* jq repeats the whole line there */
-		int rc = fail(e, HIVE_EINPUT, "not JSON: %.*s", (int)(quote ? (size_t)(quote - text) : strlen(text)), text);
-		jv_free(msg);
-		return rc;
-	}
-	if (jv_get_kind(ev) != JV_KIND_OBJECT) {
-		jv_free(ev);
-		return fail(e, HIVE_EINPUT, "not a JSON object");
-	}
+	if (jsonview_parse(&ev, line, len, &why) != 0)
+		return fail(e, HIVE_EINPUT, "not a JSON event: %s", why);
 	struct evctx c;
+	memset(&c, 0, sizeof c);
 	const struct op *op = NULL;
 	jv derived = jv_object();
-	int rc = chain_fields(r, ev, &c, &op, e);
+	/* Checksums of addresses are checked where lines are verified (and made: see registry_append). */
+	ev_checksums = (flags & REG_CHECK_SIG) != 0;
+	int rc = chain_fields(r, &ev, &c, &op, e);
 	if (rc == HIVE_OK && c.time_ms > stop_ms)
 		rc = REG_STOPPED;
 	if (rc == HIVE_OK && (flags & REG_CHECK_SIG))
-		rc = check_signature(r, ev, line, len, &c, e);
+		rc = check_signature(r, line, len, &c, e);
 	if (rc == HIVE_OK)
-		rc = op->fn(r, ev, &c, false, &derived, e);
+		rc = op->fn(r, &ev, &c, false, &derived, e);
 	if (rc == HIVE_OK)
-		rc = only_known_fields(ev, op, derived, e);
+		rc = only_known_fields(&ev, op, derived, e);
 	if (rc == HIVE_OK)
-		rc = derived_match(ev, op, derived, e);
+		rc = derived_match(&ev, op, derived, e);
 	if (rc == HIVE_OK) {
 		jv_free(derived);
 		derived = jv_object();
-		rc = op->fn(r, ev, &c, true, &derived, e);
+		rc = op->fn(r, &ev, &c, true, &derived, e);
 		HIVE_ASSERT(rc == HIVE_OK);   /* the same checks passed a moment ago */
 		r->seq++;
-		keccak256(line, len, r->head);
+		if (hash != NULL)
+			memcpy(r->head, hash, 32);
+		else
+			keccak256(line, len, r->head);
 		r->last_ms = c.time_ms;
 	}
+	ev_checksums = true;
 	jv_free(derived);
-	jv_free(ev);
 	return rc;
+}
+
+/* The signer's address; the last one is remembered by a digest of its key, as deriving it costs a point multiplication. */
+static int signer_address(struct registry *r, const uint8_t seckey[32], uint8_t addr[20])
+{
+	uint8_t digest[32];
+	keccak256(seckey, 32, digest);
+	if (r->signer_known && memcmp(digest, r->signer_digest, 32) == 0) {
+		memcpy(addr, r->signer, 20);
+		return 0;
+	}
+	if (eth_seckey_address(addr, seckey) != 0)
+		return -1;
+	memcpy(r->signer_digest, digest, 32);
+	memcpy(r->signer, addr, 20);
+	r->signer_known = true;
+	return 0;
 }
 
 int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], int64_t time_ms, struct buf *out,
@@ -1338,13 +1422,13 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	memset(&c, 0, sizeof c);
 	c.seq = r->seq;
 	c.time_ms = r->seq > 0 && time_ms < r->last_ms ? r->last_ms : time_ms;
-	if (eth_seckey_address(c.actor, seckey) != 0) {
+	if (signer_address(r, seckey, c.actor) != 0) {
 		jv_free(op_fields);
 		return fail(e, HIVE_EINPUT, "invalid secret key");
 	}
 	addr_str(c.actor_s, c.actor);
 
-	jv name = field(op_fields, "op");
+	jv name = jv_object_get(jv_copy(op_fields), jv_string("op"));
 	const struct op *op = jv_get_kind(name) == JV_KIND_STRING ? find_op(jv_string_value(name)) : NULL;
 	jv_free(name);
 	HIVE_ASSERT(op != NULL);
@@ -1362,17 +1446,24 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	ev = jv_object_set(ev, jv_string("time"), time_jv(c.time_ms));
 	ev = jv_object_set(ev, jv_string("actor"), jv_string(c.actor_s));
 
+	/* The rules read the event as replay will: through a view of its canonical text. */
+	struct buf text = BUF_INIT;
+	event_view view;
+	const char *why = NULL;
 	jv derived = jv_object();
-	int rc = op->fn(r, ev, &c, false, &derived, e);
+	int rc = HIVE_OK;
+	if (jcs_append(&text, ev, NULL, &why) != 0 || jsonview_parse(&view, text.data, text.len, &why) != 0)
+		rc = fail(e, HIVE_EINPUT, "%s: the operation is not a valid event: %s", op->name, why);
 	if (rc == HIVE_OK)
-		rc = only_known_fields(ev, op, derived, e);
+		rc = op->fn(r, &view, &c, false, &derived, e);
+	if (rc == HIVE_OK)
+		rc = only_known_fields(&view, op, derived, e);
 	if (rc == HIVE_OK)
 		rc = not_given(op_fields_copy, op, derived, e);
 	if (rc == HIVE_OK) {
 		ev = jv_object_merge(ev, derived);
 		derived = jv_invalid();
 		size_t start = out->len;
-		const char *why = NULL;
 		if (recsig_sign(&r->rs, out, ev, seckey, &why) != 0)
 			rc = fail(e, HIVE_EINPUT, "cannot sign the event: %s", why);
 		else {
@@ -1383,6 +1474,7 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 				out->len = start;
 		}
 	}
+	buf_free(&text);
 	jv_free(derived);
 	jv_free(ev);
 	jv_free(op_fields_copy);

@@ -96,6 +96,8 @@ struct registry {
 	uint8_t head[32];        /* keccak256 of the last line, zeros before init */
 	int64_t last_ms;         /* time of the last event */
 	struct recsig rs;
+	bool signer_known;       /* the address of the last key that signed here, and a digest of that key */
+	uint8_t signer[20], signer_digest[32];
 };
 
 /* A refused event or operation: an exit code from diag.h and why. */
@@ -125,6 +127,9 @@ enum {
  */
 int registry_apply_line(struct registry *r, const char *line, size_t len, unsigned flags, int64_t stop_ms,
                         struct reg_error *e);
+/* The same, given the keccak256 of the line (see ledger_scan_hashed). */
+int registry_apply_hashed(struct registry *r, const char *line, size_t len, const uint8_t hash[32], unsigned flags,
+                          int64_t stop_ms, struct reg_error *e);
 
 /*
  * Makes a new event from op (consumed: an object with "op" and the

@@ -248,7 +248,7 @@ crash_sweep() {
 		hive-beekeeper --ledger "$L" apply --key "$KEY" --batch 5 --time "$TIME" < "$T/ops12" \
 		> "$T/out" 2> "$T/err" || status=$?
 	stderr=$(< "$T/err")
-	expect_failure "$T/before" 5 "the last 5 events were not acknowledged"
+	expect_failure "$T/before" 5 "the events after the last one printed were not acknowledged"
 }
 
 @test "init: a failed write, sync or directory sync leaves no ledger (or a valid one) and prints nothing" {

@@ -75,6 +75,7 @@ static const char *scan_number(const char *p, const char *end)
 /* An array or object from its opening bracket: returns the end after the matching bracket, or NULL. */
 static const char *scan_nested(const char *p, const char *end)
 {
+	char closers[64];
 	int depth = 0;
 	bool escaped;
 	for (; p < end; p++) {
@@ -82,10 +83,13 @@ static const char *scan_nested(const char *p, const char *end)
 			if ((p = scan_string(p + 1, end, &escaped)) == NULL)
 				return NULL;
 		} else if (*p == '[' || *p == '{') {
-			if (++depth > 64)
+			if (depth == (int)sizeof closers)
 				return NULL;
+			closers[depth++] = *p == '[' ? ']' : '}';
 		} else if (*p == ']' || *p == '}') {
-			if (--depth == 0)
+			if (*p != closers[--depth])
+				return NULL;
+			if (depth == 0)
 				return p + 1;
 		}
 	}

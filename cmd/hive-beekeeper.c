@@ -114,22 +114,6 @@ struct command {
 	const int *required;    /* options it cannot do without, 0-terminated (NULL for none) */
 };
 
-static bool accepts(const struct command *c, int opt)
-{
-	for (const int *o = c->accepted; *o; o++)
-		if (*o == opt)
-			return true;
-	return false;
-}
-
-static const char *option_name(int opt)
-{
-	for (const struct option *o = options; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
-}
-
 static int64_t parse_time(const char *opt, const char *value)
 {
 	int64_t ms;
@@ -176,7 +160,7 @@ static void set_field(struct args *a, int opt, const char *key, jv value)
 	jv_free(old);
 	if (twice) {
 		jv_free(value);
-		cli_usage_error(usage, "--%s is given twice", option_name(opt));
+		cli_usage_error(usage, "--%s is given twice", cli_option_name(options, opt));
 	}
 	a->op = jv_object_set(a->op, jv_string(key), value);
 }
@@ -208,16 +192,9 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 {
 	int opt;
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		if (opt == 'h')
-			cli_help(usage);
-		if (opt == OPT_VERSION)
-			cli_version();
-		if (opt == '?' || opt == ':')
-			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", c->name, argv[optind - 1]);
-		if (opt != OPT_LEDGER && !accepts(c, opt))
-			cli_usage_error(usage, "'%s' does not take --%s", c->name, option_name(opt));
+	while ((opt = cli_getopt(argc, argv, options, OPT_VERSION, c->name, usage)) != -1) {
+		if (opt != OPT_LEDGER && !cli_accepts(c->accepted, opt))
+			cli_usage_error(usage, "'%s' does not take --%s", c->name, cli_option_name(options, opt));
 		a->seen[opt] = true;
 		switch (opt) {
 		case OPT_LEDGER: a->ledger = optarg; break;
@@ -279,7 +256,7 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 	a->nrest = argc - optind;
 	for (const int *o = c->required; o && *o; o++)
 		if (!a->seen[*o])
-			cli_usage_error(usage, "'%s' needs --%s", c->name, option_name(*o));
+			cli_usage_error(usage, "'%s' needs --%s", c->name, cli_option_name(options, *o));
 }
 
 static const char *ledger_path(struct args *a, struct buf *b)
@@ -648,27 +625,74 @@ static int cmd_hvt_supply(struct args *a)
 	return HIVE_OK;
 }
 
-static int cmd_meter_info(struct args *a)
+/* One operand's record, or jv_invalid after reporting that it is not listed. */
+typedef jv (*lookup_fn)(const struct registry *r, const char *operand);
+
+static jv meter_by_operand(const struct registry *r, const char *operand)
+{
+	uint8_t addr[20];
+	cli_address(addr, "ADDRESS", operand, usage);
+	long i = registry_meter(r, addr);
+	if (i < 0)
+		diag_warn("meter '%s' is not listed", operand);
+	return i < 0 ? jv_invalid() : registry_meter_record(r, (size_t)i);
+}
+
+static jv coin_by_operand(const struct registry *r, const char *operand)
+{
+	uint8_t addr[20];
+	cli_address(addr, "ADDRESS", operand, usage);
+	long i = registry_coin(r, addr);
+	if (i < 0)
+		diag_warn("stablecoin '%s' is not listed", operand);
+	return i < 0 ? jv_invalid() : registry_coin_record(r, (size_t)i);
+}
+
+static jv hive_by_operand(const struct registry *r, const char *operand)
+{
+	uint64_t id = cli_uint("HIVE", operand, 1, UINT32_MAX, usage);
+	if (id > r->nhives)
+		diag_warn("there is no hive %llu", (unsigned long long)id);
+	return id > r->nhives ? jv_invalid() : registry_hive_record(r, id - 1);
+}
+
+/* info: the record of each operand; those not listed are reported (exit 1) and the rest still printed. */
+static int show_each(struct args *a, lookup_fn lookup)
 {
 	need_operands(a, 1, -1);
-	check_addresses(a);
+	/* Usage errors come before the ledger is read. */
+	if (lookup == hive_by_operand)
+		check_hives(a);
+	else
+		check_addresses(a);
 	struct beekeeper bk = { .open = false };
 	int rc = open_for_query(a, &bk);
 	if (rc != HIVE_OK)
 		return rc;
 	for (int i = 0; i < a->nrest; i++) {
-		uint8_t addr[20];
-		cli_address(addr, "ADDRESS", a->rest[i], usage);
-		long mi = registry_meter(&bk.reg, addr);
-		if (mi >= 0)
-			emit(registry_meter_record(&bk.reg, (size_t)mi));
-		else {
-			diag_warn("meter '%s' is not listed", a->rest[i]);
+		jv rec = lookup(&bk.reg, a->rest[i]);
+		if (jv_is_valid(rec))
+			emit(rec);
+		else
 			rc = HIVE_EBAD;
-		}
 	}
 	beekeeper_close(&bk);
 	return rc;
+}
+
+static int cmd_meter_info(struct args *a)
+{
+	return show_each(a, meter_by_operand);
+}
+
+static int cmd_coin_info(struct args *a)
+{
+	return show_each(a, coin_by_operand);
+}
+
+static int cmd_hive_info(struct args *a)
+{
+	return show_each(a, hive_by_operand);
 }
 
 static int cmd_meter_list(struct args *a)
@@ -691,29 +715,6 @@ static int cmd_meter_list(struct args *a)
 	return HIVE_OK;
 }
 
-static int cmd_coin_info(struct args *a)
-{
-	need_operands(a, 1, -1);
-	check_addresses(a);
-	struct beekeeper bk = { .open = false };
-	int rc = open_for_query(a, &bk);
-	if (rc != HIVE_OK)
-		return rc;
-	for (int i = 0; i < a->nrest; i++) {
-		uint8_t addr[20];
-		cli_address(addr, "ADDRESS", a->rest[i], usage);
-		long ci = registry_coin(&bk.reg, addr);
-		if (ci >= 0)
-			emit(registry_coin_record(&bk.reg, (size_t)ci));
-		else {
-			diag_warn("stablecoin '%s' is not listed", a->rest[i]);
-			rc = HIVE_EBAD;
-		}
-	}
-	beekeeper_close(&bk);
-	return rc;
-}
-
 static int cmd_coin_list(struct args *a)
 {
 	need_operands(a, 0, 0);
@@ -725,27 +726,6 @@ static int cmd_coin_list(struct args *a)
 		emit(registry_coin_record(&bk.reg, i));
 	beekeeper_close(&bk);
 	return HIVE_OK;
-}
-
-static int cmd_hive_info(struct args *a)
-{
-	need_operands(a, 1, -1);
-	check_hives(a);
-	struct beekeeper bk = { .open = false };
-	int rc = open_for_query(a, &bk);
-	if (rc != HIVE_OK)
-		return rc;
-	for (int i = 0; i < a->nrest; i++) {
-		uint64_t id = hive_operand(a, i);
-		if (id <= bk.reg.nhives)
-			emit(registry_hive_record(&bk.reg, id - 1));
-		else {
-			diag_warn("there is no hive %llu", (unsigned long long)id);
-			rc = HIVE_EBAD;
-		}
-	}
-	beekeeper_close(&bk);
-	return rc;
 }
 
 static int cmd_hive_list(struct args *a)

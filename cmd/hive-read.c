@@ -164,14 +164,6 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-static bool accepts(const int *list, int opt)
-{
-	for (const int *o = list; *o; o++)
-		if (*o == opt)
-			return true;
-	return false;
-}
-
 static double parse_number(const char *opt, const char *value, double min, double max)
 {
 	char *end;
@@ -356,17 +348,10 @@ static void parse_options(struct args *a, int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		if (opt == 'h')
-			cli_help(usage);
-		if (opt == OPT_VERSION)
-			cli_version();
-		if (opt == '?' || opt == ':')
-			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", a->cmd, argv[optind - 1]);
-		if (accepts(common_opts, opt) && a->own != replay_opts)
+	while ((opt = cli_getopt(argc, argv, options, OPT_VERSION, a->cmd, usage)) != -1) {
+		if (cli_accepts(common_opts, opt) && a->own != replay_opts)
 			parse_common(a, opt, optarg);
-		else if (!accepts(a->own, opt))
+		else if (!cli_accepts(a->own, opt))
 			cli_usage_error(usage, "'%s' does not take %s", a->cmd, argv[optind - 1]);
 		else if (a->own == read_opts)
 			parse_read(a, opt, optarg);

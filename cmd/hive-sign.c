@@ -82,37 +82,14 @@ struct command {
 	int (*run)(struct args *a);
 };
 
-static bool accepts(const struct command *c, int opt)
-{
-	for (const int *o = c->accepted; *o; o++)
-		if (*o == opt)
-			return true;
-	return false;
-}
-
-static const char *option_name(int opt)
-{
-	for (const struct option *o = options; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
-}
-
 static void parse_options(struct args *a, const struct command *c, int argc, char **argv)
 {
 	int opt;
 
 	optind = 1;
-	opterr = 0; /* getopt would prefix its messages with the subcommand, not the program */
-	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
-		if (opt == 'h')
-			cli_help(usage);
-		if (opt == OPT_VERSION)
-			cli_version();
-		if (opt == '?' || opt == ':')
-			cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", c->name, argv[optind - 1]);
-		if (!accepts(c, opt))
-			cli_usage_error(usage, "'%s' does not take --%s", c->name, option_name(opt));
+	while ((opt = cli_getopt(argc, argv, options, OPT_VERSION, c->name, usage)) != -1) {
+		if (!cli_accepts(c->accepted, opt))
+			cli_usage_error(usage, "'%s' does not take --%s", c->name, cli_option_name(options, opt));
 		switch (opt) {
 		case OPT_KEY: a->keys.key_file = optarg; break;
 		case OPT_KEYSTORE: a->keys.keystore_file = optarg; break;

@@ -64,3 +64,33 @@ int cli_finish(int code)
 	}
 	return code;
 }
+
+int cli_getopt(int argc, char **argv, const struct option *options, int version_opt, const char *cmd,
+               const char *usage)
+{
+	opterr = 0;   /* getopt would prefix its messages with the subcommand, not the program */
+	int opt = getopt_long(argc, argv, "+:h", options, NULL);
+	if (opt == 'h')
+		cli_help(usage);
+	if (opt == version_opt)
+		cli_version();
+	if (opt == '?' || opt == ':')
+		cli_usage_error(usage, "'%s': invalid option or missing value: '%s'", cmd, argv[optind - 1]);
+	return opt;
+}
+
+int cli_accepts(const int *accepted, int opt)
+{
+	for (const int *o = accepted; *o; o++)
+		if (*o == opt)
+			return 1;
+	return 0;
+}
+
+const char *cli_option_name(const struct option *options, int opt)
+{
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}

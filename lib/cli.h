@@ -7,6 +7,7 @@
 #ifndef HIVE_CLI_H
 #define HIVE_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 /* Prints usage on standard output and exits 0 (-h, --help). */
@@ -19,6 +20,21 @@ _Noreturn void cli_usage_error(const char *usage, const char *fmt, ...) __attrib
 void cli_address(uint8_t addr[20], const char *opt, const char *value, const char *usage);
 /* Parses an unsigned decimal integer in [min, max] given to option opt, or exits HIVE_EUSAGE. */
 uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage);
+/*
+ * getopt_long with the conventions every tool shares: -h/--help prints the
+ * usage, the option whose value is version_opt prints the version, and an
+ * unknown option or a missing value is a usage error naming the command.
+ * Returns the next option, or -1 (the caller sets optind = 1 first).
+ */
+int cli_getopt(int argc, char **argv, const struct option *options, int version_opt, const char *cmd,
+               const char *usage);
+
+/* Non-zero when opt is in the 0-terminated list accepted. */
+int cli_accepts(const int *accepted, int opt);
+
+/* The long name of the option whose value is opt, or "?". */
+const char *cli_option_name(const struct option *options, int opt);
+
 /*
  * Flushes and closes standard output; a write error there turns code into
  * HIVE_EOUTPUT (with a diagnostic). Returns the final exit code.

@@ -4,16 +4,9 @@
 # Foundry's cast checks a sample.
 load helpers
 
-NODE_DIR=$TOP/tests/node
-
 setup() {
 	setup_scratch
-	CAST=$(ls "$NODE_DIR"/node_modules/@foundry-rs/cast-linux-*/bin/cast 2>/dev/null | head -n 1)
-	if [ ! -x "$CAST" ] || [ ! -d "$NODE_DIR/node_modules/ethers" ]; then
-		[ -z "${CI:-}" ] || fail "ethers or cast is not installed (scripts/deps check)"
-		skip "ethers or cast is not installed (scripts/deps check could not reach the npm registry)"
-	fi
-	xcheck() { node "$NODE_DIR/xcheck.js" "$@"; }
+	need_reference ethers cast
 	export HIVE_LEDGER=$T/ledger.ndjson
 	for n in admin owner; do hive-sign keygen --key "$T/$n.key" > "$T/$n.addr"; done
 }

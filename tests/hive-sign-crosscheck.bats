@@ -4,17 +4,9 @@
 # both into tests/node/node_modules.
 load helpers
 
-NODE_DIR=$TOP/tests/node
-
 setup() {
 	setup_scratch
-	CAST=$(ls "$NODE_DIR"/node_modules/@foundry-rs/cast-linux-*/bin/cast 2>/dev/null | head -n 1)
-	if [ ! -x "$CAST" ] || [ ! -d "$NODE_DIR/node_modules/ethers" ]; then
-		# Only a machine that cannot reach the npm registry gets here; CI must not skip.
-		[ -z "${CI:-}" ] || fail "ethers or cast is not installed (scripts/deps check)"
-		skip "ethers or cast is not installed (scripts/deps check could not reach the npm registry)"
-	fi
-	xcheck() { node "$NODE_DIR/xcheck.js" "$@"; }
+	need_reference ethers cast
 	# A random key for this test, written by hive-sign itself.
 	ADDR=$(hive-sign keygen --key "$T/k.hex")
 	KEY=$(cat "$T/k.hex")

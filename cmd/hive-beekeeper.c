@@ -91,6 +91,7 @@ static const struct option options[] = {
 
 struct args {
 	const char *cmd;
+	const char *event;      /* the operation of a command that appends */
 	const char *ledger;
 	struct key_source keys;
 	int64_t time_ms, at_ms;
@@ -112,6 +113,7 @@ struct command {
 	const int *accepted;    /* options allowed, 0-terminated */
 	int (*run)(struct args *a);
 	const int *required;    /* options it cannot do without, 0-terminated (NULL for none) */
+	const char *event;      /* the operation its event carries, for commands that append */
 };
 
 static int64_t parse_time(const char *opt, const char *value)
@@ -358,68 +360,20 @@ static int cmd_params(struct args *a)
 	return append_one(a, "params", false);
 }
 
-static int cmd_hvt_transfer(struct args *a)
+/* A command whose options make the whole event. */
+static int cmd_append(struct args *a)
 {
 	need_operands(a, 0, 0);
-	return append_one(a, "hvt_transfer", false);
+	return append_one(a, a->event, false);
 }
 
-static int cmd_meter_add(struct args *a)
-{
-	need_operands(a, 0, 0);
-	return append_one(a, "meter_add", false);
-}
-
-static int cmd_meter_status(struct args *a)
-{
-	need_operands(a, 0, 0);
-	return append_one(a, "meter_status", false);
-}
-
-static int cmd_coin_add(struct args *a)
-{
-	need_operands(a, 0, 0);
-	return append_one(a, "coin_add", false);
-}
-
-static int cmd_coin_freeze(struct args *a)
-{
-	need_operands(a, 0, 0);
-	return append_one(a, "coin_freeze", false);
-}
-
-static int cmd_hive_create(struct args *a)
-{
-	need_operands(a, 0, 0);
-	return append_one(a, "hive_create", false);
-}
-
-static int with_hive(struct args *a, const char *name)
+/* A command on one hive, the operand. */
+static int cmd_on_hive(struct args *a)
 {
 	need_operands(a, 1, 1);
 	check_hives(a);
 	a->op = jv_object_set(a->op, jv_string("hive"), jv_number((double)hive_operand(a, 0)));
-	return append_one(a, name, false);
-}
-
-static int cmd_hive_freeze(struct args *a)
-{
-	return with_hive(a, "hive_freeze");
-}
-
-static int cmd_hive_add_meter(struct args *a)
-{
-	return with_hive(a, "hive_add_meter");
-}
-
-static int cmd_hive_drop_meter(struct args *a)
-{
-	return with_hive(a, "hive_drop_meter");
-}
-
-static int cmd_hive_split(struct args *a)
-{
-	return with_hive(a, "hive_split");
+	return append_one(a, a->event, false);
 }
 
 static int cmd_hive_merge(struct args *a)
@@ -840,31 +794,31 @@ static const int meter_req[] = { OPT_METER, 0 };
 static const int split_req[] = { OPT_PART, 0 };
 
 static const struct command commands[] = {
-	{ "init", init_opts, cmd_init, NULL },
-	{ "params", params_opts, cmd_params, NULL },
-	{ "hvt transfer", transfer_opts, cmd_hvt_transfer, transfer_req },
-	{ "hvt balance", at_opts, cmd_hvt_balance, NULL },
-	{ "hvt supply", at_opts, cmd_hvt_supply, NULL },
-	{ "meter add", meter_add_opts, cmd_meter_add, meter_add_req },
-	{ "meter status", meter_status_opts, cmd_meter_status, meter_status_req },
-	{ "meter info", at_opts, cmd_meter_info, NULL },
-	{ "meter list", meter_list_opts, cmd_meter_list, NULL },
-	{ "coin add", coin_add_opts, cmd_coin_add, coin_add_req },
-	{ "coin freeze", coin_freeze_opts, cmd_coin_freeze, coin_req },
-	{ "coin info", at_opts, cmd_coin_info, NULL },
-	{ "coin list", at_opts, cmd_coin_list, NULL },
-	{ "hive create", hive_create_opts, cmd_hive_create, hive_create_req },
-	{ "hive freeze", key_only_opts, cmd_hive_freeze, NULL },
-	{ "hive info", at_opts, cmd_hive_info, NULL },
-	{ "hive list", hive_list_opts, cmd_hive_list, NULL },
-	{ "hive add-meter", add_meter_opts, cmd_hive_add_meter, meter_req },
-	{ "hive drop-meter", drop_meter_opts, cmd_hive_drop_meter, meter_req },
-	{ "hive split", split_opts, cmd_hive_split, split_req },
-	{ "hive merge", key_only_opts, cmd_hive_merge, NULL },
-	{ "export", at_opts, cmd_export, NULL },
-	{ "apply", apply_opts, cmd_apply, NULL },
-	{ "verify", no_opts, cmd_verify, NULL },
-	{ "repair", no_opts, cmd_repair, NULL },
+	{ "init", init_opts, cmd_init, NULL, "init" },
+	{ "params", params_opts, cmd_params, NULL, "params" },
+	{ "hvt transfer", transfer_opts, cmd_append, transfer_req, "hvt_transfer" },
+	{ "hvt balance", at_opts, cmd_hvt_balance, NULL, NULL },
+	{ "hvt supply", at_opts, cmd_hvt_supply, NULL, NULL },
+	{ "meter add", meter_add_opts, cmd_append, meter_add_req, "meter_add" },
+	{ "meter status", meter_status_opts, cmd_append, meter_status_req, "meter_status" },
+	{ "meter info", at_opts, cmd_meter_info, NULL, NULL },
+	{ "meter list", meter_list_opts, cmd_meter_list, NULL, NULL },
+	{ "coin add", coin_add_opts, cmd_append, coin_add_req, "coin_add" },
+	{ "coin freeze", coin_freeze_opts, cmd_append, coin_req, "coin_freeze" },
+	{ "coin info", at_opts, cmd_coin_info, NULL, NULL },
+	{ "coin list", at_opts, cmd_coin_list, NULL, NULL },
+	{ "hive create", hive_create_opts, cmd_append, hive_create_req, "hive_create" },
+	{ "hive freeze", key_only_opts, cmd_on_hive, NULL, "hive_freeze" },
+	{ "hive info", at_opts, cmd_hive_info, NULL, NULL },
+	{ "hive list", hive_list_opts, cmd_hive_list, NULL, NULL },
+	{ "hive add-meter", add_meter_opts, cmd_on_hive, meter_req, "hive_add_meter" },
+	{ "hive drop-meter", drop_meter_opts, cmd_on_hive, meter_req, "hive_drop_meter" },
+	{ "hive split", split_opts, cmd_on_hive, split_req, "hive_split" },
+	{ "hive merge", key_only_opts, cmd_hive_merge, NULL, "hive_merge" },
+	{ "export", at_opts, cmd_export, NULL, NULL },
+	{ "apply", apply_opts, cmd_apply, NULL, NULL },
+	{ "verify", no_opts, cmd_verify, NULL, NULL },
+	{ "repair", no_opts, cmd_repair, NULL, NULL },
 };
 
 /* Matches "meter add" against argv[0] and argv[1]; returns the words used (0 for no match). */
@@ -908,6 +862,7 @@ int main(int argc, char **argv)
 		if (words == 0)
 			continue;
 		a.cmd = commands[k].name;
+		a.event = commands[k].event;
 		a.op = jv_object();
 		/* getopt starts at argv[1]: hand it the last word of the command as argv[0]. */
 		parse_options(&a, &commands[k], argc - i - words + 1, argv + i + words - 1);

@@ -122,3 +122,11 @@ void amount_burn_and_stake(const mpz_t paid, mpz_t burn, mpz_t stake)
 	mpz_fdiv_q_2exp(stake, paid, 1);
 	mpz_sub(burn, paid, stake);
 }
+
+void amount_set_i64(mpz_t v, int64_t x)
+{
+	uint64_t m = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+	mpz_import(v, 1, 1, sizeof m, 0, 0, &m);
+	if (x < 0)
+		mpz_neg(v, v);
+}

@@ -10,6 +10,7 @@
 #define HIVE_AMOUNT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <gmp.h>
 #include <jv.h>
 #include "buf.h"
@@ -41,6 +42,9 @@ void amount_append(struct buf *b, const mpz_t v);
 
 /* v as a JSON string of decimal digits. */
 jv amount_jv(const mpz_t v);
+
+/* v = x, exactly on every platform (GMP's *_si functions take a long, 32 bits on armhf). */
+void amount_set_i64(mpz_t v, int64_t x);
 
 /* Splits a payment into the staked half (rounded down) and the burned rest. */
 void amount_burn_and_stake(const mpz_t paid, mpz_t burn, mpz_t stake);

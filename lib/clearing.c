@@ -1,0 +1,270 @@
+/*
+ * clearing.c — a period of signed intervals into clearing records (see clearing.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clearing.h"
+#include "diag.h"
+#include "eth.h"
+#include "timeutil.h"
+
+struct clearing_slot {
+	int64_t start_ms;
+	int64_t *energy;         /* per member, Wh */
+	bool *present;
+	bool refused;            /* a record for this slot was refused: the slot is incomplete */
+};
+
+static int by_address(const void *a, const void *b)
+{
+	return memcmp(a, b, 20);
+}
+
+void clearing_init(struct clearing *c, const struct clearing_config *cfg, const uint8_t (*members)[20], size_t n)
+{
+	memset(c, 0, sizeof *c);
+	c->cfg = *cfg;
+	c->nmembers = n;
+	c->members = xcalloc(n ? n : 1, 20);
+	memcpy(c->members, members, n * 20);
+	qsort(c->members, n, 20, by_address);
+	for (size_t i = 0; i < n; i++)
+		keymap_put(&c->member_index, c->members[i], 20, (uint32_t)i);
+	c->last_start = xcalloc(n ? n : 1, sizeof *c->last_start);
+	for (size_t i = 0; i < n; i++)
+		c->last_start[i] = INT64_MIN;
+	recsig_init(&c->rs);
+}
+
+void clearing_free(struct clearing *c)
+{
+	for (size_t i = 0; i < c->nslots; i++) {
+		free(c->slots[i].energy);
+		free(c->slots[i].present);
+	}
+	free(c->slots);
+	free(c->members);
+	free(c->last_start);
+	keymap_free(&c->member_index);
+	recsig_free(&c->rs);
+}
+
+/* The slot starting at start_ms, made when missing. */
+static struct clearing_slot *slot_at(struct clearing *c, int64_t start_ms)
+{
+	size_t lo = 0, hi = c->nslots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->slots[mid].start_ms < start_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nslots && c->slots[lo].start_ms == start_ms)
+		return &c->slots[lo];
+	if (c->nslots == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 128;
+		c->slots = xrealloc(c->slots, c->cap * sizeof *c->slots);
+	}
+	memmove(&c->slots[lo + 1], &c->slots[lo], (c->nslots - lo) * sizeof *c->slots);
+	c->nslots++;
+	struct clearing_slot *s = &c->slots[lo];
+	s->start_ms = start_ms;
+	s->energy = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->energy);
+	s->present = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->present);
+	s->refused = false;
+	return s;
+}
+
+static jv member(jv rec, const char *key)
+{
+	return jv_object_get(jv_copy(rec), jv_string(key));
+}
+
+/* An integer JSON number that a double keeps exactly. */
+static int get_int(jv rec, const char *key, int64_t *out)
+{
+	jv v = member(rec, key);
+	int ok = jv_get_kind(v) == JV_KIND_NUMBER;
+	double d = ok ? jv_number_value(v) : 0;
+	jv_free(v);
+	if (!ok || d != (double)(int64_t)d || d > 9007199254740992.0 || d < -9007199254740992.0)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
+int clearing_add(struct clearing *c, jv rec, const char **why)
+{
+	uint8_t meter[20], signer[20];
+	int64_t start, seconds, energy;
+	jv v = member(rec, "meter");
+	int ok = jv_get_kind(v) == JV_KIND_STRING &&
+	         eth_address_parse(meter, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v))) == ETH_ADDR_OK;
+	jv_free(v);
+	if (!ok)
+		return *why = "no valid 'meter' address", -1;
+	uint32_t mi;
+	if (!keymap_get(&c->member_index, meter, 20, &mi))
+		return *why = "the meter is not a member of the hive", -1;
+	enum recsig_status st = recsig_recover(&c->rs, signer, rec, why);
+	if (st == RECSIG_UNSIGNED)
+		return *why = "unsigned", -1;
+	if (st != RECSIG_OK)
+		return -1;
+	if (memcmp(signer, meter, 20) != 0)
+		return *why = "signed by another key than its meter's", -1;
+	v = member(rec, "start");
+	ok = jv_get_kind(v) == JV_KIND_STRING &&
+	     rfc3339_parse(&start, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), why) == 0;
+	jv_free(v);
+	if (!ok)
+		return *why = "no valid 'start' time", -1;
+	if (get_int(rec, "seconds", &seconds) != 0 || seconds * 1000 != c->cfg.step_ms || start % c->cfg.step_ms != 0)
+		return *why = "not one whole slot (its start and length do not match the step)", -1;
+	if (start < c->cfg.from_ms || start >= c->cfg.to_ms)
+		return *why = "outside the period cleared", -1;
+	if (get_int(rec, "energy_wh", &energy) != 0)
+		return *why = "no integer 'energy_wh'", -1;
+	v = member(rec, "complete");
+	ok = jv_get_kind(v) == JV_KIND_TRUE;
+	jv_free(v);
+	struct clearing_slot *s = slot_at(c, start);
+	if (s->present[mi])
+		return *why = "a second interval for the same meter and slot (the first is kept)", -1;
+	if (start < c->last_start[mi])
+		return s->refused = true, *why = "out of order: before an interval already taken from this meter", -1;
+	if (!ok)
+		return s->refused = true, *why = "incomplete: the meter's data has a gap in this slot", -1;
+	s->energy[mi] = energy;
+	s->present[mi] = true;
+	c->last_start[mi] = start;
+	return 0;
+}
+
+static jv addr_jv(const uint8_t a[20])
+{
+	char s[ETH_ADDR_STRLEN + 1];
+	eth_address_format(s, a);
+	return jv_string(s);
+}
+
+static jv z_jv(const mpz_t v)
+{
+	char *s = mpz_get_str(NULL, 10, v);
+	jv out = jv_string(s);
+	void (*freefunc)(void *, size_t);
+	mp_get_memory_functions(NULL, NULL, &freefunc);
+	freefunc(s, strlen(s) + 1);
+	return out;
+}
+
+static jv q_jv(const mpq_t v)
+{
+	char *s = mpq_get_str(NULL, 10, v);
+	jv out = jv_string(s);
+	void (*freefunc)(void *, size_t);
+	mp_get_memory_functions(NULL, NULL, &freefunc);
+	freefunc(s, strlen(s) + 1);
+	return out;
+}
+
+static jv time_jv(int64_t ms)
+{
+	char t[RFC3339_SIZE];
+	rfc3339_format(t, ms);
+	return jv_string(t);
+}
+
+static jv set(jv o, const char *k, jv v)
+{
+	return jv_object_set(o, jv_string(k), v);
+}
+
+static jv slot_record(const struct clearing *c, const struct clearing_slot *s, const struct slot_result *r,
+                      const mpz_t buy, const mpz_t sell, jv missing, bool cleared)
+{
+	bool complete = jv_array_length(jv_copy(missing)) == 0 && !s->refused;
+	jv o = jv_object();
+	o = set(o, "type", jv_string("clearing_slot"));
+	o = set(o, "hive", jv_number(c->cfg.hive));
+	o = set(o, "slot", time_jv(s->start_ms));
+	o = set(o, "seconds", jv_number((double)(c->cfg.step_ms / 1000)));
+	o = set(o, "rule", jv_string(market_rule_name(c->cfg.params.rule)));
+	o = set(o, "workers", jv_number((double)c->nmembers));
+	o = set(o, "missing", missing);
+	o = set(o, "complete", jv_bool(complete));
+	o = set(o, "cleared", jv_bool(cleared));
+	o = set(o, "price_buy", z_jv(buy));
+	o = set(o, "price_sell", z_jv(sell));
+	if (cleared) {
+		o = set(o, "demand_wh", jv_number((double)r->demand));
+		o = set(o, "generation_wh", jv_number((double)r->generation));
+		o = set(o, "shared_wh", jv_number((double)r->shared));
+		o = set(o, "price_shared", q_jv(r->price));
+		o = set(o, "hive_cost_mbu", z_jv(r->hive_cost));
+		o = set(o, "surplus_mbu", z_jv(r->surplus));
+		o = set(o, "platform_fee_mbu", z_jv(r->platform_fee));
+		o = set(o, "owner_fee_mbu", z_jv(r->owner_fee));
+		o = set(o, "fee_capped", jv_bool(r->fee_capped));
+	}
+	return o;
+}
+
+static jv worker_record(const struct clearing *c, const struct clearing_slot *s, size_t i, const struct slot_result *r)
+{
+	const struct worker_result *w = &r->w[i];
+	jv o = jv_object();
+	o = set(o, "type", jv_string("clearing"));
+	o = set(o, "hive", jv_number(c->cfg.hive));
+	o = set(o, "slot", time_jv(s->start_ms));
+	o = set(o, "worker", addr_jv(c->members[i]));
+	o = set(o, "metered", jv_bool(s->present[i]));
+	o = set(o, "energy_wh", jv_number((double)s->energy[i]));
+	o = set(o, "from_community_wh", jv_number((double)w->from_community));
+	o = set(o, "from_grid_wh", jv_number((double)w->from_grid));
+	o = set(o, "to_community_wh", jv_number((double)w->to_community));
+	o = set(o, "to_grid_wh", jv_number((double)w->to_grid));
+	o = set(o, "standalone_mbu", z_jv(w->standalone));
+	o = set(o, "payment_mbu", z_jv(w->payment));
+	o = set(o, "saving_mbu", z_jv(w->saving));
+	return o;
+}
+
+int clearing_finish(struct clearing *c, void (*emit)(void *arg, jv record), void *arg, int64_t *slot_ms,
+                    const char **why)
+{
+	mpz_t buy, sell;
+	mpz_inits(buy, sell, NULL);
+	/* Every slot's prices first, so that a missing one emits nothing at all. */
+	for (size_t k = 0; k < c->nslots; k++)
+		if (c->cfg.prices(c->cfg.prices_arg, c->slots[k].start_ms, buy, sell) != 0 || mpz_cmp(buy, sell) < 0 ||
+		    mpz_sgn(sell) < 0) {
+			*slot_ms = c->slots[k].start_ms;
+			*why = "the tariff has no valid prices for this slot";
+			mpz_clears(buy, sell, NULL);
+			return -1;
+		}
+	for (size_t k = 0; k < c->nslots; k++) {
+		const struct clearing_slot *s = &c->slots[k];
+		struct slot_result r;
+		c->cfg.prices(c->cfg.prices_arg, s->start_ms, buy, sell);
+		jv missing = jv_array();
+		for (size_t i = 0; i < c->nmembers; i++)
+			if (!s->present[i])
+				missing = jv_array_append(missing, addr_jv(c->members[i]));
+		bool incomplete = jv_array_length(jv_copy(missing)) > 0 || s->refused;
+		if (incomplete && c->cfg.missing == MISSING_SKIP) {
+			emit(arg, slot_record(c, s, NULL, buy, sell, missing, false));
+			continue;
+		}
+		HIVE_ASSERT(market_clear_slot(&r, s->energy, c->nmembers, buy, sell, &c->cfg.params) == 0);
+		emit(arg, slot_record(c, s, &r, buy, sell, missing, true));
+		for (size_t i = 0; i < c->nmembers; i++)
+			emit(arg, worker_record(c, s, i, &r));
+		market_result_free(&r);
+	}
+	mpz_clears(buy, sell, NULL);
+	return 0;
+}

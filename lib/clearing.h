@@ -1,0 +1,83 @@
+/*
+ * clearing.h — a hive's period of metered intervals turned into clearing
+ * records: each signed `interval` record is checked (a member of the hive,
+ * signed by its meter, a whole slot, not repeated, in order per meter),
+ * kept by slot, and each slot is cleared with market_clear_slot at that
+ * slot's prices. What is refused is never used: the caller reports it with
+ * the reason given, and the slots it touches say they are incomplete.
+ *
+ * Records written (hive-records(5)), amounts in milli-base-units (mbu) as
+ * decimal strings:
+ *   "clearing"       one per Worker and slot: energy and its split, the
+ *                    stand-alone cost, the payment and the saving;
+ *   "clearing_slot"  one per slot: D, G, M, prices, π, C_h, S, fees, the
+ *                    Workers missing and whether the slot is complete.
+ *
+ * Ownership: struct clearing owns what it collects (clearing_free); the
+ * member list and the price callback's argument are borrowed.
+ */
+#ifndef HIVE_CLEARING_H
+#define HIVE_CLEARING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <gmp.h>
+#include <jv.h>
+
+#include "keymap.h"
+#include "market.h"
+#include "recsig.h"
+
+/* The prices of the slot starting at slot_ms: 0, or -1 when there are none. */
+typedef int (*clearing_prices_fn)(void *arg, int64_t slot_ms, mpz_t buy, mpz_t sell);
+
+enum clearing_missing {
+	MISSING_AS_ZERO,   /* clear the slot with the missing Worker's energy taken as 0, marked incomplete */
+	MISSING_SKIP       /* leave an incomplete slot uncleared (only its clearing_slot record, marked) */
+};
+
+struct clearing_config {
+	uint32_t hive;
+	int64_t step_ms;                 /* slot length, e.g. 900000 */
+	int64_t from_ms, to_ms;          /* the period [from, to), INT64_MIN/INT64_MAX for all */
+	struct market_params params;
+	enum clearing_missing missing;
+	clearing_prices_fn prices;
+	void *prices_arg;
+};
+
+struct clearing_slot;
+
+struct clearing {
+	struct clearing_config cfg;
+	size_t nmembers;
+	uint8_t (*members)[20];          /* sorted by address: the rounding's tie order */
+	struct keymap member_index;
+	int64_t *last_start;             /* per member: the start of its last interval, INT64_MIN */
+	struct clearing_slot *slots;     /* kept sorted by start */
+	size_t nslots, cap;
+	struct recsig rs;
+};
+
+/* Starts a period for the given members (copied and sorted). */
+void clearing_init(struct clearing *c, const struct clearing_config *cfg, const uint8_t (*members)[20], size_t n);
+void clearing_free(struct clearing *c);
+
+/*
+ * Takes one interval record (borrowed). Returns 0 when it is kept, or -1
+ * with *why set to a static reason when it is refused (not a member, not
+ * signed or signed by another key, not a whole slot, outside the period, a
+ * repeated slot, before the member's last one, malformed).
+ */
+int clearing_add(struct clearing *c, jv interval, const char **why);
+
+/*
+ * Clears every slot collected, in time order, and hands each record to
+ * emit (which owns it). Returns 0, or -1 when a slot has no prices (*why
+ * names the problem, *slot_ms the slot) — nothing is emitted then.
+ */
+int clearing_finish(struct clearing *c, void (*emit)(void *arg, jv record), void *arg, int64_t *slot_ms,
+                    const char **why);
+
+#endif

@@ -62,14 +62,27 @@ build/unit/%: tests/unit/%.c tests/unit/check.h build/libhive.a $(LIB_HDR)
 	@mkdir -p build/unit
 	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< build/libhive.a $(LIBS)
 
-# The same unit tests, built with clang under AddressSanitizer and UBSan.
-build/san/%: tests/unit/%.c tests/unit/check.h $(LIB_SRC) $(LIB_HDR)
-	@mkdir -p build/san
-	$(call say,SAN,$@)$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(LIB_SRC) $(LIBS)
+# The same unit tests, built with clang under AddressSanitizer and UBSan;
+# the library is compiled once per instrumentation, not once per test.
+SAN_OBJ  = $(LIB_SRC:lib/%.c=build/san-lib/%.o)
+FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz-lib/%.o)
+FUZZFLAGS = -O1 -g -fsanitize=address,undefined
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+build/san-lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p build/san-lib
+	$(call say,SAN,$<)$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -c -o $@ $<
+
+build/fuzz-lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p build/fuzz-lib
+	$(call say,FUZZ,$<)$(SANCC) $(WARNINGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link $(HIVE_CPPFLAGS) -c -o $@ $<
+
+build/san/%: tests/unit/%.c tests/unit/check.h $(SAN_OBJ) $(LIB_HDR)
+	@mkdir -p build/san
+	$(call say,SAN,$@)$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(SAN_OBJ) $(LIBS)
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) $(LIB_HDR)
 	@mkdir -p build/fuzz
-	$(call say,FUZZ,$@)$(SANCC) $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined $(HIVE_CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	$(call say,FUZZ,$@)$(SANCC) $(WARNINGS) $(FUZZFLAGS) -fsanitize=fuzzer $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
 # Peers the bats tests start (a Modbus meter on 127.0.0.1).
 build/tools/%: tests/tools/%.c

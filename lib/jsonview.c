@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jsonview.h"
+#include "utf8.h"
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -17,14 +18,17 @@ static int is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* p is after the opening quote; returns the closing quote, or NULL. */
+/* p is after the opening quote; returns the closing quote, or NULL (also for a string that is not UTF-8). */
 static const char *scan_string(const char *p, const char *end, bool *escaped)
 {
+	const char *start = p;
+	bool high = false;
 	*escaped = false;
 	while (p < end) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '"')
-			return p;
+			return !high || utf8_check(start, (size_t)(p - start)) == (size_t)(p - start) ? p : NULL;
+		high |= c >= 0x80;
 		if (c < 0x20)
 			return NULL;
 		if (c == '\\') {

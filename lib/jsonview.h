@@ -4,8 +4,8 @@
  * reads a million small objects whose members are looked up a few times
  * each; parsing them into jq values costs more than all the rules together.
  *
- * A member's value is checked as far as its kind needs (strings: escapes and
- * control characters; numbers: the RFC 8259 grammar; literals), while arrays
+ * A member's value is checked as far as its kind needs (strings: escapes,
+ * control characters and UTF-8; numbers: the RFC 8259 grammar; literals), while arrays
  * and objects are only delimited — jsonview_value() parses one in full when
  * a caller needs it.
  *

@@ -1,7 +1,7 @@
 /*
  * fuzz_jsonview — the flat object view against jq's parser: when the strict
- * scanner (jsonscan) accepts the text as an object of at most JSONVIEW_MAX
- * members with plain names, the view must accept it too, with the same
+ * scanner (jsonscan) accepts the text as a UTF-8 object of at most
+ * JSONVIEW_MAX members without escapes, the view must accept it too, with the same
  * members, each of whose value parses to what jq gives; whatever the view
  * accepts, jsonscan accepts.
  */
@@ -14,6 +14,7 @@
 
 #include "jsonscan.h"
 #include "jsonview.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,7 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		jv_free(value);
 		return 0;
 	}
-	int plain = jv_object_length(jv_copy(value)) <= JSONVIEW_MAX && memchr(text, '\\', size) == NULL;
+	/* jsonscan leaves UTF-8 to the record loop (utf8.h); the view checks it in strings. */
+	int plain = jv_object_length(jv_copy(value)) <= JSONVIEW_MAX && memchr(text, '\\', size) == NULL &&
+	            utf8_check(text, size) == size;
 	if (plain)
 		require(view_ok);
 	if (view_ok) {

@@ -69,6 +69,9 @@ int main(void)
 	CHECK_STREQ(refusal("{\"a\":\"open}"), "malformed value");
 	CHECK_STREQ(refusal("{\"a\":1,}"), "malformed member name");
 	CHECK_STREQ(refusal(""), "not a JSON object");
+	CHECK_STREQ(refusal("{\"a\":\"caf\xc3\xa9\"}"), "accepted");
+	CHECK_STREQ(refusal("{\"a\":\"caf\xe9\"}"), "malformed value");
+	CHECK_STREQ(refusal("{\"s\x94q\":1}"), "malformed member name");
 	/* Thirty-two members are fine, thirty-three are not. */
 	struct buf big = BUF_INIT;
 	buf_putc(&big, '{');

@@ -67,6 +67,7 @@ build/unit/%: tests/unit/%.c tests/unit/check.h build/libhive.a $(LIB_HDR)
 SAN_OBJ  = $(LIB_SRC:lib/%.c=build/san-lib/%.o)
 FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz-lib/%.o)
 FUZZFLAGS = -O1 -g -fsanitize=address,undefined
+.SECONDARY: $(SAN_OBJ) $(FUZZ_OBJ)
 
 build/san-lib/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p build/san-lib

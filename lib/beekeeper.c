@@ -139,9 +139,9 @@ void beekeeper_commit_start(struct beekeeper *bk)
 
 int beekeeper_ack(struct beekeeper *bk, bool wait, struct buf *out)
 {
-	int rc = wait ? (bk->lg.syncer ? (ledger_commit_start(&bk->lg), ledger_commit_poll(&bk->lg, 1))
-	                               : ledger_commit(&bk->lg))
-	              : ledger_commit_poll(&bk->lg, 0);
+	if (wait && bk->lg.syncer != NULL)
+		ledger_commit_start(&bk->lg);   /* ask for everything written so far */
+	int rc = ledger_commit_poll(&bk->lg, wait);
 	/* Syncs end at line boundaries: the durable part of the written lines is a prefix of them. */
 	off_t durable = bk->lg.synced - bk->unacked_from;
 	if (durable > (off_t)(bk->unacked.len - bk->prepared))

@@ -195,15 +195,18 @@ static bool joinable(enum meter_status s)
 /*
  * Events are read through a flat view of their members (jsonview.h): a
  * replay looks each member up once or twice, and building jq values for
- * every line would cost more than the rules. ev_checksums says whether
- * addresses' EIP-55 checksums are checked: always for what is made or
- * verified, not when replaying lines the ledger already holds.
+ * every line would cost more than the rules. Addresses' EIP-55 checksums
+ * are checked in what is made or verified, not again in lines replayed
+ * from the ledger that held them.
  */
-typedef struct jsonview event_view;
+typedef struct {
+	struct jsonview v;
+	bool checksums;
+} event_view;
 
 static const struct jsonview_member *member(const event_view *ev, const char *key)
 {
-	return jsonview_get(ev, key);
+	return jsonview_get(&ev->v, key);
 }
 
 static bool has(const event_view *ev, const char *key)
@@ -216,11 +219,9 @@ static int missing(struct reg_error *e, const char *key)
 	return fail(e, HIVE_EINPUT, "field '%s' is missing", key);
 }
 
-static bool ev_checksums = true;
-
-static int addr_from(uint8_t out[20], const char *s, size_t len, const char **why)
+static int addr_from(uint8_t out[20], const char *s, size_t len, bool checksums, const char **why)
 {
-	if (!ev_checksums) {
+	if (!checksums) {
 		if (len == 42 && s[0] == '0' && s[1] == 'x' && hex_decode(s, len, out, 20) == 0)
 			return 0;
 		*why = eth_addr_status_str(ETH_ADDR_SYNTAX);
@@ -249,7 +250,7 @@ static int get_addr(const event_view *ev, const char *key, uint8_t out[20], stru
 	const struct jsonview_member *m = NULL;
 	const char *why;
 	int rc = plain_string(ev, key, "an address", &m, e);
-	if (rc == HIVE_OK && addr_from(out, m->val, m->vlen, &why) != 0)
+	if (rc == HIVE_OK && addr_from(out, m->val, m->vlen, ev->checksums, &why) != 0)
 		rc = fail(e, HIVE_EINPUT, "field '%s': %s", key, why);
 	return rc;
 }
@@ -343,7 +344,8 @@ static jv addr_jv(const uint8_t addr[20])
 }
 
 /* A list of distinct addresses (1 to LIST_MAX). *out is malloc'ed (free it). */
-static int get_addr_list(jv list, const char *key, uint8_t (**out)[20], size_t *n, struct reg_error *e)
+static int get_addr_list(jv list, const char *key, bool checksums, uint8_t (**out)[20], size_t *n,
+                         struct reg_error *e)
 {
 	*out = NULL;
 	*n = 0;
@@ -362,7 +364,7 @@ static int get_addr_list(jv list, const char *key, uint8_t (**out)[20], size_t *
 		else {
 			const char *why;
 			uint32_t dummy;
-			if (addr_from((*out)[i], jv_string_value(a), (size_t)jv_string_length_bytes(jv_copy(a)), &why) != 0)
+			if (addr_from((*out)[i], jv_string_value(a), (size_t)jv_string_length_bytes(jv_copy(a)), checksums, &why) != 0)
 				rc = fail(e, HIVE_EINPUT, "field '%s': item %d: %s", key, i + 1, why);
 			else if (keymap_get(&seen, (*out)[i], 20, &dummy))
 				rc = fail(e, HIVE_EINPUT, "field '%s': meter %s is listed twice", key, jv_string_value(a));
@@ -820,7 +822,7 @@ static int op_hive_create(struct registry *r, const event_view *ev, const struct
 		rc = usable_coin(r, ci, "hive create", e);
 	if (rc == HIVE_OK) {
 		jv list = list_field(ev, "meters");
-		rc = jv_is_valid(list) ? get_addr_list(list, "meters", &meters, &n, e) : missing(e, "meters");
+		rc = jv_is_valid(list) ? get_addr_list(list, "meters", ev->checksums, &meters, &n, e) : missing(e, "meters");
 		jv_free(list);
 	}
 	if (rc == HIVE_OK) {
@@ -1000,7 +1002,7 @@ static int get_parts(struct registry *r, const event_view *ev, const struct hive
 	char s[ETH_ADDR_STRLEN + 1];
 	for (size_t i = 0; rc == HIVE_OK && i < k; i++) {
 		jv part = jv_array_get(jv_copy(list), (int)i);
-		rc = get_addr_list(part, "parts", &(*parts)[i], &(*sizes)[i], e);
+		rc = get_addr_list(part, "parts", ev->checksums, &(*parts)[i], &(*sizes)[i], e);
 		jv_free(part);
 		for (size_t j = 0; rc == HIVE_OK && j < (*sizes)[i]; j++) {
 			const uint8_t *a = (*parts)[i][j];
@@ -1230,11 +1232,11 @@ static int only_known_fields(const event_view *ev, const struct op *op, jv deriv
 		jv_free(key);
 		jv_free(value);
 	}
-	if (known == ev->n)
+	if (known == ev->v.n)
 		return HIVE_OK;
 	char key[64];
-	for (size_t i = 0; i < ev->n; i++) {
-		const struct jsonview_member *m = &ev->m[i];
+	for (size_t i = 0; i < ev->v.n; i++) {
+		const struct jsonview_member *m = &ev->v.m[i];
 		size_t n = m->klen < sizeof key - 1 ? m->klen : sizeof key - 1;
 		memcpy(key, m->key, n);
 		key[n] = '\0';
@@ -1377,14 +1379,13 @@ int registry_apply_hashed(struct registry *r, const char *line, size_t len, cons
 	const char *why;
 	if (line == NULL)
 		return fail(e, HIVE_EINPUT, "the line is longer than any event");
-	if (jsonview_parse(&ev, line, len, &why) != 0)
+	if (jsonview_parse(&ev.v, line, len, &why) != 0)
 		return fail(e, HIVE_EINPUT, "not a JSON event: %s", why);
+	ev.checksums = (flags & REG_CHECK_SIG) != 0;   /* made events are checked in registry_append */
 	struct evctx c;
 	memset(&c, 0, sizeof c);
 	const struct op *op = NULL;
 	jv derived = jv_object();
-	/* Checksums of addresses are checked where lines are verified (and made: see registry_append). */
-	ev_checksums = (flags & REG_CHECK_SIG) != 0;
 	int rc = chain_fields(r, &ev, &c, &op, e);
 	if (rc == HIVE_OK && c.time_ms > stop_ms)
 		rc = REG_STOPPED;
@@ -1408,7 +1409,6 @@ int registry_apply_hashed(struct registry *r, const char *line, size_t len, cons
 			keccak256(line, len, r->head);
 		r->last_ms = c.time_ms;
 	}
-	ev_checksums = true;
 	jv_free(derived);
 	return rc;
 }
@@ -1467,7 +1467,8 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	const char *why = NULL;
 	jv derived = jv_object();
 	int rc = HIVE_OK;
-	if (jcs_append(&text, ev, NULL, &why) != 0 || jsonview_parse(&view, text.data, text.len, &why) != 0)
+	view.checksums = true;
+	if (jcs_append(&text, ev, NULL, &why) != 0 || jsonview_parse(&view.v, text.data, text.len, &why) != 0)
 		rc = fail(e, HIVE_EINPUT, "%s: the operation is not a valid event: %s", op->name, why);
 	if (rc == HIVE_OK)
 		rc = op->fn(r, &view, &c, false, &derived, e);

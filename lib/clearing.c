@@ -16,6 +16,22 @@ struct clearing_slot {
 	bool refused;            /* a record for this slot was refused: the slot is incomplete */
 };
 
+const char *clearing_missing_name(enum clearing_missing m)
+{
+	return m == MISSING_SKIP ? "skip" : "zero";
+}
+
+int clearing_missing_parse(const char *name, enum clearing_missing *m)
+{
+	if (strcmp(name, "zero") == 0)
+		*m = MISSING_AS_ZERO;
+	else if (strcmp(name, "skip") == 0)
+		*m = MISSING_SKIP;
+	else
+		return -1;
+	return 0;
+}
+
 static int by_address(const void *a, const void *b)
 {
 	return memcmp(a, b, 20);
@@ -192,6 +208,13 @@ static jv slot_record(const struct clearing *c, const struct clearing_slot *s, c
 	o = set(o, "slot", time_jv(s->start_ms));
 	o = set(o, "seconds", jv_number((double)(c->cfg.step_ms / 1000)));
 	o = set(o, "rule", jv_string(market_rule_name(c->cfg.params.rule)));
+	o = set(o, "platform_fee_bps", jv_number(c->cfg.params.platform.bps));
+	o = set(o, "platform_fee_basis", jv_string(market_fee_basis_name(c->cfg.params.platform.basis)));
+	o = set(o, "owner_fee_bps", jv_number(c->cfg.params.owner.bps));
+	o = set(o, "owner_fee_basis", jv_string(market_fee_basis_name(c->cfg.params.owner.basis)));
+	o = set(o, "missing_policy", jv_string(clearing_missing_name(c->cfg.missing)));
+	if (c->cfg.tariff_id)
+		o = set(o, "tariff", jv_string(c->cfg.tariff_id));
 	o = set(o, "workers", jv_number((double)c->nmembers));
 	o = set(o, "missing", missing);
 	o = set(o, "complete", jv_bool(complete));

@@ -45,7 +45,12 @@ struct clearing_config {
 	enum clearing_missing missing;
 	clearing_prices_fn prices;
 	void *prices_arg;
+	const char *tariff_id;           /* names the tariff in clearing_slot records ("tariff"); may be NULL */
 };
+
+/* "zero" or "skip"; and back: 0, or -1 for another name. */
+const char *clearing_missing_name(enum clearing_missing m);
+int clearing_missing_parse(const char *name, enum clearing_missing *m);
 
 struct clearing_slot;
 

@@ -21,7 +21,7 @@
 
 #include "buf.h"
 
-#define JSONVIEW_MAX 32   /* members of one object */
+#define JSONVIEW_MAX 48   /* members of one object */
 
 enum jsonview_kind { JV_STRING_SPAN, JV_NUMBER_SPAN, JV_ARRAY_SPAN, JV_OBJECT_SPAN, JV_TRUE_SPAN, JV_FALSE_SPAN,
 	                 JV_NULL_SPAN };

@@ -22,8 +22,14 @@
 
 int ledger_open(struct ledger *lg, const char *path, enum ledger_mode mode)
 {
+	return ledger_open_as(lg, path, mode, "ledger");
+}
+
+int ledger_open_as(struct ledger *lg, const char *path, enum ledger_mode mode, const char *noun)
+{
 	memset(lg, 0, sizeof *lg);
 	lg->fd = -1;
+	lg->noun = noun;
 	int flags = O_CLOEXEC | O_NOFOLLOW;
 	if (mode == LEDGER_READ)
 		flags |= O_RDONLY;
@@ -35,32 +41,33 @@ int ledger_open(struct ledger *lg, const char *path, enum ledger_mode mode)
 	if (fd < 0) {
 		int e = errno;
 		if (mode == LEDGER_CREATE && e == EEXIST) {
-			diag_warn("ledger '%s' already exists", path);
+			diag_warn("%s '%s' already exists", noun, path);
 			return HIVE_EOUTPUT;
 		}
 		errno = e;
 		if (e == ENOENT && mode != LEDGER_CREATE)
-			diag_warn("ledger '%s' does not exist (create it with 'hive-beekeeper init')", path);
+			diag_warn("%s '%s' does not exist%s", noun, path,
+			          strcmp(noun, "ledger") == 0 ? " (create it with 'hive-beekeeper init')" : "");
 		else
-			diag_warn_errno("cannot open ledger '%s'", path);
+			diag_warn_errno("cannot open %s '%s'", noun, path);
 		return mode == LEDGER_CREATE ? HIVE_EOUTPUT : HIVE_EINPUT;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		diag_warn("ledger '%s' is not a regular file", path);
+		diag_warn("%s '%s' is not a regular file", noun, path);
 		close(fd);
 		return HIVE_EINPUT;
 	}
 	/* flock waits for the writer in front of us; EINTR only on a signal. */
 	while (flock(fd, mode == LEDGER_READ ? LOCK_SH : LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			diag_warn_errno("cannot lock ledger '%s'", path);
+			diag_warn_errno("cannot lock %s '%s'", noun, path);
 			close(fd);
 			return HIVE_EINPUT;
 		}
 	}
 	if (mode == LEDGER_CREATE && fsync_parent_dir(path) != 0) {
-		diag_warn_errno("cannot make the new ledger '%s' durable", path);
+		diag_warn_errno("cannot make the new %s '%s' durable", noun, path);
 		close(fd);
 		unlink(path);
 		return HIVE_EOUTPUT;
@@ -100,7 +107,7 @@ int ledger_scan(struct ledger *lg, ledger_line_fn fn, void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			diag_warn_errno("cannot read ledger '%s'", lg->path);
+			diag_warn_errno("cannot read %s '%s'", lg->noun, lg->path);
 			rc = HIVE_EINPUT;
 			break;
 		}
@@ -267,13 +274,13 @@ int ledger_read_tail(struct ledger *lg, struct buf *out)
 {
 	buf_reset(out);
 	if (lg->torn > (off_t)LEDGER_LINE_MAX) {
-		diag_warn("ledger '%s': the torn last line is longer than any record", lg->path);
+		diag_warn("%s '%s': the torn last line is longer than any record", lg->noun, lg->path);
 		return HIVE_EINPUT;
 	}
 	buf_reserve(out, (size_t)lg->torn);
 	ssize_t n = pread(lg->fd, out->data, (size_t)lg->torn, lg->size);
 	if (n != (ssize_t)lg->torn) {
-		diag_warn_errno("cannot read the last line of ledger '%s'", lg->path);
+		diag_warn_errno("cannot read the last line of %s '%s'", lg->noun, lg->path);
 		return HIVE_EINPUT;
 	}
 	out->len = (size_t)n;
@@ -283,9 +290,14 @@ int ledger_read_tail(struct ledger *lg, struct buf *out)
 
 void ledger_torn_message(const struct ledger *lg)
 {
-	diag_warn("ledger '%s': line %llu is torn (%lld bytes without a newline at offset %lld: an append "
-	          "was interrupted); nothing is appended until 'hive-beekeeper --ledger %s repair' mends it",
-	          lg->path, (unsigned long long)lg->lines + 1, (long long)lg->torn, (long long)lg->size, lg->path);
+	char at[512];
+	snprintf(at, sizeof at, "%s '%s': line %llu is torn (%lld bytes without a newline at offset %lld: an append "
+	         "was interrupted); nothing is appended until ", lg->noun, lg->path, (unsigned long long)lg->lines + 1, (long long)lg->torn,
+	         (long long)lg->size);
+	if (strcmp(lg->noun, "ledger") == 0)
+		diag_warn("%s'hive-beekeeper --ledger %s repair' mends it", at, lg->path);
+	else
+		diag_warn("%sthe torn tail is cut off ('truncate -s %lld %s')", at, (long long)lg->size, lg->path);
 }
 
 /* Cuts the file back to its last durable size after a failed write or sync. */
@@ -293,12 +305,11 @@ static void roll_back(struct ledger *lg)
 {
 	int e = errno;
 	if (ftruncate(lg->fd, lg->synced) != 0)
-		diag_warn_errno("ledger '%s': cannot cut back the unacknowledged appends; they may stay in the "
-		                "ledger (see 'hive-beekeeper verify')",
-		                lg->path);
+		diag_warn_errno("%s '%s': cannot cut back the unacknowledged appends; they may stay in the file",
+		                lg->noun, lg->path);
 	else if (fdatasync(lg->fd) != 0)
-		diag_warn_errno("ledger '%s': cut back the unacknowledged appends, but cannot make the cut durable",
-		                lg->path);
+		diag_warn_errno("%s '%s': cut back the unacknowledged appends, but cannot make the cut durable",
+		                lg->noun, lg->path);
 	lg->size = lg->synced;
 	errno = e;
 }
@@ -311,7 +322,7 @@ int ledger_write(struct ledger *lg, const char *data, size_t len)
 		syncer_stop(lg);   /* a sync under way ends first; what it made durable is kept */
 		roll_back(lg);
 		errno = e;
-		diag_warn_errno("cannot append to ledger '%s'", lg->path);
+		diag_warn_errno("cannot append to %s '%s'", lg->noun, lg->path);
 		return HIVE_EOUTPUT;
 	}
 	lg->size += (off_t)len;
@@ -328,7 +339,7 @@ int ledger_commit(struct ledger *lg)
 		int e = errno;
 		roll_back(lg);
 		errno = e;
-		diag_warn_errno("cannot make the appends to ledger '%s' durable; they are not acknowledged", lg->path);
+		diag_warn_errno("cannot make the appends to %s '%s' durable; they are not acknowledged", lg->noun, lg->path);
 		return HIVE_EOUTPUT;
 	}
 	lg->synced = lg->size;
@@ -463,7 +474,7 @@ int ledger_commit_poll(struct ledger *lg, int wait)
 	errno = e;
 	roll_back(lg);
 	errno = e;
-	diag_warn_errno("cannot make the appends to ledger '%s' durable; they are not acknowledged", lg->path);
+	diag_warn_errno("cannot make the appends to %s '%s' durable; they are not acknowledged", lg->noun, lg->path);
 	return HIVE_EOUTPUT;
 }
 
@@ -476,7 +487,7 @@ int ledger_repair_tail(struct ledger *lg, int keep_tail)
 	else
 		bad = ftruncate(lg->fd, lg->size) != 0;
 	if (bad || fdatasync(lg->fd) != 0) {
-		diag_warn_errno("cannot repair ledger '%s'", lg->path);
+		diag_warn_errno("cannot repair %s '%s'", lg->noun, lg->path);
 		return HIVE_EOUTPUT;
 	}
 	if (keep_tail) {

@@ -37,6 +37,7 @@ struct ledger {
 	uint64_t lines;      /* complete lines known */
 	off_t torn;          /* bytes after the last newline found by ledger_scan */
 	struct ledger_syncer *syncer;   /* the background sync thread, once started */
+	const char *noun;    /* what diagnostics call the file: "ledger", "archive" */
 };
 
 /*
@@ -46,6 +47,8 @@ struct ledger {
  * cannot be created or already exists.
  */
 int ledger_open(struct ledger *lg, const char *path, enum ledger_mode mode);
+/* The same for another kind of append-only file, which diagnostics call noun (a string constant). */
+int ledger_open_as(struct ledger *lg, const char *path, enum ledger_mode mode, const char *noun);
 void ledger_close(struct ledger *lg);
 
 /*

@@ -25,6 +25,22 @@ const char *market_rule_name(enum market_rule rule)
 	return rule_names[rule];
 }
 
+const char *market_fee_basis_name(enum fee_basis basis)
+{
+	return basis == FEE_ON_TRADED ? "traded" : "surplus";
+}
+
+int market_fee_basis_parse(const char *name, enum fee_basis *basis)
+{
+	if (strcmp(name, "surplus") == 0)
+		*basis = FEE_ON_SURPLUS;
+	else if (strcmp(name, "traded") == 0)
+		*basis = FEE_ON_TRADED;
+	else
+		return -1;
+	return 0;
+}
+
 /* ------------------------------------------------------------ apportion */
 
 /* out = a·x for a 64-bit x. */

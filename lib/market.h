@@ -49,6 +49,10 @@ enum fee_basis {
 	FEE_ON_TRADED       /* basis points of the value of the shared energy, π·M */
 };
 
+/* "surplus" or "traded"; and back: 0, or -1 for another name. */
+const char *market_fee_basis_name(enum fee_basis basis);
+int market_fee_basis_parse(const char *name, enum fee_basis *basis);
+
 struct market_fee {
 	uint32_t bps;            /* 0 to 10000 */
 	enum fee_basis basis;

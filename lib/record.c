@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "jcs.h"
 #include "jsonscan.h"
 #include "utf8.h"
 #include "xio.h"
@@ -16,6 +17,7 @@ void rec_loop_init(struct rec_loop *loop, int out_fd, bool strict)
 	memset(loop, 0, sizeof *loop);
 	loop->out_fd = out_fd;
 	loop->strict = strict;
+	loop->rejects_fd = -1;
 }
 
 void rec_loop_free(struct rec_loop *loop)
@@ -31,6 +33,36 @@ static void where(char *out, size_t size, const struct rec *r)
 		snprintf(out, size, "'%s' line %lu", r->source, r->lineno);
 }
 
+/* The rejected line as a "reject" record on rejects_fd (see record.h). */
+static void write_reject(struct rec_loop *loop, const struct rec *r, const char *msg)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "{\"type\":\"reject\",\"program\":");
+	jcs_string(&b, diag_progname(), strlen(diag_progname()));
+	buf_puts(&b, ",\"source\":");
+	if (r->source)
+		jcs_string(&b, r->source, strlen(r->source));
+	else
+		buf_puts(&b, "null");
+	buf_printf(&b, ",\"line\":%lu,\"reason\":", r->lineno);
+	jcs_string(&b, msg, strlen(msg));
+	if (utf8_check(r->line, r->len) == r->len) {
+		buf_puts(&b, ",\"text\":");
+		jcs_string(&b, r->line, r->len);
+	} else {
+		buf_puts(&b, ",\"hex\":\"");
+		buf_hex(&b, (const uint8_t *)r->line, r->len);
+		buf_putc(&b, '"');
+	}
+	buf_puts(&b, "}\n");
+	if (write_full(loop->rejects_fd, b.data, b.len) < 0) {
+		diag_warn_errno("cannot write the rejects file");
+		loop->fatal = HIVE_EOUTPUT;
+		loop->stop = true;
+	}
+	buf_free(&b);
+}
+
 void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...)
 {
 	char at[512], msg[1024];
@@ -42,6 +74,8 @@ void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...
 	where(at, sizeof at, r);
 	diag_warn("%s: %s", at, msg);
 	loop->bad++;
+	if (loop->rejects_fd >= 0)
+		write_reject(loop, r, msg);
 	if (loop->strict)
 		loop->stop = true;
 }
@@ -83,6 +117,15 @@ const char *rec_string(const struct rec *r, const char *key)
 
 const char *rec_type(const struct rec *r)
 {
+	if (r->view) {
+		const struct jsonview_member *m = jsonview_get(r->view, "type");
+		static char type[64];
+		if (!m || m->kind != JV_STRING_SPAN || m->escaped || m->vlen >= sizeof type)
+			return NULL;
+		memcpy(type, m->val, m->vlen);
+		type[m->vlen] = '\0';
+		return type;
+	}
 	return rec_string(r, "type");
 }
 
@@ -111,6 +154,21 @@ static bool line_is_text(struct rec_loop *loop, const struct rec *r)
 	return true;
 }
 
+/* View mode: the line, already checked as strict JSON, seen through a flat view. */
+static void handle_view(struct rec_loop *loop, struct rec *r, rec_handler handler, void *arg)
+{
+	struct jsonview view;
+	const char *why;
+	if (jsonview_parse(&view, r->line, r->len, &why) != 0) {
+		rec_reject(loop, r, "%s", why);
+		return;
+	}
+	r->view = &view;
+	loop->read++;
+	handler(loop, r, arg);
+	r->view = NULL;
+}
+
 static void handle_line(struct rec_loop *loop, struct rec *r, rec_handler handler, void *arg)
 {
 	size_t offset;
@@ -121,6 +179,10 @@ static void handle_line(struct rec_loop *loop, struct rec *r, rec_handler handle
 	/* Strict JSON first: jq's parser is lenient, and leaks on some malformed input. */
 	if (jsonscan_check(r->line, r->len, &offset, &why) < 0) {
 		rec_reject(loop, r, "byte offset %zu: %s", offset, why);
+		return;
+	}
+	if (loop->view_mode) {
+		handle_view(loop, r, handler, arg);
 		return;
 	}
 	if (r->len > (size_t)INT32_MAX) {

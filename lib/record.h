@@ -24,9 +24,11 @@
 #include <jv.h>
 
 #include "buf.h"
+#include "jsonview.h"
 
 struct rec {
-	jv value;               /* the parsed object */
+	jv value;               /* the parsed object (jv_invalid in view mode) */
+	const struct jsonview *view;   /* view mode: its top-level members (else NULL) */
 	const char *line;       /* its bytes as read, without the line terminator */
 	size_t len;
 	const char *source;     /* file name as given, or NULL for standard input */
@@ -42,6 +44,8 @@ struct rec_loop {
 	bool stop;              /* set by a handler or by strict mode to end the loop */
 	int fatal;              /* non-zero exit code of a fatal error */
 	struct buf scratch;     /* output assembly, reused between records */
+	int rejects_fd;         /* -1, or where every rejected line goes as a "reject" record */
+	bool view_mode;         /* hand records over as a jsonview, not parsed into jq values (much faster) */
 };
 
 /*
@@ -67,7 +71,12 @@ int rec_loop_run(struct rec_loop *loop, char *const files[], int nfiles, rec_han
  */
 void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_handler handler, void *arg);
 
-/* Reports a bad record as "prog: line N: message" (or "prog: 'file' line N: …") and counts it. */
+/*
+ * Reports a bad record as "prog: line N: message" (or "prog: 'file' line N: …") and counts it.
+ * With rejects_fd set, the line also goes there, in one write, as
+ *   {"type":"reject","program":P,"source":FILE|null,"line":N,"reason":MESSAGE,"text":LINE}
+ * ("hex" instead of "text" when the line is not UTF-8); a failed write there is fatal.
+ */
 void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -76,7 +85,7 @@ int rec_pass(struct rec_loop *loop, const struct rec *r);
 /* Writes len bytes and a newline in one write. Returns 0 or -1 (fatal set). */
 int rec_write(struct rec_loop *loop, const char *data, size_t len);
 
-/* The record's "type" string, or NULL when it has none or it is not a string. */
+/* The record's "type" string, or NULL when it has none or it is not a string (in view mode: with no escapes). */
 const char *rec_type(const struct rec *r);
 
 /*

@@ -16,53 +16,17 @@
 #include "diag.h"
 #include "jsonscan.h"
 #include "timeutil.h"
+#include "tz.h"
 #include "utf8.h"
 #include "xio.h"
 
 #define MINUTES_PER_DAY 1440
 #define NO_RULE UINT16_MAX
-#define ZONE_FILE_MAX (1u << 20)
-#define ZONEINFO_DIR "/usr/share/zoneinfo"
-/* RFC 9636 §3.2: a time type's offset lies in [−25 h + 1 s, 26 h − 1 s]. */
-#define UTOFF_MIN (-89999)
-#define UTOFF_MAX 93599
 
 enum kind { KIND_CONSTANT, KIND_TOU, KIND_DYNAMIC };
 
 static const char day_names[7][4] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 #define SUNDAY 6
-
-/*
- * ---- time zones ----
- * Read by hand, not through TZ and localtime_r: those would change the
- * process's environment and libc's global zone state under the caller, and
- * could not take a zone given as a POSIX rule in the tariff itself.
- */
-
-/* A date of a POSIX TZ rule: Jn (1–365, no Feb 29), n (0–365) or Mm.w.d, and the local time of the change. */
-struct tz_date {
-	char form;          /* 'J', 'n' or 'M' */
-	int n, m, w, d;
-	int32_t time;       /* seconds after local midnight; may be negative or past 24 h (RFC 9636) */
-};
-
-struct posix_tz {
-	int32_t std_off, dst_off;   /* seconds east of UTC */
-	bool has_dst;
-	struct tz_date start, end;  /* DST starts (read in standard time) and ends (read in DST) */
-};
-
-struct zone {
-	int64_t *at;        /* transition times in Unix seconds, ascending */
-	uint8_t *type;      /* the time type from each transition on */
-	size_t n;
-	int32_t *off;       /* each time type's offset, seconds east of UTC */
-	size_t ntypes;
-	bool has_rule;      /* rule holds from the last transition on, or always when n == 0 */
-	struct posix_tz rule;
-};
-
-/* ---- the tariff ---- */
 
 /* A rule's days and hours live in the tariff's table, which names the rule that wins each minute. */
 struct tou_rule {
@@ -82,7 +46,7 @@ struct step_price {
 struct tariff {
 	enum kind kind;
 	mpz_t buy, sell;                          /* constant */
-	struct zone zone;                         /* tou */
+	struct tz *zone;                          /* tou */
 	struct tou_rule *rules;
 	size_t nrules;
 	uint16_t table[7][MINUTES_PER_DAY];       /* the winning rule of each weekday and minute */
@@ -104,363 +68,7 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static bool is_alpha(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool leap_year(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_length(int64_t y, int m)
-{
-	static const int len[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	return len[m - 1] + (m == 2 && leap_year(y));
-}
-
-/* ---- POSIX TZ rules ("CET-1CEST,M3.5.0,M10.5.0/3"), as POSIX and RFC 9636 §3.3 define them ---- */
-
-/* A zone abbreviation: three or more letters, or <…> of letters, digits, + and -. */
-static bool tz_name(const char **sp)
-{
-	const char *s = *sp;
-	size_t n = 0;
-
-	if (*s == '<') {
-		for (s++; is_alpha(*s) || is_digit(*s) || *s == '+' || *s == '-'; s++)
-			n++;
-		if (*s++ != '>')
-			return false;
-	} else {
-		for (; is_alpha(*s); s++)
-			n++;
-	}
-	if (n < 3)
-		return false;
-	*sp = s;
-	return true;
-}
-
-/* Up to maxdigits digits making a number in [lo, hi]. */
-static bool tz_num(const char **sp, int maxdigits, int lo, int hi, int *out)
-{
-	const char *s = *sp;
-	int v = 0, n = 0;
-
-	for (; n < maxdigits && is_digit(*s); s++, n++)
-		v = v * 10 + (*s - '0');
-	if (n == 0 || v < lo || v > hi)
-		return false;
-	*out = v;
-	*sp = s;
-	return true;
-}
-
-/* [+-]h[h…][:mm[:ss]] with hours at most max_hours, as seconds. */
-static bool tz_hms(const char **sp, int max_hours, int32_t *out)
-{
-	const char *s = *sp;
-	int sign = 1, h, m = 0, sec = 0;
-
-	if (*s == '+' || *s == '-')
-		sign = *s++ == '-' ? -1 : 1;
-	if (!tz_num(&s, max_hours > 99 ? 3 : 2, 0, max_hours, &h))
-		return false;
-	if (*s == ':') {
-		s++;
-		if (!is_digit(s[0]) || !is_digit(s[1]) || !tz_num(&s, 2, 0, 59, &m))
-			return false;
-		if (*s == ':') {
-			s++;
-			if (!is_digit(s[0]) || !is_digit(s[1]) || !tz_num(&s, 2, 0, 59, &sec))
-				return false;
-		}
-	}
-	*out = sign * (h * 3600 + m * 60 + sec);
-	*sp = s;
-	return true;
-}
-
-static bool tz_date(const char **sp, struct tz_date *d)
-{
-	const char *s = *sp;
-
-	if (*s == 'J') {
-		s++;
-		d->form = 'J';
-		if (!tz_num(&s, 3, 1, 365, &d->n))
-			return false;
-	} else if (*s == 'M') {
-		s++;
-		d->form = 'M';
-		if (!tz_num(&s, 2, 1, 12, &d->m) || *s++ != '.' || !tz_num(&s, 1, 1, 5, &d->w) || *s++ != '.' ||
-		    !tz_num(&s, 1, 0, 6, &d->d))
-			return false;
-	} else {
-		d->form = 'n';
-		if (!tz_num(&s, 3, 0, 365, &d->n))
-			return false;
-	}
-	d->time = 7200;
-	if (*s == '/') {
-		s++;
-		if (!tz_hms(&s, 167, &d->time))
-			return false;
-	}
-	*sp = s;
-	return true;
-}
-
-static int posix_parse(struct posix_tz *z, const char *s, const char **why)
-{
-	int32_t off;
-
-	memset(z, 0, sizeof *z);
-	if (!tz_name(&s) || !tz_hms(&s, 24, &off)) {
-		*why = "expected a standard time name and its offset west of UTC, such as CET-1";
-		return -1;
-	}
-	z->std_off = -off;       /* POSIX counts west of Greenwich positive */
-	z->dst_off = z->std_off;
-	if (*s == '\0')
-		return 0;
-	if (!tz_name(&s)) {
-		*why = "expected a daylight-saving time name after the offset";
-		return -1;
-	}
-	z->has_dst = true;
-	z->dst_off = z->std_off + 3600;
-	if (*s != ',' && *s != '\0') {
-		if (!tz_hms(&s, 24, &off)) {
-			*why = "the daylight-saving time offset is malformed";
-			return -1;
-		}
-		z->dst_off = -off;
-	}
-	/* POSIX leaves DST without a rule to the implementation; refuse rather than guess. */
-	if (*s++ != ',') {
-		*why = "daylight-saving time needs its rule, such as ,M3.5.0,M10.5.0/3";
-		return -1;
-	}
-	if (!tz_date(&s, &z->start) || *s++ != ',' || !tz_date(&s, &z->end)) {
-		*why = "malformed rule: want start,end as Mm.w.d, Jn or n, each with an optional /time";
-		return -1;
-	}
-	if (*s != '\0') {
-		*why = "text after the rule";
-		return -1;
-	}
-	return 0;
-}
-
-/* The day number of a rule date in year y. */
-static int64_t tz_date_day(const struct tz_date *d, int64_t y)
-{
-	int64_t jan1 = days_from_civil(y, 1, 1);
-
-	if (d->form == 'J')
-		return jan1 + d->n - 1 + (leap_year(y) && d->n >= 60);
-	if (d->form == 'n')
-		return jan1 + d->n;
-	int64_t first = days_from_civil(y, (unsigned)d->m, 1);
-	int wday = (int)(first - 7 * floor_div(first + 4, 7) + 4);   /* 0 Sunday; 1970-01-01 was a Thursday */
-	int dom = 1 + (d->d - wday + 7) % 7 + 7 * (d->w - 1);
-	while (dom > month_length(y, d->m))   /* week 5 means the last such day */
-		dom -= 7;
-	return first + dom - 1;
-}
-
-static int32_t posix_offset(const struct posix_tz *z, int64_t t)
-{
-	int64_t y;
-	unsigned mo, da;
-
-	if (!z->has_dst)
-		return z->std_off;
-	civil_from_days(floor_div(t + z->std_off, 86400), &y, &mo, &da);
-	int64_t start = tz_date_day(&z->start, y) * 86400 + z->start.time - z->std_off;
-	int64_t end = tz_date_day(&z->end, y) * 86400 + z->end.time - z->dst_off;
-	/* Southern zones have DST over the new year: then start comes after end. */
-	bool dst = start < end ? t >= start && t < end : !(t >= end && t < start);
-	return dst ? z->dst_off : z->std_off;
-}
-
-static int32_t zone_offset(const struct zone *z, int64_t t)
-{
-	if (z->has_rule && (z->n == 0 || t >= z->at[z->n - 1]))
-		return posix_offset(&z->rule, t);
-	if (z->n == 0 || t < z->at[0])
-		return z->off[0];       /* RFC 9636: time type 0 before the first transition */
-	size_t lo = 0, hi = z->n;   /* the last transition at or before t */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (z->at[mid] <= t)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return z->off[z->type[lo]];
-}
-
-static void zone_free(struct zone *z)
-{
-	free(z->at);
-	free(z->type);
-	free(z->off);
-	memset(z, 0, sizeof *z);
-}
-
-/* ---- TZif files (RFC 9636) ---- */
-
-struct tzif_counts {
-	uint32_t isut, isstd, leap, time, type, chars;
-};
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static int64_t be_signed(const uint8_t *p, unsigned size)
-{
-	uint64_t u = 0;
-	for (unsigned i = 0; i < size; i++)
-		u = u << 8 | p[i];
-	if (size < 8 && (u >> (8 * size - 1)))
-		u |= ~(uint64_t)0 << (8 * size);     /* sign-extend a 32-bit time */
-	return u > INT64_MAX ? -(int64_t)(~u) - 1 : (int64_t)u;
-}
-
-static bool tzif_header(const uint8_t *p, size_t len, size_t at, struct tzif_counts *c)
-{
-	if (at > len || len - at < 44 || memcmp(p + at, "TZif", 4) != 0)
-		return false;
-	const uint8_t *q = p + at + 20;
-	c->isut = be32(q);
-	c->isstd = be32(q + 4);
-	c->leap = be32(q + 8);
-	c->time = be32(q + 12);
-	c->type = be32(q + 16);
-	c->chars = be32(q + 20);
-	return true;
-}
-
-static uint64_t tzif_block_size(const struct tzif_counts *c, unsigned tsize)
-{
-	return (uint64_t)c->time * (tsize + 1) + (uint64_t)c->type * 6 + c->chars + (uint64_t)c->leap * (tsize + 4) +
-	       c->isstd + c->isut;
-}
-
-/* The footer of a version 2+ file: a POSIX TZ rule between newlines, possibly empty. */
-static int tzif_footer(struct zone *z, const uint8_t *p, size_t len, const char **why)
-{
-	const uint8_t *nl = len > 0 && p[0] == '\n' ? memchr(p + 1, '\n', len - 1) : NULL;
-	char rule[256];
-
-	if (nl == NULL || (size_t)(nl - p - 1) >= sizeof rule) {
-		*why = "TZif file has a malformed footer";
-		return -1;
-	}
-	size_t n = (size_t)(nl - p - 1);
-	memcpy(rule, p + 1, n);
-	rule[n] = '\0';
-	if (n == 0)
-		return 0;
-	if (memchr(rule, '\0', n) != NULL || posix_parse(&z->rule, rule, why) < 0) {
-		*why = "TZif footer is not a POSIX TZ rule hive reads";
-		return -1;
-	}
-	z->has_rule = true;
-	return 0;
-}
-
-static int tzif_parse(struct zone *z, const uint8_t *p, size_t len, const char **why)
-{
-	struct tzif_counts c;
-	size_t at = 0;
-	unsigned tsize = 4;
-
-	*why = "not a TZif file";
-	if (!tzif_header(p, len, 0, &c))
-		return -1;
-	uint8_t version = p[4];
-	if (version != 0 && (version < '2' || version > '4')) {
-		*why = "TZif file of an unknown version";
-		return -1;
-	}
-	if (version != 0) {
-		/* Skip the 32-bit data of version 1 to the 64-bit data that follows. */
-		uint64_t skip = 44 + tzif_block_size(&c, 4);
-		*why = "TZif file is truncated";
-		if (skip > len || !tzif_header(p, len, (size_t)skip, &c))
-			return -1;
-		at = (size_t)skip;
-		tsize = 8;
-	}
-	at += 44;
-	if (tzif_block_size(&c, tsize) > len - at) {
-		*why = "TZif file is truncated";
-		return -1;
-	}
-	if (c.leap != 0) {
-		*why = "zone counts leap seconds (a right/ zone), hive's Unix times do not";
-		return -1;
-	}
-	if (c.type == 0 || c.chars == 0 || (c.isstd != 0 && c.isstd != c.type) || (c.isut != 0 && c.isut != c.type)) {
-		*why = "TZif header has impossible counts";
-		return -1;
-	}
-	const uint8_t *times = p + at, *index = times + (size_t)c.time * tsize, *types = index + c.time;
-	z->n = c.time;
-	z->ntypes = c.type;
-	z->at = xcalloc(z->n, sizeof *z->at);
-	z->type = xcalloc(z->n, 1);
-	z->off = xcalloc(z->ntypes, sizeof *z->off);
-	for (size_t i = 0; i < z->ntypes; i++) {
-		int64_t off = be_signed(types + 6 * i, 4);
-		if (off < UTOFF_MIN || off > UTOFF_MAX || types[6 * i + 4] > 1 || types[6 * i + 5] >= c.chars) {
-			*why = "TZif file has a malformed time type";
-			return -1;
-		}
-		z->off[i] = (int32_t)off;
-	}
-	for (size_t i = 0; i < z->n; i++) {
-		z->at[i] = be_signed(times + i * tsize, tsize);
-		z->type[i] = index[i];
-		if ((i > 0 && z->at[i] <= z->at[i - 1]) || index[i] >= c.type) {
-			*why = "TZif transitions are out of order or name no time type";
-			return -1;
-		}
-	}
-	at += (size_t)tzif_block_size(&c, tsize);
-	return version == 0 ? 0 : tzif_footer(z, p + at, len - at, why);
-}
-
-/* An IANA name: components of letters, digits and . _ + -, never . or .., so it stays inside the zoneinfo tree. */
-static bool zone_name_ok(const char *s, size_t len)
-{
-	size_t comp = 0;
-
-	if (len == 0 || len > 255)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '/') {
-			if (comp == 0 || (comp == 1 && s[i - 1] == '.') || (comp == 2 && s[i - 1] == '.' && s[i - 2] == '.'))
-				return false;
-			comp = 0;
-			continue;
-		}
-		char ch = s[i];
-		if (!is_alpha(ch) && !is_digit(ch) && ch != '.' && ch != '_' && ch != '+' && ch != '-')
-			return false;
-		comp++;
-	}
-	return true;
-}
-
-/* Reads a whole file, following symbolic links (zoneinfo trees are full of them). */
+/* Reads a whole file, following symbolic links (read_file refuses them). */
 static int slurp(const char *path, struct buf *out, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -666,26 +274,14 @@ static int parse_hhmm(const char *s, size_t len)
 
 static int load_zone(struct parser *p, const char *name, size_t len)
 {
-	const char *dir = secure_getenv("TZDIR"), *why;
-	struct buf path = BUF_INIT, data = BUF_INIT;
+	const char *why;
 	char buf[64];
-	int rc = 0;
 
-	if (!zone_name_ok(name, len))
+	/* Refused here, not by tz_load_name, to quote the name as every other field is. */
+	if (!tz_name_ok(name))
 		return fail(p, "field 'tz': '%s' is not an IANA time zone name such as \"Europe/Zurich\"",
 		            shown(buf, name, len));
-	buf_printf(&path, "%s/%s", dir != NULL && *dir != '\0' ? dir : ZONEINFO_DIR, name);
-	if (slurp(path.data, &data, ZONE_FILE_MAX) < 0) {
-		if (errno == ENOENT)
-			rc = fail(p, "unknown time zone '%s' (no file '%s')", name, path.data);
-		else
-			rc = fail(p, "cannot read time zone '%s' from '%s': %s", name, path.data, strerror(errno));
-	} else if (tzif_parse(&p->t->zone, (const uint8_t *)data.data, data.len, &why) < 0) {
-		rc = fail(p, "time zone '%s' ('%s'): %s", name, path.data, why);
-	}
-	buf_free(&path);
-	buf_free(&data);
-	return rc;
+	return tz_load_name(&p->t->zone, name, &why) < 0 ? fail(p, "%s", why) : 0;
 }
 
 static int tou_zone(struct parser *p, jv obj)
@@ -701,11 +297,10 @@ static int tou_zone(struct parser *p, jv obj)
 		            "and 'tz_posix' (a POSIX TZ rule)");
 	if (tz != NULL)
 		return load_zone(p, tz, tzlen);
-	if (posix_parse(&p->t->zone.rule, posix, &why) < 0) {
+	if (tz_load_posix(&p->t->zone, posix, &why) < 0) {
 		char buf[64];
 		return fail(p, "field 'tz_posix': '%s': %s", shown(buf, posix, plen), why);
 	}
-	p->t->zone.has_rule = true;
 	return 0;
 }
 
@@ -1029,7 +624,7 @@ static bool is_holiday(const struct tariff *t, int64_t day)
 static const struct tou_rule *tou_lookup(const struct tariff *t, int64_t slot_start_ms)
 {
 	int64_t utc = floor_div(slot_start_ms, 1000);
-	int64_t local = utc + zone_offset(&t->zone, utc);
+	int64_t local = utc + tz_offset(t->zone, utc);
 	int64_t day = floor_div(local, 86400);
 	int minute = (int)((local - day * 86400) / 60);
 	int wday = is_holiday(t, day) ? SUNDAY : (int)(day + 3 - 7 * floor_div(day + 3, 7));  /* 1970-01-01: thu */
@@ -1095,6 +690,6 @@ void tariff_free(struct tariff *t)
 	free(t->rules);
 	free(t->holidays);
 	free(t->prices);
-	zone_free(&t->zone);
+	tz_free(t->zone);
 	free(t);
 }

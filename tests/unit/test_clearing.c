@@ -96,7 +96,7 @@ int main(void)
 		eth_address_format(addr_s[k], addr[k]);
 	}
 	struct clearing_config cfg = { 7, 900000, INT64_MIN, INT64_MAX, { RULE_DISCOUNT, { 0, FEE_ON_SURPLUS }, { 0, FEE_ON_SURPLUS } },
-		                       MISSING_AS_ZERO, constant_prices, NULL };
+		                       MISSING_AS_ZERO, constant_prices, NULL, NULL };
 	struct clearing c;
 	clearing_init(&c, &cfg, (const uint8_t(*)[20])addr, 3);   /* meter 3 is not a member */
 

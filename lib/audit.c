@@ -1,0 +1,480 @@
+/*
+ * audit.c — a settlement archive derived again from its inputs (see audit.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "clearing.h"
+#include "diag.h"
+#include "eth.h"
+#include "jcs.h"
+#include "jsonview.h"
+#include "keccak.h"
+#include "recsig.h"
+#include "settle.h"
+#include "tariff.h"
+#include "timeutil.h"
+#include "xio.h"
+
+#define AUDIT_FILE_MAX ((size_t)8 << 30)
+
+/* A file's lines, in memory: what the audit reads more than once. */
+struct lines {
+	struct buf text;
+	size_t n, cap;
+	size_t *at, *len;
+	uint8_t (*hash)[32];    /* keccak256 of each line (the archive only) */
+};
+
+static void lines_free(struct lines *l)
+{
+	buf_free(&l->text);
+	free(l->at);
+	free(l->len);
+	free(l->hash);
+}
+
+/* Splits text into lines (LF or CRLF, blank ones dropped), after what it already holds. */
+static void lines_split(struct lines *l, size_t from)
+{
+	const char *t = l->text.data;
+	for (size_t i = from; i < l->text.len;) {
+		const char *nl = memchr(t + i, '\n', l->text.len - i);
+		size_t end = nl ? (size_t)(nl - t) : l->text.len, n = end - i;
+		while (n > 0 && (t[i + n - 1] == '\r' || t[i + n - 1] == ' ' || t[i + n - 1] == '\t'))
+			n--;
+		if (n > 0) {
+			if (l->n == l->cap) {
+				l->cap = l->cap ? l->cap * 2 : 1024;
+				l->at = xrealloc(l->at, l->cap * sizeof *l->at);
+				l->len = xrealloc(l->len, l->cap * sizeof *l->len);
+			}
+			l->at[l->n] = i;
+			l->len[l->n++] = n;
+		}
+		i = end + 1;
+	}
+}
+
+static int lines_read(struct lines *l, const char *path)
+{
+	size_t from = l->text.len;
+	int rc = path ? read_file(path, &l->text, AUDIT_FILE_MAX) : read_fd(STDIN_FILENO, &l->text, AUDIT_FILE_MAX);
+	if (rc != 0) {
+		diag_warn_errno("cannot read '%s'", path ? path : "standard input");
+		return HIVE_EINPUT;
+	}
+	buf_putc(&l->text, '\n');   /* files need not end in a newline */
+	lines_split(l, from);
+	return HIVE_OK;
+}
+
+static const char *line_at(const struct lines *l, size_t i)
+{
+	return l->text.data + l->at[i];
+}
+
+/* ------------------------------------------------------------ the chain and the signatures */
+
+static void hex32(char out[67], const uint8_t h[32])
+{
+	static const char digits[] = "0123456789abcdef";
+	out[0] = '0';
+	out[1] = 'x';
+	for (int i = 0; i < 32; i++) {
+		out[2 + 2 * i] = digits[h[i] >> 4];
+		out[3 + 2 * i] = digits[h[i] & 15];
+	}
+	out[66] = '\0';
+}
+
+static int check_line(const struct audit_config *cfg, const struct lines *a, size_t i, struct recsig *rs)
+{
+	static const uint8_t genesis[32];
+	const char *why;
+	char want[67];
+	uint8_t signer[20];
+	const char *p = line_at(a, i);
+	hex32(want, i ? a->hash[i - 1] : genesis);
+	jv rec = jv_parse_sized(p, (int)a->len[i]);
+	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
+		jv_free(rec);
+		diag_warn("audit: archive '%s' line %zu: not a JSON object", cfg->archive_file, i + 1);
+		return HIVE_EINPUT;
+	}
+	jv prev = jv_object_get(jv_copy(rec), jv_string("prev"));
+	int chained = jv_get_kind(prev) == JV_KIND_STRING && strcmp(jv_string_value(prev), want) == 0;
+	jv_free(prev);
+	enum recsig_status st = chained ? recsig_recover(rs, signer, rec, &why) : RECSIG_OK;
+	jv_free(rec);
+	if (!chained) {
+		diag_warn("audit: archive '%s' line %zu: the hash chain is broken ('prev' is not %s, the hash of the "
+		          "line before)", cfg->archive_file, i + 1, want);
+		return HIVE_EAUTH;
+	}
+	if (st != RECSIG_OK) {
+		diag_warn("audit: archive '%s' line %zu: %s", cfg->archive_file, i + 1,
+		          st == RECSIG_UNSIGNED ? "not signed by the Queen" : why);
+		return HIVE_EAUTH;
+	}
+	if (memcmp(signer, cfg->queen, 20) != 0) {
+		char who[ETH_ADDR_STRLEN + 1], queen[ETH_ADDR_STRLEN + 1];
+		eth_address_format(who, signer);
+		eth_address_format(queen, cfg->queen);
+		diag_warn("audit: archive '%s' line %zu: signed by %s, not by the Queen %s", cfg->archive_file, i + 1, who,
+		          queen);
+		return HIVE_EAUTH;
+	}
+	return HIVE_OK;
+}
+
+static int check_chain(const struct audit_config *cfg, struct lines *a)
+{
+	struct recsig rs;
+	int rc = HIVE_OK;
+	recsig_init(&rs);
+	a->hash = xcalloc(a->n ? a->n : 1, sizeof *a->hash);
+	for (size_t i = 0; i < a->n && rc == HIVE_OK; i++) {
+		keccak256(line_at(a, i), a->len[i], a->hash[i]);
+		rc = check_line(cfg, a, i, &rs);
+	}
+	recsig_free(&rs);
+	return rc;
+}
+
+/* ------------------------------------------------------------ one period derived again */
+
+struct period {
+	size_t first, last;          /* archive lines: Worker records, then the hive record at last */
+	int64_t from_ms, to_ms, seconds;
+	struct market_params params;
+	enum clearing_missing missing;
+	uint32_t weight;
+	char deviation_price[100];
+};
+
+static int view_string(const struct jsonview *v, const char *key, char *out, size_t size)
+{
+	const struct jsonview_member *m = jsonview_get(v, key);
+	if (!m || m->kind != JV_STRING_SPAN || m->escaped || m->vlen >= size)
+		return -1;
+	memcpy(out, m->val, m->vlen);
+	out[m->vlen] = '\0';
+	return 0;
+}
+
+static int view_uint(const struct jsonview *v, const char *key, int64_t max, int64_t *out)
+{
+	const struct jsonview_member *m = jsonview_get(v, key);
+	if (!m || m->kind != JV_NUMBER_SPAN || m->vlen == 0 || m->vlen > 12)
+		return -1;
+	int64_t x = 0;
+	for (size_t i = 0; i < m->vlen; i++) {
+		if (m->val[i] < '0' || m->val[i] > '9')
+			return -1;
+		x = x * 10 + (m->val[i] - '0');
+	}
+	if (x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* What the hive record of a period says it was derived with. */
+static int period_params(struct period *p, const char *line, size_t len)
+{
+	struct jsonview v;
+	const char *why;
+	char text[100], rule[32], pb[16], ob[16], missing[16];
+	int64_t pbps, obps, weight;
+	if (jsonview_parse(&v, line, len, &why) != 0 || view_string(&v, "period_start", text, sizeof text) ||
+	    rfc3339_parse(&p->from_ms, text, strlen(text), &why) || view_string(&v, "period_end", text, sizeof text) ||
+	    rfc3339_parse(&p->to_ms, text, strlen(text), &why) || view_string(&v, "rule", rule, sizeof rule) ||
+	    market_rule_parse(rule, &p->params.rule) || view_string(&v, "platform_fee_basis", pb, sizeof pb) ||
+	    market_fee_basis_parse(pb, &p->params.platform.basis) ||
+	    view_string(&v, "owner_fee_basis", ob, sizeof ob) || market_fee_basis_parse(ob, &p->params.owner.basis) ||
+	    view_uint(&v, "platform_fee_bps", 10000, &pbps) || view_uint(&v, "owner_fee_bps", 10000, &obps) ||
+	    view_string(&v, "missing_policy", missing, sizeof missing) ||
+	    clearing_missing_parse(missing, &p->missing) || view_uint(&v, "seconds", 86400, &p->seconds) ||
+	    p->seconds == 0 || view_uint(&v, "reputation_weight_bps", 10000, &weight) ||
+	    view_string(&v, "deviation_price", p->deviation_price, sizeof p->deviation_price))
+		return -1;
+	p->params.platform.bps = (uint32_t)pbps;
+	p->params.owner.bps = (uint32_t)obps;
+	p->weight = (uint32_t)weight;
+	return 0;
+}
+
+static int is_scope(const char *line, size_t len, const char *scope)
+{
+	struct jsonview v;
+	const char *why;
+	char s[16];
+	return jsonview_parse(&v, line, len, &why) == 0 && view_string(&v, "scope", s, sizeof s) == 0 &&
+	       strcmp(s, scope) == 0;
+}
+
+struct derive {
+	const struct audit_config *cfg;
+	const struct lines *archive, *intervals, *bids;
+	struct tariff *tariff;
+	char tariff_id[67];
+	struct buf clearings, settled;
+};
+
+static int prices(void *arg, int64_t slot_ms, mpz_t buy, mpz_t sell)
+{
+	return tariff_prices(arg, slot_ms, buy, sell);
+}
+
+static void keep_clearing(void *arg, jv record)
+{
+	struct derive *d = arg;
+	const char *why;
+	HIVE_ASSERT(jcs_append(&d->clearings, record, NULL, &why) == 0);
+	buf_putc(&d->clearings, '\n');
+	jv_free(record);
+}
+
+/* The period's intervals cleared again, as hive-clear --from --to would; clearing lines in d->clearings. */
+static int clear_again(struct derive *d, const struct period *p)
+{
+	struct clearing_config cc = { d->cfg->hx->hive, p->seconds * 1000, p->from_ms, p->to_ms, p->params, p->missing,
+		                      prices, d->tariff, d->tariff_id };
+	struct clearing c;
+	const char *why;
+	int64_t slot_ms;
+	clearing_init(&c, &cc, (const uint8_t(*)[20])d->cfg->hx->members, d->cfg->hx->nmembers);
+	for (size_t i = 0; i < d->intervals->n; i++) {
+		jv rec = jv_parse_sized(line_at(d->intervals, i), (int)d->intervals->len[i]);
+		jv type = jv_get_kind(rec) == JV_KIND_OBJECT ? jv_object_get(jv_copy(rec), jv_string("type")) : jv_null();
+		if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "interval") == 0)
+			(void)clearing_add(&c, rec, &why);   /* refused as hive-clear refused it */
+		jv_free(type);
+		jv_free(rec);
+	}
+	buf_reset(&d->clearings);
+	int rc = clearing_finish(&c, keep_clearing, d, &slot_ms, &why);
+	clearing_free(&c);
+	if (rc != 0) {
+		char t[RFC3339_SIZE];
+		rfc3339_format(t, slot_ms);
+		diag_warn("audit: tariff '%s': slot %s: %s", d->cfg->tariff_file, t, why);
+		return HIVE_EINPUT;
+	}
+	return HIVE_OK;
+}
+
+/* The period settled again after the archive lines before it; settlement lines in d->settled. */
+static int settle_again(struct derive *d, const struct period *p)
+{
+	struct settle_config sc = { d->cfg->hx, p->from_ms, p->to_ms, p->weight, p->deviation_price };
+	const char *why;
+	int64_t slot_ms;
+	struct settle *s = settle_new(&sc, &why);
+	int rc = s ? HIVE_OK : HIVE_EINPUT;
+	for (size_t i = 0; i < p->first && rc == HIVE_OK; i++)
+		if (settle_previous(s, line_at(d->archive, i), d->archive->len[i], d->archive->hash[i], &why) != 0)
+			rc = HIVE_EINPUT;
+	struct lines cl = { .text = d->clearings };
+	lines_split(&cl, 0);
+	for (size_t i = 0; i < cl.n && rc == HIVE_OK; i++) {
+		struct jsonview v;
+		if (jsonview_parse(&v, line_at(&cl, i), cl.len[i], &why) != 0 || settle_add(s, &v, &why) == SETTLE_REFUSED)
+			rc = HIVE_EINPUT;
+	}
+	for (size_t i = 0; i < d->bids->n && rc == HIVE_OK; i++) {
+		struct jsonview v;
+		char type[8];
+		if (jsonview_parse(&v, line_at(d->bids, i), d->bids->len[i], &why) == 0 &&
+		    view_string(&v, "type", type, sizeof type) == 0 && strcmp(type, "bid") == 0)
+			(void)settle_add_bid(s, line_at(d->bids, i), d->bids->len[i], &why);
+	}
+	buf_reset(&d->settled);
+	if (rc == HIVE_OK && settle_finish(s, &d->settled, NULL, &slot_ms, &why) != 0)
+		rc = HIVE_EINPUT;
+	if (rc != HIVE_OK)
+		diag_warn("audit: the period from line %zu cannot be settled again: %s", p->first + 1, why);
+	free(cl.at);
+	free(cl.len);
+	settle_free(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------ comparing */
+
+static jv without_chain(jv rec)
+{
+	return jv_object_delete(jv_object_delete(rec, jv_string("sig")), jv_string("prev"));
+}
+
+static void describe(char *out, size_t size, jv rec)
+{
+	jv scope = jv_object_get(jv_copy(rec), jv_string("scope"));
+	jv worker = jv_object_get(jv_copy(rec), jv_string("worker"));
+	jv start = jv_object_get(jv_copy(rec), jv_string("period_start"));
+	const char *st = jv_get_kind(start) == JV_KIND_STRING ? jv_string_value(start) : "?";
+	if (jv_get_kind(worker) == JV_KIND_STRING)
+		snprintf(out, size, "the settlement of Worker %s for the period from %s", jv_string_value(worker), st);
+	else
+		snprintf(out, size, "the %s settlement for the period from %s",
+		         jv_get_kind(scope) == JV_KIND_STRING ? jv_string_value(scope) : "?", st);
+	jv_free(scope);
+	jv_free(worker);
+	jv_free(start);
+}
+
+/* Names the first field (in key order) whose value differs. */
+static void first_difference(const struct audit_config *cfg, size_t line, jv archived, jv derived)
+{
+	jv keys = jv_keys(jv_object_merge(jv_copy(archived), jv_copy(derived)));
+	char what[200];
+	describe(what, sizeof what, archived);
+	jv_array_foreach(keys, i, key)
+	{
+		jv a = jv_object_get(jv_copy(archived), jv_copy(key));
+		jv b = jv_object_get(jv_copy(derived), jv_copy(key));
+		int same = jv_equal(jv_copy(a), jv_copy(b));
+		if (!same) {
+			jv as = jv_is_valid(a) ? jv_dump_string(jv_copy(a), 0) : jv_string("(missing)");
+			jv bs = jv_is_valid(b) ? jv_dump_string(jv_copy(b), 0) : jv_string("(missing)");
+			diag_warn("audit: archive '%s' line %zu, %s: field '%s' is %s, re-derived %s", cfg->archive_file, line,
+			          what, jv_string_value(key), jv_string_value(as), jv_string_value(bs));
+			jv_free(as);
+			jv_free(bs);
+		}
+		jv_free(a);
+		jv_free(b);
+		jv_free(key);
+		if (!same)
+			break;
+	}
+	jv_free(keys);
+}
+
+static int compare(struct derive *d, const struct period *p)
+{
+	struct lines dl = { .text = d->settled };
+	lines_split(&dl, 0);
+	int rc = HIVE_OK;
+	size_t archived = p->last - p->first + 1;
+	for (size_t k = 0; k < archived && k < dl.n && rc == HIVE_OK; k++) {
+		size_t i = p->first + k;
+		jv a = without_chain(jv_parse_sized(line_at(d->archive, i), (int)d->archive->len[i]));
+		jv b = without_chain(jv_parse_sized(line_at(&dl, k), (int)dl.len[k]));
+		struct buf ca = BUF_INIT, cb = BUF_INIT;
+		const char *why;
+		if (jcs_append(&ca, jv_copy(a), NULL, &why) != 0 || jcs_append(&cb, jv_copy(b), NULL, &why) != 0 ||
+		    ca.len != cb.len || memcmp(ca.data, cb.data, ca.len) != 0) {
+			first_difference(d->cfg, i + 1, a, b);
+			rc = HIVE_ERULE;
+		}
+		buf_free(&ca);
+		buf_free(&cb);
+		jv_free(a);
+		jv_free(b);
+	}
+	if (rc == HIVE_OK && dl.n != archived) {
+		diag_warn("audit: archive '%s' lines %zu to %zu: the period holds %zu settlement records, re-derived %zu",
+		          d->cfg->archive_file, p->first + 1, p->last + 1, archived, dl.n);
+		rc = HIVE_ERULE;
+	}
+	free(dl.at);
+	free(dl.len);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the run */
+
+static int load_inputs(const struct audit_config *cfg, struct derive *d, struct lines *archive,
+                       struct lines *intervals, struct lines *bids)
+{
+	struct buf t = BUF_INIT;
+	uint8_t h[32];
+	if (read_file(cfg->tariff_file, &t, TARIFF_FILE_MAX) != 0) {
+		diag_warn_errno("audit: tariff '%s'", cfg->tariff_file);
+		buf_free(&t);
+		return HIVE_EINPUT;
+	}
+	int rc = tariff_load_text(&d->tariff, cfg->tariff_file, t.data ? t.data : "", t.len);
+	keccak256(t.data ? t.data : "", t.len, h);
+	hex32(d->tariff_id, h);
+	buf_free(&t);
+	if (rc == HIVE_OK)
+		rc = lines_read(archive, cfg->archive_file);
+	for (size_t i = 0; i < cfg->ninterval_files && rc == HIVE_OK; i++)
+		rc = lines_read(intervals, cfg->interval_files[i]);
+	if (rc == HIVE_OK && cfg->ninterval_files == 0)
+		rc = lines_read(intervals, NULL);
+	for (size_t i = 0; i < cfg->nbid_files && rc == HIVE_OK; i++)
+		rc = lines_read(bids, cfg->bid_files[i]);
+	return rc;
+}
+
+static int audit_periods(struct derive *d, const struct lines *a, size_t *nperiods)
+{
+	struct period p = { 0 };
+	int rc = HIVE_OK;
+	for (size_t i = 0; i < a->n && rc == HIVE_OK; i++) {
+		if (!is_scope(line_at(a, i), a->len[i], "hive"))
+			continue;
+		p.last = i;
+		if (period_params(&p, line_at(a, i), a->len[i]) != 0) {
+			diag_warn("audit: archive '%s' line %zu: a hive settlement without its period and parameters",
+			          d->cfg->archive_file, i + 1);
+			return HIVE_EINPUT;
+		}
+		rc = clear_again(d, &p);
+		if (rc == HIVE_OK)
+			rc = settle_again(d, &p);
+		if (rc == HIVE_OK)
+			rc = compare(d, &p);
+		(*nperiods)++;
+		p.first = i + 1;
+	}
+	if (rc == HIVE_OK && p.first != a->n) {
+		diag_warn("audit: archive '%s' line %zu: Worker settlements without the hive record that closes their period",
+		          d->cfg->archive_file, p.first + 1);
+		rc = HIVE_EINPUT;
+	}
+	return rc;
+}
+
+int audit_run(const struct audit_config *cfg)
+{
+	struct lines archive = { 0 }, intervals = { 0 }, bids = { 0 };
+	struct derive d = { .cfg = cfg, .archive = &archive, .intervals = &intervals, .bids = &bids };
+	size_t nperiods = 0;
+	int rc = load_inputs(cfg, &d, &archive, &intervals, &bids);
+	if (rc == HIVE_OK)
+		rc = check_chain(cfg, &archive);
+	if (rc == HIVE_OK)
+		rc = audit_periods(&d, &archive, &nperiods);
+	if (rc == HIVE_OK) {
+		char head[70] = "null", line[400];
+		if (archive.n) {
+			head[0] = '"';
+			hex32(head + 1, archive.hash[archive.n - 1]);
+			strcat(head, "\"");
+		}
+		int n = snprintf(line, sizeof line,
+		                 "{\"archive_head\":%s,\"hive\":%u,\"lines\":%zu,\"periods\":%zu,\"result\":\"identical\","
+		                 "\"type\":\"audit\"}\n",
+		                 head, cfg->hx->hive, archive.n, nperiods);
+		if (write_full(STDOUT_FILENO, line, (size_t)n) != 0) {
+			diag_warn_errno("cannot write output");
+			rc = HIVE_EOUTPUT;
+		}
+	}
+	tariff_free(d.tariff);
+	buf_free(&d.clearings);
+	buf_free(&d.settled);
+	lines_free(&archive);
+	lines_free(&intervals);
+	lines_free(&bids);
+	return rc;
+}

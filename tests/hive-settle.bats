@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# hive-settle: a period's clearing records settled per Worker in whole base
+# units of the hive's stablecoin, conserved to the unit, signed, hash-chained
+# into an archive; and the audit that derives the archive again.
+load market
+
+setup_file() { market_keys; }
+setup() {
+	market_setup
+	deficit_slot > "$T/in.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/in.ndjson" > "$T/clear.ndjson"
+}
+
+DAY=(--from 2026-06-21T00:00:00Z --to 2026-06-22T00:00:00Z)
+settle() { hive-settle --export "$T/export.ndjson" "$@"; }
+hive_field() { jq -r --arg f "$2" 'select(.scope == "hive") | .[$f]' "$1"; }
+
+@test "--help, --version and usage errors" {
+	run -0 hive-settle --help
+	assert_output --partial "hive-settle audit --export FILE --tariff FILE --archive FILE"
+	run -0 hive-settle --version
+	run -2 hive-settle "${DAY[@]}"
+	assert_output --partial "--export FILE is required"
+	run -2 settle
+	assert_output --partial "the period is required"
+	run -2 settle --day 2026-02-30
+	assert_output --partial "is not a date"
+	run -2 settle --day 2026-06-21 --tz Mars/Olympus_Mons
+	run -2 settle --day 2026-06-21 --from 2026-06-21T00:00:00Z
+	run -2 settle "${DAY[@]}" --key a --keystore b
+	run -2 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF"
+	assert_output --partial "audit needs --tariff FILE and --archive FILE"
+	run -2 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF" --archive x --csv y
+	assert_output --partial "'audit' does not take --csv"
+}
+
+@test "the known deficit slot: whole units by largest remainder, stand-alone rounded up, conserved" {
+	run -0 settle "${DAY[@]}" "$T/clear.ndjson"
+	echo "$output" > "$T/s.ndjson"
+	assert_equal "$(count_lines "$T/s.ndjson")" 4
+	# 386666.667, 193333.333, −205000: the one unit left over goes to A's larger remainder.
+	assert_equal "$(field_of "$T/s.ndjson" "$A" amount)" 386667
+	assert_equal "$(field_of "$T/s.ndjson" "$B" amount)" 193333
+	assert_equal "$(field_of "$T/s.ndjson" "$C" amount)" -205000
+	assert_equal "$(field_of "$T/s.ndjson" "$A" standalone) $(field_of "$T/s.ndjson" "$A" saving)" "500000 113333"
+	assert_equal "$(field_of "$T/s.ndjson" "$C" standalone) $(field_of "$T/s.ndjson" "$C" saving)" "-120000 85000"
+	assert_equal "$(hive_field "$T/s.ndjson" workers_pay) $(hive_field "$T/s.ndjson" dso)" "375000 375000"
+	assert_equal "$(hive_field "$T/s.ndjson" owner_keeps) $(hive_field "$T/s.ndjson" platform_fee)" "0 0"
+	assert_equal "$(field_of "$T/s.ndjson" "$A" coin_code) $(field_of "$T/s.ndjson" "$A" decimals)" "USDC 6"
+	# Workers by address, then the hive; the first record chains to 32 zero bytes.
+	run jq -r '.worker // "hive"' "$T/s.ndjson"
+	assert_output "$(printf '%s\n' "$A" "$B" "$C" | sort -f)
+hive"
+	assert_equal "$(head -n 1 "$T/s.ndjson" | jq -r .prev)" "0x$(printf '%064d' 0)"
+}
+
+@test "fees: platform floored, the owner keeps its fee and the rounding, Σ amounts = DSO + platform + owner" {
+	{ deficit_slot 2026-06-21T10:00:00Z; deficit_slot 2026-06-21T10:15:00Z; } > "$T/in2.ndjson"
+	interval "$A" 2026-06-21T10:30:00Z 333 | signed a >> "$T/in2.ndjson"
+	interval "$C" 2026-06-21T10:30:00Z -77 | signed c >> "$T/in2.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TOP/share/tariffs/tou-ch.ndjson" --platform-fee 333 --owner-fee 777:traded \
+		"$T/in2.ndjson" > "$T/c2.ndjson"
+	settle "${DAY[@]}" "$T/c2.ndjson" > "$T/s.ndjson"
+	run /usr/bin/python3 -c '
+import json, sys
+w = [json.loads(l) for l in open(sys.argv[1])]
+h = w.pop()
+paid = sum(int(r["amount"]) for r in w)
+assert paid == int(h["workers_pay"]) == int(h["dso"]) + int(h["platform_fee"]) + int(h["owner_keeps"]), h
+assert int(h["platform_fee"]) == int(h["platform_fee_mbu"]) // 1000
+assert int(h["owner_keeps"]) >= int(h["owner_fee_mbu"]) // 1000 > 0
+assert all(int(r["amount"]) <= int(r["standalone"]) and int(r["saving"]) >= 0 for r in w)
+print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])' "$T/s.ndjson"
+	assert_output "ok 1 333 traded"
+}
+
+@test "signed by the Queen: hive-sign verifies every record; the key never shows" {
+	settle "${DAY[@]}" --key "$K/queen.key" "$T/clear.ndjson" > "$T/s.ndjson"
+	run -0 hive-sign verify --signer "$QUEEN" --require-sig < "$T/s.ndjson"
+	assert_equal "$(echo "$output" | wc -l)" 4
+	run grep -c "$(head -c 64 "$K/queen.key")" "$T/s.ndjson"
+	assert_output 0
+}
+
+@test "the archive: appended, hash-chained across days, never the same period twice" {
+	settle "${DAY[@]}" --key "$K/queen.key" --archive "$T/archive.ndjson" "$T/clear.ndjson" > "$T/day1.ndjson"
+	cmp "$T/day1.ndjson" "$T/archive.ndjson"
+	run -6 settle "${DAY[@]}" --key "$K/queen.key" --archive "$T/archive.ndjson" "$T/clear.ndjson"
+	assert_output --partial "the period overlaps one already settled (2026-06-21T00:00:00Z to 2026-06-22T00:00:00Z)"
+	cmp "$T/day1.ndjson" "$T/archive.ndjson"
+	deficit_slot 2026-06-22T08:00:00Z > "$T/in2.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/in2.ndjson" > "$T/clear2.ndjson"
+	settle --day 2026-06-22 --key "$K/queen.key" --archive "$T/archive.ndjson" "$T/clear2.ndjson" > "$T/day2.ndjson"
+	assert_equal "$(count_lines "$T/archive.ndjson")" 8
+	# A torn tail stops the next append.
+	printf '{"type":"settle' >> "$T/archive.ndjson"
+	run -3 settle --day 2026-06-23 --archive "$T/archive.ndjson" "$T/clear2.ndjson"
+	assert_output --partial "line 9 is torn"
+	# A broken chain is refused too.
+	sed -i '2d;$d' "$T/archive.ndjson"
+	run -3 settle --day 2026-06-23 --archive "$T/archive.ndjson" "$T/clear2.ndjson"
+	assert_output --partial "archive line 2: its 'prev' does not name the line before it"
+	# The second day's first record names the hash of the first day's last line (cast computes it;
+	# last, as it skips where cast is missing).
+	need_reference cast
+	assert_equal "$(head -n 1 "$T/day2.ndjson" | jq -r .prev)" "$("$CAST" keccak "$(tail -n 1 "$T/day1.ndjson")")"
+}
+
+@test "inconsistent clearing input is refused, naming the slot, and nothing is written" {
+	grep -v "$B" "$T/clear.ndjson" > "$T/less.ndjson"
+	run -3 settle "${DAY[@]}" "$T/less.ndjson"
+	assert_output --partial "slot 2026-06-21T10:00:00Z: the slot's clearing records are not one for each of its Workers"
+	refute_output --partial '"type":"settlement"'
+	sed 's/"payment_mbu":"386666667"/"payment_mbu":"386666668"/' "$T/clear.ndjson" > "$T/more.ndjson"
+	run -3 settle "${DAY[@]}" "$T/more.ndjson"
+	assert_output --partial "the Workers' payments do not add up to the hive's cost plus the fees"
+	grep -v clearing_slot "$T/clear.ndjson" > "$T/noslot.ndjson"
+	run -3 settle "${DAY[@]}" "$T/noslot.ndjson"
+	assert_output --partial "without their slot's clearing_slot record"
+	run -1 settle "${DAY[@]}" "$T/clear.ndjson" "$T/clear.ndjson"
+	assert_output --partial "a second clearing_slot record for the same slot"
+	run -3 settle --day 2026-06-25 "$T/clear.ndjson"
+	assert_output --partial "no clearing records in the period"
+}
+
+@test "--day in the hive's zone: a local day computed in UTC, 23 hours on the spring DST day" {
+	run -3 settle --day 2026-06-21 --tz Europe/Zurich < /dev/null
+	settle --day 2026-06-21 --tz Europe/Zurich "$T/clear.ndjson" > "$T/s.ndjson"
+	assert_equal "$(hive_field "$T/s.ndjson" period_start) $(hive_field "$T/s.ndjson" period_end)" \
+		"2026-06-20T22:00:00Z 2026-06-21T22:00:00Z"
+	deficit_slot 2026-03-29T05:00:00Z > "$T/in3.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/in3.ndjson" > "$T/c3.ndjson"
+	settle --day 2026-03-29 --tz Europe/Zurich "$T/c3.ndjson" > "$T/s3.ndjson"
+	assert_equal "$(hive_field "$T/s3.ndjson" period_start) $(hive_field "$T/s3.ndjson" period_end)" \
+		"2026-03-28T23:00:00Z 2026-03-29T22:00:00Z"
+}
+
+@test "--csv: the accountant's table, whose amount column sums to zero; an existing file is not replaced" {
+	settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson" > /dev/null
+	run head -n 1 "$T/day.csv"
+	assert_output '"row","party","period_start","period_end","import_wh","export_wh","standalone","amount","amount_USDC","reputation_bps"'
+	assert_equal "$(count_lines "$T/day.csv")" 7
+	run /usr/bin/python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(int(x["amount"]) for x in r), [x["amount_USDC"] for x in r if x["row"]=="dso"])' "$T/day.csv"
+	assert_output "0 ['-0.375000']"
+	run -5 settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson"
+	assert_output --partial "already exists"
+}
+
+@test "reputation: bids against metered energy; charges paid to accurate Workers, conserved, never above stand-alone" {
+	printf '{"plan_wh":[2000,1900],"seconds":900,"start":"2026-06-21T10:00:00Z","type":"bid","worker":"%s"}\n' "$A" \
+		| hive-sign sign --key "$K/a.key" --type bid > "$T/bids.ndjson"
+	printf '{"plan_wh":[1500],"seconds":900,"start":"2026-06-21T10:00:00Z","type":"bid","worker":"%s"}\n' "$B" \
+		| hive-sign sign --key "$K/b.key" --type bid >> "$T/bids.ndjson"
+	settle "${DAY[@]}" --bids "$T/bids.ndjson" --deviation-price 100000 "$T/clear.ndjson" > "$T/s.ndjson"
+	# A: exact, accuracy 10000, score 6250; B: 500 Wh off of 2500, accuracy 8000, score 5750; C: no bids.
+	run jq -r 'select(.scope == "worker") | "\(.deviation_wh) \(.accuracy_bps) \(.reputation_bps) \(.reputation_charge) \(.reputation_reward) \(.amount)"' "$T/s.ndjson"
+	assert_line "0 10000 6250 0 26042 360625"
+	assert_line "500 8000 5750 50000 23958 219375"
+	assert_line "null null null 0 0 -205000"
+	assert_equal "$(hive_field "$T/s.ndjson" reputation_pot) $(hive_field "$T/s.ndjson" workers_pay)" "50000 375000"
+	# A bid signed by someone else is refused and counts for nothing.
+	printf '{"plan_wh":[0],"seconds":900,"start":"2026-06-21T10:00:00Z","type":"bid","worker":"%s"}\n' "$C" \
+		| hive-sign sign --key "$K/other.key" --type bid > "$T/forged.ndjson"
+	run -1 settle "${DAY[@]}" --bids "$T/forged.ndjson" "$T/clear.ndjson"
+	assert_output --partial "bid refused: a bid signed by another key than its Worker's"
+	# The scores carry over through the archive.
+	settle "${DAY[@]}" --bids "$T/bids.ndjson" --archive "$T/archive.ndjson" "$T/clear.ndjson" > /dev/null
+	deficit_slot 2026-06-22T10:00:00Z > "$T/in2.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/in2.ndjson" > "$T/c2.ndjson"
+	settle --day 2026-06-22 --archive "$T/archive.ndjson" "$T/c2.ndjson" > "$T/s2.ndjson"
+	assert_equal "$(field_of "$T/s2.ndjson" "$A" reputation_bps) $(field_of "$T/s2.ndjson" "$C" reputation_bps)" "6250 null"
+}
+
+@test "determinism: the same clearing records in any order settle to the same bytes, signed" {
+	settle "${DAY[@]}" --key "$K/queen.key" "$T/clear.ndjson" > "$T/one.ndjson"
+	tac "$T/clear.ndjson" > "$T/rev.ndjson"
+	settle "${DAY[@]}" --key "$K/queen.key" "$T/rev.ndjson" > "$T/two.ndjson"
+	cmp "$T/one.ndjson" "$T/two.ndjson"
+}
+
+@test "other records pass through; malformed lines are named and the rest is settled" {
+	{ echo '{"type":"reading","x":1}'; echo '{"broken'; cat "$T/clear.ndjson"; } > "$T/mixed.ndjson"
+	run -1 --separate-stderr settle "${DAY[@]}" "$T/mixed.ndjson"
+	assert_equal "$(echo "$output" | head -n 1)" '{"type":"reading","x":1}'
+	assert_equal "$(echo "$output" | grep -c '"type":"settlement"')" 4
+	[[ "$stderr" == *"'$T/mixed.ndjson' line 2:"* ]]
+}

@@ -1,11 +1,12 @@
 #!/bin/sh
-# The hive demo, on the embedded defaults: three Workers' meters (a household,
-# one with rooftop PV, one with PV and a battery) get keys and are listed in a
-# hive on the Beekeeper's ledger; hive-read simulates one day of each meter;
-# each meter signs its 15-minute interval records; the Queen's side verifies
-# every record against the meter named in it and the hive's members, a
-# tampered copy is caught line by line, and each record gets the hash an
-# archive chains on. Runs with the freshly built tools first on PATH.
+# The hive demo: one market day on the embedded defaults. Five Workers'
+# meters (two households, two with rooftop PV, one with PV and a battery) get
+# keys and are listed in a hive on the Beekeeper's ledger; hive-read
+# simulates the day of each meter; each meter signs its 15-minute interval
+# records; the Queen verifies them, clears every slot under the whitepaper's
+# rule with a time-of-use tariff, settles the day in EURC into a signed,
+# hash-chained archive, audits it, and shows a tampered reading caught.
+# Runs with the freshly built tools first on PATH.
 set -eu
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -15,18 +16,19 @@ day=2026-06-21T00:00:00Z
 say "1. each Worker's meter gets a key (Ethereum keystore v3, scrypt; password from HIVE_PASSWORD)"
 HIVE_PASSWORD=demo-only-password
 export HIVE_PASSWORD
-for w in home pv battery; do
+for w in home flat pv roof battery; do
 	hive-sign keygen --keystore "$work/$w.json" > "$work/$w.addr"
 	echo "$w: $(cat "$work/$w.addr")"
 done
 
-say "2. the Beekeeper: a registry ledger, the three meters listed and certified, a hive that pays in EURC"
+say "2. the Beekeeper: a registry ledger, the five meters listed and certified, a hive that pays in EURC"
 hive-sign keygen --key "$work/beekeeper.key" > /dev/null
 hive-sign keygen --key "$work/building.key" > /dev/null
 HIVE_LEDGER=$work/ledger.ndjson
 export HIVE_LEDGER
 sh "$(dirname "$0")/beekeeper.sh" "$work/beekeeper.key" "$work/building.key" \
-	"$(cat "$work/home.addr")" "$(cat "$work/pv.addr")" "$(cat "$work/battery.addr")" > "$work/hive-export.ndjson"
+	"$(cat "$work/home.addr")" "$(cat "$work/flat.addr")" "$(cat "$work/pv.addr")" "$(cat "$work/roof.addr")" \
+	"$(cat "$work/battery.addr")" > "$work/hive-export.ndjson"
 head -n 1 "$work/hive-export.ndjson"
 jq -r 'select(.type == "member") | "member \(.meter) \(.status)"' "$work/hive-export.ndjson"
 hive-beekeeper hvt supply | jq -r '"HVT: \(.burned) burned, \(.staked) staked (base units)"'
@@ -35,21 +37,26 @@ hive-beekeeper verify | jq -r '"ledger verified: \(.events) signed, hash-chained
 say "3. hive-read sim: one simulated day per Worker, 10 s readings apportioned into 15-minute intervals"
 hive-read sim --seed 1 --start $day --duration 1d --meter "$(cat "$work/home.addr")" \
 	--interval 15m --no-readings > "$work/home.ndjson"
+hive-read sim --seed 7 --start $day --duration 1d --meter "$(cat "$work/flat.addr")" \
+	--interval 15m --no-readings > "$work/flat.ndjson"
 hive-read sim --seed 2 --start $day --duration 1d --pv 4 --meter "$(cat "$work/pv.addr")" \
 	--interval 15m --no-readings > "$work/pv.ndjson"
+hive-read sim --seed 5 --start $day --duration 1d --pv 2 --meter "$(cat "$work/roof.addr")" \
+	--interval 15m --no-readings > "$work/roof.ndjson"
 hive-read sim --seed 3 --start $day --duration 1d --pv 6 --battery 10 --battery-kw 5 \
 	--meter "$(cat "$work/battery.addr")" --interval 15m --no-readings > "$work/battery.ndjson"
-for w in home pv battery; do
+for w in home flat pv roof battery; do
 	awk -v w=$w -F'"energy_wh":' '/"type":"interval"/ { split($2, a, ","); n++; e += a[1] }
 		END { printf "%-8s %d intervals, net %+d Wh over the day\n", w, n, e }' "$work/$w.ndjson"
 done
 sed -n 49p "$work/pv.ndjson"
 
 say "4. hive-sign sign: each meter signs its records (EIP-191 over the RFC 8785 canonical form)"
-for w in home pv battery; do
+for w in home flat pv roof battery; do
 	hive-sign sign --keystore "$work/$w.json" --type interval < "$work/$w.ndjson" > "$work/$w.signed"
 done
-cat "$work/home.signed" "$work/pv.signed" "$work/battery.signed" > "$work/hive.ndjson"
+cat "$work/home.signed" "$work/flat.signed" "$work/pv.signed" "$work/roof.signed" "$work/battery.signed" \
+	> "$work/hive.ndjson"
 sed -n 49p "$work/pv.signed"
 
 say "5. the Queen verifies every record against the meter it names, a member of the hive"
@@ -67,9 +74,47 @@ else
 	echo "verify exited $? and kept $(wc -l < "$work/kept.ndjson") good records"
 fi
 
-say "7. hive-sign hash: keccak256 of each canonical record, what an archive chains on"
-hive-sign hash < "$work/verified.ndjson" | tail -n 1 | sed 's/.*"hash":"\([^"]*\)".*/\1/'
+share=$(dirname "$0")/../share
+[ -d "$share/tariffs" ] || share=${HIVE_SHARE:-/usr/local/share/hive}
+say "7. hive-clear: every 15-minute slot cleared (whitepaper discount, Swiss-style time-of-use tariff, 2 % platform fee)"
+hive-clear --export "$work/hive-export.ndjson" --tariff "$share/tariffs/tou-ch.ndjson" --platform-fee 200 \
+	--rejects "$work/rejects.ndjson" "$work/verified.ndjson" > "$work/clearing.ndjson"
+jq -r 'select(.type == "clearing_slot" and .slot == "2026-06-21T10:00:00Z")
+	| "slot \(.slot): demand \(.demand_wh) Wh, generation \(.generation_wh) Wh, shared \(.shared_wh) Wh, surplus \(.surplus_mbu) mbu"' \
+	"$work/clearing.ndjson"
+echo "$(grep -c '"type":"clearing_slot"' "$work/clearing.ndjson") slots cleared, $(grep -c '"type":"clearing"' "$work/clearing.ndjson") Worker clearings"
 
+say "8. hive-settle: the day (in Zurich) settled in whole EURC base units, signed by the Queen (the building owner), archived"
+hive-settle --export "$work/hive-export.ndjson" --day 2026-06-21 --tz Europe/Zurich --key "$work/building.key" \
+	--archive "$work/settlements.ndjson" --csv "$work/day.csv" "$work/clearing.ndjson" > "$work/settled.ndjson"
+jq -r 'select(.scope == "hive") | "Workers pay \(.workers_pay), DSO \(.dso), platform \(.platform_fee), owner keeps \(.owner_keeps) (base units); Σ amounts = DSO + platform + owner"' \
+	"$work/settled.ndjson"
+
+say "9. hive-settle audit: the archive derived again from the signed intervals, tariff and export"
+hive-settle audit --export "$work/hive-export.ndjson" --tariff "$share/tariffs/tou-ch.ndjson" \
+	--archive "$work/settlements.ndjson" "$work/verified.ndjson"
+awk 'NR == 30 { sub(/"energy_wh":-?[0-9]+/, "\"energy_wh\":9999") } { print }' "$work/verified.ndjson" > "$work/altered.ndjson"
+if hive-settle audit --export "$work/hive-export.ndjson" --tariff "$share/tariffs/tou-ch.ndjson" \
+	--archive "$work/settlements.ndjson" "$work/altered.ndjson" 2> "$work/audit.err"; then
+	echo "demo: the altered reading was not caught" >&2
+	exit 1
+fi
+echo "one altered reading: $(cut -c1-160 "$work/audit.err")..."
+
+say "10. the day's bills in EURC: each Worker alone against in the hive (negative: paid to the Worker)"
+for w in home flat pv roof battery; do echo "$(cat "$work/$w.addr") $w"; done > "$work/names"
+# Base units to EURC by string operations only: no floating point touches money.
+jq -r --rawfile names "$work/names" '
+	def pad: if length < 7 then "0" + . | pad else . end;
+	def eurc: (if startswith("-") then "-" else "" end) as $s | ltrimstr("-") | pad
+		| "\($s)\(.[:-6]).\(.[-6:])";
+	def right(n): if length < n then " " + . | right(n) else . end;
+	def left(n): if length < n then . + " " | left(n) else . end;
+	($names | split("\n") | map(select(. != "") | split(" ") | {(.[0]): .[1]}) | add) as $who
+	| if .scope == "worker" then
+		"\($who[.worker] // .worker | left(9))\(.standalone | eurc | right(11))\(.amount | eurc | right(13))\(.saving | eurc | right(10))"
+	  else
+		"\nthe hive: Workers pay \(.workers_pay | eurc); the DSO gets \(.dso | eurc), the platform \(.platform_fee | eurc), the owner keeps \(.owner_keeps | eurc)"
+	  end' "$work/settled.ndjson" | { printf '%-9s%11s%13s%10s\n' Worker alone 'in the hive' saving; cat; }
 echo
-echo "demo finished: $(wc -l < "$work/verified.ndjson") signed, verified interval records from 3 simulated Workers"
-echo "(the market tools that clear and settle these records — hive-clear, hive-settle — are not built yet)"
+echo "demo finished: 5 simulated Workers read, signed, cleared every 15 minutes, settled for the day and audited"

@@ -1082,6 +1082,9 @@ static int csv_row(const struct settle *s, FILE *f, const char *kind, const char
 	int rc = csv_field(f, kind, false) | csv_field(f, party, false) | csv_field(f, from, false) |
 	         csv_field(f, to, false) | csv_field(f, num[0], false) | csv_field(f, num[1], false) |
 	         csv_field(f, st ? st : "", false) | csv_field(f, am, false);
+	if (standalone)
+		token_text(&b, standalone, s->cfg.hx->decimals);
+	rc |= csv_field(f, standalone ? b.data : "", false);
 	token_text(&b, amount, s->cfg.hx->decimals);
 	rc |= csv_field(f, b.data, false) | csv_field(f, reputation, true);
 	void (*freefunc)(void *, size_t);
@@ -1097,14 +1100,16 @@ int settle_csv(const struct settle *s, FILE *f)
 {
 	static const char *const columns[] = { "row", "party", "period_start", "period_end", "import_wh", "export_wh",
 		                               "standalone", "amount" };
-	char party[ETH_ADDR_STRLEN + 1], rep[16], token[32];
+	char party[ETH_ADDR_STRLEN + 1], rep[16], token[2][32];
 	if (!s->finished)
 		return -1;
-	snprintf(token, sizeof token, "amount_%s", s->cfg.hx->coin_code);
+	snprintf(token[0], sizeof token[0], "standalone_%s", s->cfg.hx->coin_code);
+	snprintf(token[1], sizeof token[1], "amount_%s", s->cfg.hx->coin_code);
 	for (size_t k = 0; k < sizeof columns / sizeof columns[0]; k++)
 		if (csv_field(f, columns[k], false) != 0)
 			return -1;
-	if (csv_field(f, token, false) != 0 || csv_field(f, "reputation_bps", true) != 0)
+	if (csv_field(f, token[0], false) != 0 || csv_field(f, token[1], false) != 0 ||
+	    csv_field(f, "reputation_bps", true) != 0)
 		return -1;
 	for (size_t k = 0; k < s->nsettled_workers; k++) {
 		const struct worker *w = &s->workers[s->settled_order[k]];

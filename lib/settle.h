@@ -116,7 +116,9 @@ const uint8_t *settle_head(const struct settle *s);
 
 /*
  * The accountant's table of the period settled (libcsv quoting): one row
- * per Worker and one for the hive, amounts in base units and in tokens.
+ * per Worker, then the DSO, the platform and the owner; "amount" is what
+ * each party pays (negative: receives), so the column sums to zero; amounts
+ * in base units and in tokens.
  * Returns 0, or -1 on a write error.
  */
 int settle_csv(const struct settle *s, FILE *f);

@@ -138,7 +138,7 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 @test "--csv: the accountant's table, whose amount column sums to zero; an existing file is not replaced" {
 	settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson" > /dev/null
 	run head -n 1 "$T/day.csv"
-	assert_output '"row","party","period_start","period_end","import_wh","export_wh","standalone","amount","amount_USDC","reputation_bps"'
+	assert_output '"row","party","period_start","period_end","import_wh","export_wh","standalone","amount","standalone_USDC","amount_USDC","reputation_bps"'
 	assert_equal "$(count_lines "$T/day.csv")" 7
 	run /usr/bin/python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(int(x["amount"]) for x in r), [x["amount_USDC"] for x in r if x["row"]=="dso"])' "$T/day.csv"
 	assert_output "0 ['-0.375000']"
@@ -184,4 +184,73 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 	assert_equal "$(echo "$output" | head -n 1)" '{"type":"reading","x":1}'
 	assert_equal "$(echo "$output" | grep -c '"type":"settlement"')" 4
 	[[ "$stderr" == *"'$T/mixed.ndjson' line 2:"* ]]
+}
+
+# Two simulated days of three meters, read, signed, cleared, settled and archived.
+two_days() {
+	local d w seed=10
+	for w in a b c; do
+		seed=$((seed + 1))
+		pv=(); [ "$w" = a ] || pv=(--pv $((seed - 8)))
+		eval "m=\$${w^^}"
+		hive-read sim --seed $seed --start 2026-06-21T00:00:00Z --duration 2d --meter "$m" "${pv[@]}" \
+			--interval 15m --no-readings | signed $w > "$T/$w.intervals"
+	done
+	cat "$T/a.intervals" "$T/b.intervals" "$T/c.intervals" > "$T/intervals.ndjson"
+	for d in 21 22; do
+		hive-clear --export "$T/export.ndjson" --tariff "$TOP/share/tariffs/tou-ch.ndjson" --platform-fee 200 \
+			--from 2026-06-${d}T00:00:00Z --to 2026-06-$((d + 1))T00:00:00Z "$T/intervals.ndjson" |
+			hive-settle --export "$T/export.ndjson" --day 2026-06-$d --key "$K/queen.key" --archive "$T/archive.ndjson" > /dev/null
+	done
+}
+audit() {
+	hive-settle audit --export "$T/export.ndjson" --tariff "$TOP/share/tariffs/tou-ch.ndjson" --archive "$T/archive.ndjson" "$@"
+}
+
+@test "audit: meters read, signed, cleared and settled over two days derive again byte for byte" {
+	two_days
+	run -0 audit "$T/intervals.ndjson"
+	assert_output --regexp '^\{"archive_head":"0x[0-9a-f]{64}","hive":1,"lines":8,"periods":2,"result":"identical","type":"audit"\}$'
+	# Input order does not matter.
+	run -0 audit "$T/c.intervals" "$T/a.intervals" "$T/b.intervals"
+}
+
+@test "audit: one altered reading in the archived intervals is found, naming the record and the field" {
+	two_days
+	# The 40th interval of meter B claims 1 Wh more: its signature no longer holds, so it is refused as
+	# hive-clear would refuse it, and the derivation differs from what was settled.
+	awk 'NR == 40 { match($0, /"energy_wh":-?[0-9]+/); v = substr($0, RSTART + 12, RLENGTH - 12) + 1;
+		$0 = substr($0, 1, RSTART - 1) "\"energy_wh\":" v substr($0, RSTART + RLENGTH) } { print }' \
+		"$T/b.intervals" > "$T/b.altered"
+	run -6 audit "$T/a.intervals" "$T/b.altered" "$T/c.intervals"
+	assert_output --regexp "audit: archive '.*archive.ndjson' line 1, the settlement of Worker 0x[0-9a-fA-F]{40} for the period from 2026-06-21T00:00:00Z: field '[a-z_]+' is .*, re-derived .*"
+}
+
+@test "audit: an edited, reordered or foreign-signed archive fails on its chain or signatures" {
+	two_days
+	cp "$T/archive.ndjson" "$T/good.ndjson"
+	sed -i '2s/"amount":"\(-\?\)\([0-9]\)/"amount":"\1\29/' "$T/archive.ndjson"
+	run -4 audit "$T/intervals.ndjson"
+	assert_output --partial "line 2: signed by 0x"
+	{ sed -n 2p "$T/good.ndjson"; sed -n 1p "$T/good.ndjson"; sed -n '3,$p' "$T/good.ndjson"; } > "$T/archive.ndjson"
+	run -4 audit "$T/intervals.ndjson"
+	assert_output --partial "line 1: the hash chain is broken"
+	cp "$T/good.ndjson" "$T/archive.ndjson"
+	run -4 audit --queen "$OTHER" "$T/intervals.ndjson"
+	assert_output --partial "not by the Queen $OTHER"
+	run -6 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF" --archive "$T/archive.ndjson" "$T/intervals.ndjson"
+	assert_output --partial "field '"
+}
+
+@test "examples/daily.sh: the Queen's cron day clears, settles, archives and audits" {
+	mkdir -p "$T/q/intervals"
+	cp "$T/export.ndjson" "$T/q/export.ndjson"
+	cp "$TARIFF" "$T/q/tariff.ndjson"
+	cp "$T/in.ndjson" "$T/q/intervals/2026-06-21.ndjson"
+	HIVE_TZ=UTC run -0 sh "$TOP/examples/daily.sh" "$T/q" "$K/queen.key" 2026-06-21
+	assert_output --partial '"periods":1,"result":"identical","type":"audit"'
+	assert_equal "$(count_lines "$T/q/settlements.ndjson")" 4
+	[ -s "$T/q/csv/2026-06-21.csv" ]
+	# The same day again is refused: the archive already holds it.
+	HIVE_TZ=UTC run -6 sh "$TOP/examples/daily.sh" "$T/q" "$K/queen.key" 2026-06-21
 }

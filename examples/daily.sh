@@ -1,0 +1,32 @@
+#!/bin/sh
+# The Queen's day, from cron: clear yesterday's signed intervals slot by slot,
+# settle the day in the hive's stablecoin into the archive, and audit the
+# archive against its inputs. Every input the audit needs is kept.
+#
+#   sh examples/daily.sh DIR KEY [DAY]
+#
+# DIR holds export.ndjson (hive-beekeeper export), tariff.ndjson and
+# intervals/DAY.ndjson (the meters' signed interval records of that local
+# day); KEY is the Queen's raw key file. DAY defaults to yesterday; the day
+# is the local day of $HIVE_TZ (default Europe/Zurich). A crontab line:
+#   15 0 * * *  sh /usr/local/share/hive/examples/daily.sh /srv/hive /etc/hive/queen.key
+set -eu
+[ $# -ge 2 ] || { echo "usage: $0 DIR KEY [DAY]" >&2; exit 2; }
+dir=$1 key=$2
+day=${3:-$(date -d yesterday +%F)}
+tz=${HIVE_TZ:-Europe/Zurich}
+mkdir -p "$dir/clearing" "$dir/csv"
+
+# Refused intervals are appended to rejects.ndjson with their reason; the run
+# still clears what is valid and exits 1 so that cron mails the diagnostics.
+rc=0
+hive-clear --export "$dir/export.ndjson" --tariff "$dir/tariff.ndjson" \
+	--rejects "$dir/rejects.ndjson" "$dir/intervals/$day.ndjson" > "$dir/clearing/$day.ndjson" || rc=$?
+[ "$rc" -le 1 ] || exit "$rc"
+
+hive-settle --export "$dir/export.ndjson" --day "$day" --tz "$tz" --key "$key" \
+	--archive "$dir/settlements.ndjson" --csv "$dir/csv/$day.csv" "$dir/clearing/$day.ndjson" > /dev/null
+
+hive-settle audit --export "$dir/export.ndjson" --tariff "$dir/tariff.ndjson" \
+	--archive "$dir/settlements.ndjson" "$dir"/intervals/*.ndjson
+exit "$rc"

@@ -1,0 +1,185 @@
+/*
+ * test_settle.c — settling random hives: slots cleared by market_clear_slot,
+ * written as hive-clear writes them, settled by lib/settle. Over a thousand
+ * hives: Σ amounts = DSO + platform + owner to the unit, no Worker above
+ * stand-alone, the owner never below its own fee, and the same records in
+ * reverse order settle to the same bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "eth.h"
+#include "hiveexport.h"
+#include "jsonview.h"
+#include "market.h"
+#include "settle.h"
+#include "timeutil.h"
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+static int64_t between(int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1));
+}
+
+struct lines {
+	char **v;
+	size_t n;
+};
+
+static void add(struct lines *l, struct buf *b)
+{
+	l->v = realloc(l->v, (l->n + 1) * sizeof *l->v);
+	l->v[l->n++] = strdup(buf_str(b));
+	buf_reset(b);
+}
+
+static void z(struct buf *b, const char *key, const mpz_t v)
+{
+	char *s = mpz_get_str(NULL, 10, v);
+	buf_printf(b, ",\"%s\":\"%s\"", key, s);
+	free(s);
+}
+
+/* One random hive's day of n Workers over k slots, as clearing lines. */
+static void make_hive(struct lines *out, const uint8_t (*addr)[20], size_t n, size_t k, const struct market_params *p)
+{
+	struct buf b = BUF_INIT;
+	int64_t *e = calloc(n, sizeof *e);
+	mpz_t buy, sell;
+	mpz_inits(buy, sell, NULL);
+	for (size_t t = 0; t < k; t++) {
+		char slot[RFC3339_SIZE], who[ETH_ADDR_STRLEN + 1];
+		rfc3339_format(slot, 1782036000000 + (int64_t)t * 900000);
+		mpz_set_ui(sell, (unsigned long)between(0, 120000));
+		mpz_add_ui(buy, sell, (unsigned long)between(0, 300000));
+		for (size_t i = 0; i < n; i++)
+			e[i] = next() % 5 == 0 ? 0 : between(-6000, 6000);
+		struct slot_result r;
+		CHECK(market_clear_slot(&r, e, n, buy, sell, p) == 0);
+		buf_printf(&b, "{\"type\":\"clearing_slot\",\"hive\":1,\"slot\":\"%s\",\"rule\":\"%s\","
+		           "\"platform_fee_bps\":%u,\"platform_fee_basis\":\"%s\",\"owner_fee_bps\":%u,"
+		           "\"owner_fee_basis\":\"%s\",\"missing_policy\":\"zero\",\"tariff\":\"0x00\",\"seconds\":900,"
+		           "\"cleared\":true,\"complete\":true,\"workers\":%zu,\"demand_wh\":%lld,\"generation_wh\":%lld,"
+		           "\"shared_wh\":%lld",
+		           slot, market_rule_name(p->rule), p->platform.bps, market_fee_basis_name(p->platform.basis),
+		           p->owner.bps, market_fee_basis_name(p->owner.basis), n, (long long)r.demand,
+		           (long long)r.generation, (long long)r.shared);
+		z(&b, "hive_cost_mbu", r.hive_cost);
+		z(&b, "surplus_mbu", r.surplus);
+		z(&b, "platform_fee_mbu", r.platform_fee);
+		z(&b, "owner_fee_mbu", r.owner_fee);
+		buf_putc(&b, '}');
+		add(out, &b);
+		for (size_t i = 0; i < n; i++) {
+			const struct worker_result *w = &r.w[i];
+			eth_address_format(who, addr[i]);
+			buf_printf(&b, "{\"type\":\"clearing\",\"hive\":1,\"slot\":\"%s\",\"worker\":\"%s\",\"metered\":true,"
+			           "\"energy_wh\":%lld,\"from_community_wh\":%lld,\"from_grid_wh\":%lld,"
+			           "\"to_community_wh\":%lld,\"to_grid_wh\":%lld",
+			           slot, who, (long long)e[i], (long long)w->from_community, (long long)w->from_grid,
+			           (long long)w->to_community, (long long)w->to_grid);
+			z(&b, "standalone_mbu", w->standalone);
+			z(&b, "payment_mbu", w->payment);
+			buf_putc(&b, '}');
+			add(out, &b);
+		}
+		market_result_free(&r);
+	}
+	mpz_clears(buy, sell, NULL);
+	free(e);
+	buf_free(&b);
+}
+
+/* Settles the lines in the order given; the records in out. */
+static int settle_lines(struct buf *out, const struct hive_export *hx, const struct lines *l, bool reverse)
+{
+	struct settle_config cfg = { hx, 1782000000000, 1782086400000, SETTLE_DEFAULT_WEIGHT, NULL };
+	const char *why;
+	int64_t slot;
+	struct settle *s = settle_new(&cfg, &why);
+	for (size_t j = 0; j < l->n; j++) {
+		const char *line = l->v[reverse ? l->n - 1 - j : j];
+		struct jsonview v;
+		CHECK(jsonview_parse(&v, line, strlen(line), &why) == 0);
+		CHECK(settle_add(s, &v, &why) == SETTLE_USED);
+	}
+	int rc = settle_finish(s, out, NULL, &slot, &why);
+	settle_free(s);
+	return rc;
+}
+
+/* The properties of settle.h, read back from the records. */
+static void check_records(const struct buf *out)
+{
+	mpz_t sum, v, st, dso, pf, keep, ofee;
+	mpz_inits(sum, v, st, dso, pf, keep, ofee, NULL);
+	const char *p = out->data, *why;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		struct jsonview j;
+		CHECK(jsonview_parse(&j, p, (size_t)(nl - p), &why) == 0);
+		const struct jsonview_member *m;
+		char text[128];
+#define GET(key, dst)                                                  \
+	m = jsonview_get(&j, key);                                     \
+	CHECK(m != NULL && m->vlen < sizeof text);                     \
+	memcpy(text, m->val, m->vlen), text[m->vlen] = '\0';           \
+	mpz_set_str(dst, text, 10)
+		if (jsonview_get(&j, "worker") != NULL) {
+			GET("amount", v);
+			GET("standalone", st);
+			mpz_add(sum, sum, v);
+			CHECK(mpz_cmp(v, st) <= 0);
+		} else {
+			GET("dso", dso);
+			GET("platform_fee", pf);
+			GET("owner_keeps", keep);
+			GET("owner_fee_mbu", ofee);
+		}
+#undef GET
+		p = nl + 1;
+	}
+	mpz_sub(sum, sum, dso);
+	mpz_sub(sum, sum, pf);
+	mpz_sub(sum, sum, keep);
+	CHECK(mpz_sgn(sum) == 0);
+	mpz_fdiv_q_ui(ofee, ofee, 1000);
+	CHECK(mpz_cmp(keep, ofee) >= 0);
+	mpz_clears(sum, v, st, dso, pf, keep, ofee, NULL);
+}
+
+int main(void)
+{
+	uint8_t addr[20][20];
+	struct hive_export hx = { .hive = 1, .coin_code = "USDC", .decimals = 6 };
+	memcpy(hx.ledger_head, "0x", 3);
+	for (int i = 0; i < 20; i++)
+		for (int k = 0; k < 20; k++)
+			addr[i][k] = (uint8_t)next();
+	for (int round = 0; round < 1000; round++) {
+		struct market_params p = { (enum market_rule)(round % 4),
+			                   { (uint32_t)between(0, 3000), next() % 2 ? FEE_ON_TRADED : FEE_ON_SURPLUS },
+			                   { (uint32_t)between(0, 3000), next() % 2 ? FEE_ON_TRADED : FEE_ON_SURPLUS } };
+		struct lines l = { 0 };
+		struct buf one = BUF_INIT, two = BUF_INIT;
+		make_hive(&l, (const uint8_t(*)[20])addr, (size_t)between(1, 20), (size_t)between(1, 8), &p);
+		CHECK(settle_lines(&one, &hx, &l, false) == 0);
+		CHECK(settle_lines(&two, &hx, &l, true) == 0);
+		CHECK(one.len == two.len && memcmp(one.data, two.data, one.len) == 0);
+		check_records(&one);
+		for (size_t j = 0; j < l.n; j++)
+			free(l.v[j]);
+		free(l.v);
+		buf_free(&one);
+		buf_free(&two);
+	}
+	return check_done("test_settle");
+}

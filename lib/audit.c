@@ -368,7 +368,7 @@ static int compare(struct derive *d, const struct period *p)
 		jv b = without_chain(jv_parse_sized(line_at(&dl, k), (int)dl.len[k]));
 		struct buf ca = BUF_INIT, cb = BUF_INIT;
 		const char *why;
-		if (jcs_append(&ca, jv_copy(a), NULL, &why) != 0 || jcs_append(&cb, jv_copy(b), NULL, &why) != 0 ||
+		if (jcs_append(&ca, a, NULL, &why) != 0 || jcs_append(&cb, b, NULL, &why) != 0 ||
 		    ca.len != cb.len || memcmp(ca.data, cb.data, ca.len) != 0) {
 			first_difference(d->cfg, i + 1, a, b);
 			rc = HIVE_ERULE;

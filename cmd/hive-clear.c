@@ -152,6 +152,7 @@ static int prices(void *arg, int64_t slot_ms, mpz_t buy, mpz_t sell)
 }
 
 struct run {
+	unsigned long outside;
 	struct clearing c;
 	struct rec_loop loop;
 	struct buf out;
@@ -164,10 +165,12 @@ static int handle(struct rec_loop *loop, const struct rec *r, void *arg)
 	const char *type = rec_type(r), *why;
 	if (!type || strcmp(type, "interval") != 0)
 		return rec_pass(loop, r);
-	if (clearing_add(&run->c, r->value, &why) != 0) {
+	int use = clearing_add(&run->c, r->value, &why);
+	if (use < 0) {
 		rec_reject(loop, r, "interval refused: %s", why);
 		return -1;
 	}
+	run->outside += use;   /* another period's: skipped */
 	return 0;
 }
 
@@ -217,8 +220,11 @@ int main(int argc, char **argv)
 	if (a.rejects_file)
 		run.loop.rejects_fd = open_rejects(a.rejects_file);
 	int rc = rec_loop_run(&run.loop, a.files, a.nfiles, handle, &run);
-	if (run.loop.fatal == 0 && !(a.strict && run.loop.bad > 0) &&
-	    clearing_finish(&run.c, emit, &run, &slot_ms, &why) != 0) {
+	/* Nothing is cleared from part of the input: an unreadable file would make its meters look missing. */
+	if (rc == HIVE_EINPUT)
+		diag_warn("nothing cleared: an input file could not be read");
+	else if (run.loop.fatal == 0 && !(a.strict && run.loop.bad > 0) &&
+	         clearing_finish(&run.c, emit, &run, &slot_ms, &why) != 0) {
 		char t3339[RFC3339_SIZE];
 		rfc3339_format(t3339, slot_ms);
 		diag_warn("tariff '%s': slot %s: %s", a.tariff_file, t3339, why);

@@ -24,8 +24,8 @@ static const char usage[] =
 	"usage: hive-settle --export FILE (--day DATE [--tz ZONE] | --from TIME --to TIME) [--archive FILE]\n"
 	"                   [--key FILE | --keystore FILE [--password-file FILE]] [--bids FILE]...\n"
 	"                   [--reputation-weight BPS] [--deviation-price UNITS] [--csv FILE] [--strict] [FILE...]\n"
-	"       hive-settle audit --export FILE --tariff FILE --archive FILE [--queen ADDRESS] [--bids FILE]...\n"
-	"                   [INTERVALS...]\n"
+	"       hive-settle audit --export FILE [--export FILE]... --tariff FILE --archive FILE [--queen ADDRESS]\n"
+	"                   [--bids FILE]... [INTERVALS...]\n"
 	"       hive-settle -h | --help | --version\n";
 
 enum opt {
@@ -69,6 +69,8 @@ struct args {
 	uint8_t queen[20];
 	const char **bids;
 	size_t nbids;
+	const char **exports;   /* audit: one per registry state */
+	size_t nexports;
 	char **files;
 	int nfiles;
 };
@@ -85,7 +87,11 @@ static int64_t parse_time(const char *opt, const char *value)
 static void take_option(struct args *a, int c)
 {
 	switch (c) {
-	case OPT_EXPORT: a->export_file = optarg; break;
+	case OPT_EXPORT:
+		a->export_file = optarg;
+		a->exports = xrealloc(a->exports, (a->nexports + 1) * sizeof *a->exports);
+		a->exports[a->nexports++] = optarg;
+		break;
 	case OPT_DAY: a->day = optarg; break;
 	case OPT_TZ: a->tz = optarg; break;
 	case OPT_FROM: a->from_ms = parse_time("from", optarg), a->have_from = true; break;
@@ -113,6 +119,8 @@ static void settle_period(struct args *a)
 	if (a->day && (a->have_from || a->have_to))
 		cli_usage_error(usage, "give --day or --from and --to, not both");
 	if (!a->day) {
+		if (a->tz)
+			cli_usage_error(usage, "--tz goes with --day (--from and --to are UTC times)");
 		if (!a->have_from || !a->have_to)
 			cli_usage_error(usage, "the period is required: --day DATE, or --from TIME and --to TIME");
 		if (a->from_ms >= a->to_ms)
@@ -156,6 +164,8 @@ static void parse_args(struct args *a, int argc, char **argv)
 	a->nfiles = argc - optind;
 	if (!a->export_file)
 		cli_usage_error(usage, "--export FILE is required (the output of hive-beekeeper export)");
+	if (!a->audit && a->nexports > 1)
+		cli_usage_error(usage, "one --export: the hive's state for the period settled");
 	if (a->audit) {
 		if (!a->tariff || !a->archive)
 			cli_usage_error(usage, "audit needs --tariff FILE and --archive FILE");
@@ -198,19 +208,22 @@ static int read_archive_line(void *arg, const char *line, size_t len, uint64_t l
 {
 	struct run *run = arg;
 	const char *why;
-	if (settle_previous(run->s, line, len, hash, &why) != 0) {
+	int rc = settle_previous(run->s, line, len, hash, &why);
+	if (rc != 0) {
 		diag_warn("archive line %llu: %s", (unsigned long long)lineno, why);
-		return HIVE_EINPUT;
+		return rc == -2 ? HIVE_EAUTH : HIVE_EINPUT;
 	}
 	return 0;
 }
 
-/* Opens the archive (creating it the first time) and reads the chain so far. */
-static int open_archive(struct ledger *lg, const char *path, struct run *run)
+/* Opens the archive (creating it the first time: *created) and reads the chain so far. */
+static int open_archive(struct ledger *lg, const char *path, struct run *run, bool *created)
 {
 	struct stat st;
-	int rc = lstat(path, &st) != 0 && errno == ENOENT ? ledger_open_as(lg, path, LEDGER_CREATE, "archive")
-	                                                   : ledger_open_as(lg, path, LEDGER_WRITE, "archive");
+	*created = lstat(path, &st) != 0 && errno == ENOENT;
+	int rc = ledger_open_as(lg, path, *created ? LEDGER_CREATE : LEDGER_WRITE, "archive");
+	if (rc != HIVE_OK)
+		*created = false;
 	if (rc != HIVE_OK)
 		return rc;
 	rc = ledger_scan_hashed(lg, read_archive_line, run);
@@ -243,6 +256,23 @@ static int read_bids(struct run *run, const char *const *files, size_t n)
 	return run->loop.fatal;
 }
 
+/* Broken channels: named on stderr, and the run exits 1; the settlement itself stands. */
+static void report_problems(const struct settle *s, int *rc)
+{
+	const char *p = settle_problems(s);
+	int64_t seen = settle_slots_seen(s), expected = settle_slots_expected(s);
+	/* A warning only: the settlement is right for the slots cleared, and the hive record counts both. */
+	if (seen < expected)
+		diag_warn("warning: %lld of the period's %lld slots have no clearing records", (long long)(expected - seen),
+		          (long long)expected);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		diag_warn("%.*s", (int)(nl - p), p);
+		p = nl + 1;
+		*rc = HIVE_EBAD;
+	}
+}
+
 static int write_csv(const struct settle *s, const char *path)
 {
 	char *data = NULL;
@@ -271,14 +301,20 @@ static int settle_main(struct args *a, struct hive_export *hx)
 	uint8_t seckey[32];
 	const char *why;
 	int64_t slot_ms;
-	bool signing = a->keys.key_file || a->keys.keystore_file;
+	bool signing = a->keys.key_file || a->keys.keystore_file, created = false;
+	struct stat st;
 
 	run.s = settle_new(&cfg, &why);
 	if (!run.s)
 		cli_usage_error(usage, "--deviation-price: %s", why);
 	int rc = signing ? keys_load(seckey, &a->keys) : HIVE_OK;
 	if (rc == HIVE_OK && a->archive)
-		rc = open_archive(&lg, a->archive, &run);
+		rc = open_archive(&lg, a->archive, &run, &created);
+	/* Refused before anything is settled: a CSV that exists would otherwise fail after the archive append. */
+	if (rc == HIVE_OK && a->csv && lstat(a->csv, &st) == 0) {
+		diag_warn("csv '%s' already exists", a->csv);
+		rc = HIVE_EOUTPUT;
+	}
 	rec_loop_init(&run.loop, STDOUT_FILENO, a->strict);
 	run.loop.view_mode = true;
 	if (rc == HIVE_OK)
@@ -297,6 +333,8 @@ static int settle_main(struct args *a, struct hive_export *hx)
 		} else if (a->archive && (ledger_write(&lg, out.data, out.len) != HIVE_OK || ledger_commit(&lg) != HIVE_OK)) {
 			rc = HIVE_EOUTPUT;
 		} else {
+			created = false;
+			report_problems(run.s, &rc);
 			if (write_full(STDOUT_FILENO, out.data, out.len) != 0) {
 				diag_warn_errno("cannot write output");
 				rc = HIVE_EOUTPUT;
@@ -309,11 +347,42 @@ static int settle_main(struct args *a, struct hive_export *hx)
 	}
 	if (signing)
 		secret_wipe(seckey, sizeof seckey);
+	/* An archive made by this run and left empty by a failure goes again. */
+	if (created && lg.size == 0 && unlink(a->archive) != 0)
+		diag_warn_errno("cannot remove the empty archive '%s'", a->archive);
 	if (lg.fd >= 0)
 		ledger_close(&lg);
 	buf_free(&out);
 	rec_loop_free(&run.loop);
 	settle_free(run.s);
+	return rc;
+}
+
+static int audit_main(struct args *a)
+{
+	struct hive_export *hx = xcalloc(a->nexports, sizeof *hx);
+	const struct hive_export **list = xcalloc(a->nexports, sizeof *list);
+	size_t loaded = 0;
+	int rc = HIVE_OK;
+	for (; loaded < a->nexports && rc == HIVE_OK; loaded++) {
+		rc = hive_export_load(&hx[loaded], a->exports[loaded]);
+		list[loaded] = &hx[loaded];
+		if (rc == HIVE_OK && hx[loaded].hive != hx[0].hive) {
+			diag_warn("export '%s': hive %u, not hive %u like the first export", a->exports[loaded],
+			          hx[loaded].hive, hx[0].hive);
+			rc = HIVE_EINPUT;
+		}
+	}
+	if (rc == HIVE_OK) {
+		struct audit_config cfg = { list, a->nexports, a->tariff, a->archive, a->have_queen ? a->queen : hx[0].owner,
+			                    (const char *const *)a->bids, a->nbids, (const char *const *)a->files,
+			                    (size_t)a->nfiles };
+		rc = audit_run(&cfg);
+	}
+	for (size_t i = 0; i < loaded; i++)
+		hive_export_free(&hx[i]);
+	free(hx);
+	free(list);
 	return rc;
 }
 
@@ -325,17 +394,13 @@ int main(int argc, char **argv)
 
 	diag_init(argv[0]);
 	parse_args(&a, argc, argv);
-	if (hive_export_load(&hx, a.export_file) != HIVE_OK)
-		return HIVE_EINPUT;
 	if (a.audit) {
-		struct audit_config cfg = { &hx, a.tariff, a.archive, a.have_queen ? a.queen : hx.owner,
-			                    (const char *const *)a.bids, a.nbids, (const char *const *)a.files,
-			                    (size_t)a.nfiles };
-		rc = audit_run(&cfg);
-	} else {
+		rc = audit_main(&a);
+	} else if ((rc = hive_export_load(&hx, a.export_file)) == HIVE_OK) {
 		rc = settle_main(&a, &hx);
+		hive_export_free(&hx);
 	}
-	hive_export_free(&hx);
 	free(a.bids);
+	free(a.exports);
 	return cli_finish(rc);
 }

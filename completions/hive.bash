@@ -17,7 +17,12 @@
 # any option a subcommand takes more than once in _hive_repeatable, and any
 # option that rules others out in _hive_excludes (or, by one of its values, in
 # _hive_value_excludes), then add a two-line function and a `complete -F`
-# line at the end.
+# line at the end. A tool without subcommands (hive-clear) has an empty list
+# of subcommands and a default command named after its job, under which its
+# options are listed; so has the command a tool runs without a subcommand
+# name (hive-settle's "settle", beside "audit"). An option whose argument is
+# a file in one tool and another value in others (--export) is named in
+# _hive_tool_file_options.
 
 # Where this file is, to find the data installed beside it (share/hive/meters
 # next to share/bash-completion/completions, or share/meters in a source tree).
@@ -33,12 +38,16 @@ declare -gA _hive_commands=(
 	[hive-beekeeper meter]='add status info list'
 	[hive-beekeeper coin]='add freeze info list'
 	[hive-beekeeper hive]='create freeze add-meter drop-meter split merge info list'
+	[hive-clear]=''
+	[hive-settle]='audit'
 )
 
 # The subcommand a tool runs when its first argument is none of them: then the
 # words after the tool name are that subcommand's ("hive-read /dev/ttyUSB0").
 declare -gA _hive_default_command=(
 	[hive-read]=read
+	[hive-clear]=clear
+	[hive-settle]=settle
 )
 
 # Options a tool takes before its subcommand as well as after it.
@@ -88,6 +97,9 @@ declare -gA _hive_options=(
 	[hive-beekeeper apply]='--ledger --key --keystore --password-file --batch --strict --time'
 	[hive-beekeeper verify]='--ledger'
 	[hive-beekeeper repair]='--ledger'
+	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --step --rejects --strict'
+	[hive-settle settle]='--export --day --tz --from --to --archive --key --keystore --password-file --bids --reputation-weight --deviation-price --csv --strict'
+	[hive-settle audit]='--export --tariff --archive --queen --bids'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.
@@ -117,10 +129,19 @@ declare -gA _hive_operands=(
 	[hive-beekeeper hive info]=text
 	[hive-beekeeper export]=text
 	[hive-beekeeper apply]=files
+	[hive-clear clear]=files
+	[hive-settle settle]=files
+	[hive-settle audit]=files
 )
 
 # Options whose argument is a file name.
-_hive_file_options=' --key --keystore --password-file --key-file --ledger '
+_hive_file_options=' --key --keystore --password-file --key-file --ledger --tariff --rejects --archive --bids --csv '
+# Options whose argument is a file in one tool only ("--export" is a column
+# of hive-read csv, and the hive's export of hive-clear and hive-settle).
+declare -gA _hive_tool_file_options=(
+	[hive-clear]=' --export '
+	[hive-settle]=' --export '
+)
 # Options whose argument is some other value; the values offered, if any.
 # Every option that takes a value is listed here or above, so that its value
 # is never completed as an option.
@@ -187,12 +208,23 @@ declare -gA _hive_value_options=(
 	[--part]=''
 	[--hive]=''
 	[--batch]=''
+	[--rule]='discount mid-market sdr bill-sharing'
+	[--platform-fee]=''
+	[--owner-fee]=''
+	[--missing]='zero skip'
+	[--from]=''
+	[--day]=''
+	[--tz]=''
+	[--reputation-weight]=''
+	[--deviation-price]=''
+	[--queen]=''
 )
 # Values of an option that depend on the subcommand, as "tool subcommand option".
 declare -gA _hive_command_values=(
 	[hive-beekeeper meter status --status]='registered certified online offline revoked'
 	[hive-beekeeper meter list --status]='registered certified online offline revoked'
 	[hive-beekeeper hive list --status]='active frozen split merged'
+	[hive-clear clear --step]='5m 15m 30m 1h'
 )
 # Options that may be given more than once: in every subcommand that takes
 # them, or in one subcommand only ("tool subcommand").
@@ -200,6 +232,8 @@ _hive_repeatable_options=' --type --signer '
 declare -gA _hive_repeatable=(
 	[hive-beekeeper hive create]='--meter'
 	[hive-beekeeper hive split]='--part'
+	[hive-settle settle]='--bids'
+	[hive-settle audit]='--bids'
 )
 # Options that rule others out, as "tool option": once it is given, the
 # options listed are no longer offered, since the tool refuses them together.
@@ -221,6 +255,14 @@ declare -gA _hive_excludes=(
 	[hive-beekeeper --hive-cost]='--at'
 	[hive-beekeeper --meter-cost]='--at'
 	[hive-beekeeper --at]='--key --keystore --password-file --time --hive-cost --meter-cost'
+	[hive-settle --key]='--keystore --password-file'
+	[hive-settle --keystore]='--key'
+	[hive-settle --password-file]='--key'
+	[hive-settle --day]='--from --to'
+	[hive-settle --from]='--day --tz'
+	[hive-settle --to]='--day --tz'
+	# --tz is accepted with --from and --to but only --day reads it.
+	[hive-settle --tz]='--from --to'
 )
 # Options that one value of an option rules out, as "tool option value".
 # csv --kind energy or power gives intervals already: hive-read refuses with
@@ -252,6 +294,29 @@ _hive_maps()
 	done
 }
 
+# Adds the time zones whose names start with $1 to COMPREPLY, from $TZDIR or
+# /usr/share/zoneinfo, as hive-settle --tz reads them: a directory as
+# "Europe/" to go on from; POSIX TZ rules are typed by hand.
+_hive_zones()
+{
+	local dir=${TZDIR:-/usr/share/zoneinfo} path name has_dir=
+	[[ -d $dir ]] || return
+	while IFS= read -r path; do
+		name=${path#"$dir"/}
+		case $name in
+		posix/* | right/* | posix | right | *.tab | *.zi | *.list | leapseconds | SECURITY | +VERSION | localtime | posixrules | Factory) continue ;;
+		esac
+		if [[ -d $path ]]; then
+			COMPREPLY+=("$name/")
+			has_dir=1
+		else
+			COMPREPLY+=("$name")
+		fi
+	done < <(compgen -f -- "$dir/$1")
+	[[ -n $has_dir ]] && compopt -o nospace 2> /dev/null
+	return 0
+}
+
 # Adds the file names that start with $1 to COMPREPLY.
 _hive_files()
 {
@@ -269,8 +334,10 @@ _hive_option_value()
 {
 	local key="$1 $2 $prev"
 	[[ $prev == --* ]] || return 1
-	if [[ $_hive_file_options == *" $prev "* ]]; then
+	if [[ $_hive_file_options == *" $prev "* || ${_hive_tool_file_options[$1]-} == *" $prev "* ]]; then
 		_hive_files "$cur"
+	elif [[ $prev == --tz ]]; then
+		_hive_zones "$cur"
 	elif [[ $prev == --map ]]; then
 		_hive_maps "$cur"
 		_hive_files "$cur"
@@ -327,7 +394,9 @@ _hive_complete()
 	# a default subcommand also one of its options, or its operand when no
 	# subcommand starts with the word.
 	if ((COMP_CWORD <= at)) && [[ -z $default || ($cur != -* && $prev != --*) ]]; then
-		local offer="${_hive_commands[$tool]} -h --help --version"
+		local offer="${_hive_commands[$tool]-} -h --help --version"
+		# A tool without subcommands offers its options here.
+		[[ -z ${_hive_commands[$tool]-} && -n $default ]] && offer+=" ${_hive_options["$tool $default"]-}"
 		for word in $globals; do
 			for ((i = 1; i < at; i++)); do
 				[[ ${COMP_WORDS[i]%%=*} == "$word" ]] && continue 2
@@ -409,3 +478,7 @@ _hive_read() { _hive_complete hive-read; }
 complete -F _hive_read hive-read
 _hive_beekeeper() { _hive_complete hive-beekeeper; }
 complete -F _hive_beekeeper hive-beekeeper
+_hive_clear() { _hive_complete hive-clear; }
+complete -F _hive_clear hive-clear
+_hive_settle() { _hive_complete hive-settle; }
+complete -F _hive_settle hive-settle

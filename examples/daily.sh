@@ -10,12 +10,16 @@
 # day); KEY is the Queen's raw key file. DAY defaults to yesterday; the day
 # is the local day of $HIVE_TZ (default Europe/Zurich). A crontab line:
 #   15 0 * * *  sh /usr/local/share/hive/examples/daily.sh /srv/hive /etc/hive/queen.key
+# (make install puts the examples there). Keep export.ndjson current with
+# 'hive-beekeeper export HIVE'; each day's copy goes to exports/.
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 DIR KEY [DAY]" >&2; exit 2; }
 dir=$1 key=$2
 day=${3:-$(date -d yesterday +%F)}
 tz=${HIVE_TZ:-Europe/Zurich}
-mkdir -p "$dir/clearing" "$dir/csv"
+mkdir -p "$dir/clearing" "$dir/csv" "$dir/exports"
+# The registry's state the day was settled with, kept for the audits to come.
+cp "$dir/export.ndjson" "$dir/exports/$day.ndjson"
 
 # Refused intervals are appended to rejects.ndjson with their reason; the run
 # still clears what is valid and exits 1 so that cron mails the diagnostics.
@@ -27,6 +31,7 @@ hive-clear --export "$dir/export.ndjson" --tariff "$dir/tariff.ndjson" \
 hive-settle --export "$dir/export.ndjson" --day "$day" --tz "$tz" --key "$key" \
 	--archive "$dir/settlements.ndjson" --csv "$dir/csv/$day.csv" "$dir/clearing/$day.ndjson" > /dev/null
 
-hive-settle audit --export "$dir/export.ndjson" --tariff "$dir/tariff.ndjson" \
-	--archive "$dir/settlements.ndjson" "$dir"/intervals/*.ndjson
+set --
+for e in "$dir"/exports/*.ndjson; do set -- "$@" --export "$e"; done
+hive-settle audit "$@" --tariff "$dir/tariff.ndjson" --archive "$dir/settlements.ndjson" "$dir"/intervals/*.ndjson
 exit "$rc"

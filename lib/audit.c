@@ -11,6 +11,7 @@
 #include "clearing.h"
 #include "diag.h"
 #include "eth.h"
+#include "hex.h"
 #include "jcs.h"
 #include "jsonview.h"
 #include "keccak.h"
@@ -92,6 +93,29 @@ static void hex32(char out[67], const uint8_t h[32])
 	out[66] = '\0';
 }
 
+/*
+ * A balance record's EIP-712 signature: the address it recovers from its
+ * digest into signer (the digest itself is derived again and compared).
+ * Other records leave signer alone. Returns 0, or -1 when it is malformed.
+ */
+static int balance_signer(const char *line, size_t len, uint8_t signer[20])
+{
+	struct jsonview v;
+	const char *why;
+	uint8_t digest[32], sig[ETH_SIG_SIZE];
+	if (jsonview_parse(&v, line, len, &why) != 0)
+		return -1;
+	const struct jsonview_member *t = jsonview_get(&v, "type"), *d = jsonview_get(&v, "eip712_digest"),
+	                             *s = jsonview_get(&v, "eip712_sig");
+	if (!t || t->vlen != 7 || memcmp(t->val, "balance", 7) != 0)
+		return 0;
+	if (!d || !s || d->vlen != 66 || s->vlen != 2 + 2 * ETH_SIG_SIZE ||
+	    hex_decode(d->val + 2, 64, digest, 32) != 0 || hex_decode(s->val + 2, 2 * ETH_SIG_SIZE, sig, ETH_SIG_SIZE) != 0 ||
+	    eth_recover(signer, digest, sig) != ETH_SIG_OK)
+		return -1;
+	return 0;
+}
+
 static int check_line(const struct audit_config *cfg, const struct lines *a, size_t i, struct recsig *rs)
 {
 	static const uint8_t genesis[32];
@@ -119,6 +143,11 @@ static int check_line(const struct audit_config *cfg, const struct lines *a, siz
 	if (st != RECSIG_OK) {
 		diag_warn("audit: archive '%s' line %zu: %s", cfg->archive_file, i + 1,
 		          st == RECSIG_UNSIGNED ? "not signed by the Queen" : why);
+		return HIVE_EAUTH;
+	}
+	if (memcmp(signer, cfg->queen, 20) == 0 && balance_signer(p, a->len[i], signer) != 0) {
+		diag_warn("audit: archive '%s' line %zu: a balance record without a valid 'eip712_sig' over its "
+		          "'eip712_digest'", cfg->archive_file, i + 1);
 		return HIVE_EAUTH;
 	}
 	if (memcmp(signer, cfg->queen, 20) != 0) {
@@ -150,6 +179,7 @@ static int check_chain(const struct audit_config *cfg, struct lines *a)
 
 struct period {
 	size_t first, last;          /* archive lines: Worker records, then the hive record at last */
+	const struct hive_export *hx;   /* the export of the period's ledger head */
 	int64_t from_ms, to_ms, seconds;
 	struct market_params params;
 	enum clearing_missing missing;
@@ -185,7 +215,8 @@ static int view_uint(const struct jsonview *v, const char *key, int64_t max, int
 }
 
 /* What the hive record of a period says it was derived with. */
-static int period_params(struct period *p, const char *line, size_t len)
+/* 0; 1 when no export given has the period's ledger head; -1 when the record is malformed. */
+static int period_params(const struct audit_config *cfg, struct period *p, const char *line, size_t len)
 {
 	struct jsonview v;
 	const char *why;
@@ -201,8 +232,15 @@ static int period_params(struct period *p, const char *line, size_t len)
 	    view_string(&v, "missing_policy", missing, sizeof missing) ||
 	    clearing_missing_parse(missing, &p->missing) || view_uint(&v, "seconds", 86400, &p->seconds) ||
 	    p->seconds == 0 || view_uint(&v, "reputation_weight_bps", 10000, &weight) ||
-	    view_string(&v, "deviation_price", p->deviation_price, sizeof p->deviation_price))
+	    view_string(&v, "deviation_price", p->deviation_price, sizeof p->deviation_price) ||
+	    view_string(&v, "ledger_head", text, sizeof text))
 		return -1;
+	p->hx = NULL;
+	for (size_t i = 0; i < cfg->nexports; i++)
+		if (strcmp(cfg->exports[i]->ledger_head, text) == 0)
+			p->hx = cfg->exports[i];
+	if (!p->hx)
+		return 1;
 	p->params.platform.bps = (uint32_t)pbps;
 	p->params.owner.bps = (uint32_t)obps;
 	p->weight = (uint32_t)weight;
@@ -243,12 +281,12 @@ static void keep_clearing(void *arg, jv record)
 /* The period's intervals cleared again, as hive-clear --from --to would; clearing lines in d->clearings. */
 static int clear_again(struct derive *d, const struct period *p)
 {
-	struct clearing_config cc = { d->cfg->hx->hive, p->seconds * 1000, p->from_ms, p->to_ms, p->params, p->missing,
+	struct clearing_config cc = { p->hx->hive, p->seconds * 1000, p->from_ms, p->to_ms, p->params, p->missing,
 		                      prices, d->tariff, d->tariff_id };
 	struct clearing c;
 	const char *why;
 	int64_t slot_ms;
-	clearing_init(&c, &cc, (const uint8_t(*)[20])d->cfg->hx->members, d->cfg->hx->nmembers);
+	clearing_init(&c, &cc, (const uint8_t(*)[20])p->hx->members, p->hx->nmembers);
 	for (size_t i = 0; i < d->intervals->n; i++) {
 		jv rec = jv_parse_sized(line_at(d->intervals, i), (int)d->intervals->len[i]);
 		jv type = jv_get_kind(rec) == JV_KIND_OBJECT ? jv_object_get(jv_copy(rec), jv_string("type")) : jv_null();
@@ -272,7 +310,7 @@ static int clear_again(struct derive *d, const struct period *p)
 /* The period settled again after the archive lines before it; settlement lines in d->settled. */
 static int settle_again(struct derive *d, const struct period *p)
 {
-	struct settle_config sc = { d->cfg->hx, p->from_ms, p->to_ms, p->weight, p->deviation_price };
+	struct settle_config sc = { p->hx, p->from_ms, p->to_ms, p->weight, p->deviation_price };
 	const char *why;
 	int64_t slot_ms;
 	struct settle *s = settle_new(&sc, &why);
@@ -287,18 +325,27 @@ static int settle_again(struct derive *d, const struct period *p)
 		if (jsonview_parse(&v, line_at(&cl, i), cl.len[i], &why) != 0 || settle_add(s, &v, &why) == SETTLE_REFUSED)
 			rc = HIVE_EINPUT;
 	}
-	for (size_t i = 0; i < d->bids->n && rc == HIVE_OK; i++) {
-		struct jsonview v;
-		char type[8];
-		if (jsonview_parse(&v, line_at(d->bids, i), d->bids->len[i], &why) == 0 &&
-		    view_string(&v, "type", type, sizeof type) == 0 && strcmp(type, "bid") == 0)
-			(void)settle_add_bid(s, line_at(d->bids, i), d->bids->len[i], &why);
-	}
+	/* Bids, from the bid files and, as hive-settle takes them from its input too, the interval files. */
+	const struct lines *sources[2] = { d->bids, d->intervals };
+	for (size_t k = 0; k < 2 && rc == HIVE_OK; k++)
+		for (size_t i = 0; i < sources[k]->n; i++) {
+			struct jsonview v;
+			char type[8];
+			if (jsonview_parse(&v, line_at(sources[k], i), sources[k]->len[i], &why) == 0 &&
+			    view_string(&v, "type", type, sizeof type) == 0 && strcmp(type, "bid") == 0)
+				(void)settle_add_bid(s, line_at(sources[k], i), sources[k]->len[i], &why);
+		}
 	buf_reset(&d->settled);
 	if (rc == HIVE_OK && settle_finish(s, &d->settled, NULL, &slot_ms, &why) != 0)
 		rc = HIVE_EINPUT;
 	if (rc != HIVE_OK)
 		diag_warn("audit: the period from line %zu cannot be settled again: %s", p->first + 1, why);
+	/* Broken channels derive again as they were: named, not a difference. */
+	for (const char *q = rc == HIVE_OK ? settle_problems(s) : NULL; q && *q;) {
+		const char *nl = strchr(q, '\n');
+		diag_warn("audit: warning: %.*s", (int)(nl - q), q);
+		q = nl + 1;
+	}
 	free(cl.at);
 	free(cl.len);
 	settle_free(s);
@@ -307,9 +354,11 @@ static int settle_again(struct derive *d, const struct period *p)
 
 /* ------------------------------------------------------------ comparing */
 
+/* What is compared: the record without its chain link and the Queen's signatures, which are checked apart. */
 static jv without_chain(jv rec)
 {
-	return jv_object_delete(jv_object_delete(rec, jv_string("sig")), jv_string("prev"));
+	rec = jv_object_delete(jv_object_delete(rec, jv_string("sig")), jv_string("prev"));
+	return jv_object_delete(rec, jv_string("eip712_sig"));
 }
 
 static void describe(char *out, size_t size, jv rec)
@@ -423,9 +472,15 @@ static int audit_periods(struct derive *d, const struct lines *a, size_t *nperio
 		if (!is_scope(line_at(a, i), a->len[i], "hive"))
 			continue;
 		p.last = i;
-		if (period_params(&p, line_at(a, i), a->len[i]) != 0) {
-			diag_warn("audit: archive '%s' line %zu: a hive settlement without its period and parameters",
-			          d->cfg->archive_file, i + 1);
+		int pr = period_params(d->cfg, &p, line_at(a, i), a->len[i]);
+		if (pr != 0) {
+			if (pr > 0)
+				diag_warn("audit: archive '%s' line %zu: no export given was taken at the period's ledger head "
+				          "(give each registry state's 'hive-beekeeper export' with --export)",
+				          d->cfg->archive_file, i + 1);
+			else
+				diag_warn("audit: archive '%s' line %zu: a hive settlement without its period and parameters",
+				          d->cfg->archive_file, i + 1);
 			return HIVE_EINPUT;
 		}
 		rc = clear_again(d, &p);
@@ -464,7 +519,7 @@ int audit_run(const struct audit_config *cfg)
 		int n = snprintf(line, sizeof line,
 		                 "{\"archive_head\":%s,\"hive\":%u,\"lines\":%zu,\"periods\":%zu,\"result\":\"identical\","
 		                 "\"type\":\"audit\"}\n",
-		                 head, cfg->hx->hive, archive.n, nperiods);
+		                 head, cfg->exports[0]->hive, archive.n, nperiods);
 		if (write_full(STDOUT_FILENO, line, (size_t)n) != 0) {
 			diag_warn_errno("cannot write output");
 			rc = HIVE_EOUTPUT;

@@ -12,6 +12,10 @@
  * equal the archived one, byte for byte in RFC 8785 form, apart from
  * "prev" and "sig", which the chain and signature checks cover.
  *
+ * Each period is derived with the export whose ledger_head its hive record
+ * names (one export per registry state the archive went through), and with
+ * the bids found among the bid files and the interval files.
+ *
  * A period is cleared on its own ([period_start, period_end)), as
  * `hive-clear --from --to` clears it; an archive made from clearings over
  * longer spans re-derives the same unless an interval was refused as out
@@ -28,7 +32,8 @@
 #include "hiveexport.h"
 
 struct audit_config {
-	const struct hive_export *hx;
+	const struct hive_export *const *exports;   /* one or more: each period uses the one of its ledger head */
+	size_t nexports;
 	const char *tariff_file;
 	const char *archive_file;
 	const uint8_t *queen;                 /* the address every archive line must be signed by */

@@ -9,9 +9,16 @@
 #include "eth.h"
 #include "timeutil.h"
 
+/* What a meter's interval says beyond its net energy: the state-channel fields of whitepaper §2.5. */
+struct channel {
+	int64_t import_wh, export_wh;              /* the slot's energy per register (−1: not given) */
+	int64_t register_import, register_export; /* the registers at the slot's end (−1: not given) */
+};
+
 struct clearing_slot {
 	int64_t start_ms;
 	int64_t *energy;         /* per member, Wh */
+	struct channel *channel; /* per member */
 	bool *present;
 	bool refused;            /* a record for this slot was refused: the slot is incomplete */
 };
@@ -57,6 +64,7 @@ void clearing_free(struct clearing *c)
 {
 	for (size_t i = 0; i < c->nslots; i++) {
 		free(c->slots[i].energy);
+		free(c->slots[i].channel);
 		free(c->slots[i].present);
 	}
 	free(c->slots);
@@ -88,6 +96,7 @@ static struct clearing_slot *slot_at(struct clearing *c, int64_t start_ms)
 	struct clearing_slot *s = &c->slots[lo];
 	s->start_ms = start_ms;
 	s->energy = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->energy);
+	s->channel = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->channel);
 	s->present = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->present);
 	s->refused = false;
 	return s;
@@ -111,8 +120,47 @@ static int get_int(jv rec, const char *key, int64_t *out)
 	return 0;
 }
 
+/* An optional non-negative integer: 0 and *out (−1 when absent), or -1 when malformed. */
+static int get_optional(jv rec, const char *key, int64_t *out)
+{
+	jv v = member(rec, key);
+	int absent = jv_get_kind(v) == JV_KIND_NULL || !jv_is_valid(v);
+	jv_free(v);
+	*out = -1;
+	if (absent)
+		return 0;
+	return get_int(rec, key, out) == 0 && *out >= 0 ? 0 : -1;
+}
+
+/* The channel fields: present ones well formed, the nonce the slot's index, the energies the net's parts. */
+static int get_channel(const struct clearing *c, jv rec, int64_t start, int64_t energy, struct channel *ch,
+                       const char **why)
+{
+	int64_t nonce;
+	jv n = member(rec, "nonce");
+	bool has_nonce = jv_is_valid(n) && jv_get_kind(n) != JV_KIND_NULL;
+	jv_free(n);
+	if ((has_nonce && get_int(rec, "nonce", &nonce) != 0) || get_optional(rec, "import_wh", &ch->import_wh) != 0 ||
+	    get_optional(rec, "export_wh", &ch->export_wh) != 0 ||
+	    get_optional(rec, "register_import_wh", &ch->register_import) != 0 ||
+	    get_optional(rec, "register_export_wh", &ch->register_export) != 0)
+		return *why = "a malformed 'nonce', 'import_wh', 'export_wh' or register field", -1;
+	if (has_nonce && nonce != start / c->cfg.step_ms)
+		return *why = "its 'nonce' is not the slot's index since the epoch (start / slot length)", -1;
+	if (ch->import_wh >= 0 && ch->export_wh >= 0 && ch->import_wh - ch->export_wh != energy)
+		return *why = "'import_wh' − 'export_wh' is not 'energy_wh'", -1;
+	return 0;
+}
+
+static bool same_channel(const struct channel *a, const struct channel *b)
+{
+	return a->import_wh == b->import_wh && a->export_wh == b->export_wh &&
+	       a->register_import == b->register_import && a->register_export == b->register_export;
+}
+
 int clearing_add(struct clearing *c, jv rec, const char **why)
 {
+	struct channel ch;
 	uint8_t meter[20], signer[20];
 	int64_t start, seconds, energy;
 	jv v = member(rec, "meter");
@@ -140,20 +188,28 @@ int clearing_add(struct clearing *c, jv rec, const char **why)
 	if (get_int(rec, "seconds", &seconds) != 0 || seconds * 1000 != c->cfg.step_ms || start % c->cfg.step_ms != 0)
 		return *why = "not one whole slot (its start and length do not match the step)", -1;
 	if (start < c->cfg.from_ms || start >= c->cfg.to_ms)
-		return *why = "outside the period cleared", -1;
+		return *why = "outside the period cleared", 1;
 	if (get_int(rec, "energy_wh", &energy) != 0)
 		return *why = "no integer 'energy_wh'", -1;
+	if (energy > CLEARING_MAX_WH || energy < -CLEARING_MAX_WH)
+		return *why = "an 'energy_wh' beyond what any meter measures in a slot (2^38 Wh)", -1;
+	if (get_channel(c, rec, start, energy, &ch, why) != 0)
+		return -1;
 	v = member(rec, "complete");
 	ok = jv_get_kind(v) == JV_KIND_TRUE;
 	jv_free(v);
 	struct clearing_slot *s = slot_at(c, start);
 	if (s->present[mi])
-		return *why = "a second interval for the same meter and slot (the first is kept)", -1;
+		return *why = s->energy[mi] == energy && same_channel(&s->channel[mi], &ch)
+		                      ? "a replay: the same interval again (the first is kept)"
+		                      : "a fork: a second, different interval for the same meter and slot (the first is kept)",
+		       -1;
 	if (start < c->last_start[mi])
 		return s->refused = true, *why = "out of order: before an interval already taken from this meter", -1;
 	if (!ok)
 		return s->refused = true, *why = "incomplete: the meter's data has a gap in this slot", -1;
 	s->energy[mi] = energy;
+	s->channel[mi] = ch;
 	s->present[mi] = true;
 	c->last_start[mi] = start;
 	return 0;
@@ -249,6 +305,19 @@ static jv worker_record(const struct clearing *c, const struct clearing_slot *s,
 	o = set(o, "from_grid_wh", jv_number((double)w->from_grid));
 	o = set(o, "to_community_wh", jv_number((double)w->to_community));
 	o = set(o, "to_grid_wh", jv_number((double)w->to_grid));
+	/* The channel fields travel on, so hive-settle can check the meter's chain of registers. */
+	const struct channel *ch = &s->channel[i];
+	if (s->present[i]) {
+		o = set(o, "nonce", jv_number((double)(s->start_ms / c->cfg.step_ms)));
+		if (ch->import_wh >= 0)
+			o = set(o, "import_wh", jv_number((double)ch->import_wh));
+		if (ch->export_wh >= 0)
+			o = set(o, "export_wh", jv_number((double)ch->export_wh));
+		if (ch->register_import >= 0)
+			o = set(o, "register_import_wh", jv_number((double)ch->register_import));
+		if (ch->register_export >= 0)
+			o = set(o, "register_export_wh", jv_number((double)ch->register_export));
+	}
 	o = set(o, "standalone_mbu", z_jv(w->standalone));
 	o = set(o, "payment_mbu", z_jv(w->payment));
 	o = set(o, "saving_mbu", z_jv(w->saving));

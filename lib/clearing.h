@@ -70,10 +70,19 @@ void clearing_init(struct clearing *c, const struct clearing_config *cfg, const 
 void clearing_free(struct clearing *c);
 
 /*
- * Takes one interval record (borrowed). Returns 0 when it is kept, or -1
+ * Bounds that keep every sum in 64 bits: |energy| per interval (275 GWh,
+ * beyond any meter), and members per hive (hive_export refuses more).
+ */
+#define CLEARING_MAX_WH ((int64_t)1 << 38)
+#define CLEARING_MAX_MEMBERS ((size_t)1 << 24)
+
+/*
+ * Takes one interval record (borrowed). Returns 0 when it is kept, 1 when
+ * its slot is outside the period (it is skipped: another period's), or -1
  * with *why set to a static reason when it is refused (not a member, not
- * signed or signed by another key, not a whole slot, outside the period, a
- * repeated slot, before the member's last one, malformed).
+ * signed or signed by another key, not a whole slot, a replay or a fork of
+ * one already taken, before the member's last one, channel fields that do
+ * not hold, malformed).
  */
 int clearing_add(struct clearing *c, jv interval, const char **why);
 

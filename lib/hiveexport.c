@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clearing.h"
 #include "diag.h"
 #include "eth.h"
 #include "hiveexport.h"
@@ -99,6 +100,8 @@ static int member(struct reader *r, const struct jsonview *v)
 		h->nrevoked++;
 		return HIVE_OK;
 	}
+	if (h->nmembers == CLEARING_MAX_MEMBERS)
+		return fail(r, "more members than a hive may have (2^24)");
 	if (h->nmembers == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
 		h->members = xrealloc(h->members, r->cap * sizeof *h->members);

@@ -61,7 +61,12 @@ static void open_slot(struct interval_state *st, int64_t start, unsigned flags)
 	st->slot_touched = false;
 }
 
-static void emit_slot(const struct interval_state *st, const struct interval_sink *sink, unsigned extra)
+/*
+ * Emits the open slot. end, when not NULL, holds the meter's registers at the
+ * slot's end (its time is that end); NULL: they are not known.
+ */
+static void emit_slot(const struct interval_state *st, const struct interval_sink *sink, unsigned extra,
+                      const struct interval_sample *end)
 {
 	struct interval_slot out = {
 		.start_ms = st->slot_start_ms,
@@ -76,14 +81,21 @@ static void emit_slot(const struct interval_state *st, const struct interval_sin
 
 	if (out.covered_ms == out.length_ms)
 		out.flags |= INTERVAL_FLAG_COMPLETE;
+	if (end != NULL) {
+		HIVE_ASSERT(end->t_ms == slot_end(st));
+		out.has_end_registers = true;
+		out.end_import_wh = st->registers & INTERVAL_IMPORT ? end->import_wh : 0;
+		out.end_export_wh = st->registers & INTERVAL_EXPORT ? end->export_wh : 0;
+	}
 	if (sink != NULL && sink->slot != NULL)
 		sink->slot(sink->arg, &out);
 }
 
-/* Emits the open slot and opens the next one, empty and untouched. */
-static void close_slot(struct interval_state *st, const struct interval_sink *sink)
+/* Emits the open slot (end as for emit_slot) and opens the next one, empty and untouched. */
+static void close_slot(struct interval_state *st, const struct interval_sink *sink,
+                       const struct interval_sample *end)
 {
-	emit_slot(st, sink, 0);
+	emit_slot(st, sink, 0, end);
 	open_slot(st, slot_end(st), 0);
 }
 
@@ -215,18 +227,38 @@ static void add_share(struct interval_state *st, const struct deltas *d, int64_t
 	st->slot_touched = true;
 }
 
-/* Spreads the span [t0, t1) over the slots it overlaps, closing each one it passes. */
+/*
+ * The registers at time b of the integrated span [t0, t1) from st->last: E0 +
+ * cum(b), the same cum that apportions the span, so consecutive slot ends
+ * differ by exactly the energy of the slot between them; E1 at b = t1.
+ */
+static struct interval_sample registers_at(const struct interval_state *st, const struct deltas *d,
+                                           int64_t t0, int64_t t1, int64_t b)
+{
+	struct interval_sample at = st->last;
+
+	at.t_ms = b;
+	if (at.has_import)
+		at.import_wh += cumulative(d->import_wh, b - t0, t1 - t0);
+	if (at.has_export)
+		at.export_wh += cumulative(d->export_wh, b - t0, t1 - t0);
+	return at;
+}
+
+/* Spreads the span [t0, t1) from st->last over the slots it overlaps, closing each one it passes. */
 static void integrate(struct interval_state *st, const struct deltas *d, int64_t t0, int64_t t1,
                       const struct interval_sink *sink)
 {
 	for (;;) {
 		int64_t from = st->slot_start_ms > t0 ? st->slot_start_ms : t0;
 		int64_t end = slot_end(st);
+		struct interval_sample at;
 
 		add_share(st, d, t0, t1, from, end < t1 ? end : t1);
 		if (end > t1)
 			return;
-		close_slot(st, sink);
+		at = registers_at(st, d, t0, t1, end);
+		close_slot(st, sink, &at);
 		if (end == t1)
 			return;
 	}
@@ -239,24 +271,27 @@ static void mark_slot(struct interval_state *st, unsigned flag)
 }
 
 /*
- * A span [t0, t1) that is not integrated: flags the first and the last slot it
- * overlaps, emitting those it passes, and skips the slots in between.
+ * A span [t0, t1) that is not integrated, to the sample s at t1: flags the
+ * first and the last slot it overlaps, emitting those it passes, and skips
+ * the slots in between. A slot ending inside the span has no known registers
+ * at its end; one ending at t1 has s's.
  */
-static void skip(struct interval_state *st, unsigned flag, int64_t t1, const struct interval_sink *sink)
+static void skip(struct interval_state *st, unsigned flag, const struct interval_sample *s,
+                 const struct interval_sink *sink)
 {
-	int64_t last_start;
+	int64_t t1 = s->t_ms, end = slot_end(st), last_start;
 
 	mark_slot(st, flag);
-	if (slot_end(st) > t1)
+	if (end > t1)
 		return;
-	close_slot(st, sink);
+	close_slot(st, sink, end == t1 ? s : NULL);
 	last_start = slot_of(st, t1 - 1);
 	if (last_start < st->slot_start_ms)
 		return;         /* t1 was the first slot's end: no other slot overlaps */
 	open_slot(st, last_start, 0);
 	mark_slot(st, flag);
 	if (slot_end(st) == t1)
-		close_slot(st, sink);
+		close_slot(st, sink, s);
 }
 
 struct verdict {
@@ -293,7 +328,7 @@ static void add_span(struct interval_state *st, const struct interval_sample *s,
 		return;
 	}
 	emit_event(st, sink, v.kind, s, v.registers);
-	skip(st, v.flag, s->t_ms, sink);
+	skip(st, v.flag, s, sink);
 }
 
 int interval_add(struct interval_state *st, const struct interval_sample *s, const struct interval_sink *sink)
@@ -315,8 +350,14 @@ void interval_flush(struct interval_state *st, const struct interval_sink *sink)
 	struct interval_config c = st->config;
 
 	if (st->started && st->slot_touched)
-		emit_slot(st, sink, INTERVAL_FLAG_END);
+		emit_slot(st, sink, INTERVAL_FLAG_END, NULL);   /* its end is after the last sample */
 	interval_init(st, &c);
+}
+
+int64_t interval_nonce(const struct interval_slot *slot)
+{
+	/* Slots start at multiples of their length, so the division is exact (before 1970 too). */
+	return slot->start_ms / slot->length_ms;
 }
 
 const char *interval_flag_name(unsigned bit)

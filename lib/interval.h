@@ -41,6 +41,18 @@
  * event, not millions of empty records. Events come before the slots their
  * span closes.
  *
+ * Registers at a slot's end (the state-channel totals of whitepaper §2.5). A
+ * slot carries the meter's registers at its end, start_ms + length_ms, when
+ * they are known: when that end lies inside an integrated span (t0 < end ≤ t1), where
+ * they are E0 + cum(end) (with the span's own cum, so the rounding is the
+ * one that apportions the span), or exactly on an accepted sample (the end of
+ * an integrated span, of a gap, reset or jump, whose new values they are).
+ * They are not known for a slot whose end lies strictly inside a gap, reset
+ * or jump span (the timing of that energy is unknown), nor for the slot
+ * interval_flush emits (its end is after the last sample); such a slot has
+ * has_end_registers false. So for a complete slot whose predecessor carries
+ * registers, end_X_wh = the predecessor's end_X_wh + X_wh, exactly.
+ *
  * Refused samples (interval_add returns -1, one event, state unchanged):
  *   out_of_order  t ≤ the last accepted sample's time (duplicates too);
  *   bad_sample    time outside ±INTERVAL_TIME_LIMIT_MS, no register, a
@@ -95,6 +107,8 @@ struct interval_slot {
 	int64_t covered_ms;             /* ms of the slot inside integrated spans */
 	unsigned flags;                 /* INTERVAL_FLAG_* */
 	unsigned registers;             /* the meter's registers: INTERVAL_IMPORT | INTERVAL_EXPORT */
+	bool has_end_registers;         /* the registers at the slot's end are known (see above) */
+	int64_t end_import_wh, end_export_wh;   /* those registers; 0 when not known or the meter lacks one */
 };
 
 enum interval_event_kind {
@@ -149,6 +163,13 @@ int interval_add(struct interval_state *st, const struct interval_sample *s, con
  * span overlaps it; then the state is as after interval_init.
  */
 void interval_flush(struct interval_state *st, const struct interval_sink *sink);
+
+/*
+ * The slot's index since the Unix epoch, start_ms / length_ms (negative
+ * before 1970): the nonce of its interval record, strictly increasing along
+ * one meter's slots.
+ */
+int64_t interval_nonce(const struct interval_slot *slot);
 
 /* "complete", "gap", "reset", "jump", "start", "end"; NULL for any other value than one flag bit. */
 const char *interval_flag_name(unsigned bit);

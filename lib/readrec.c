@@ -284,6 +284,11 @@ void readrec_interval(struct buf *out, const struct readrec_context *ctx, const 
 		jw_int(&w, "import_wh", slot->import_wh);
 	if (ctx->meter)
 		jw_str(&w, "meter", ctx->meter);
+	jw_int(&w, "nonce", interval_nonce(slot));
+	if (slot->has_end_registers && slot->registers & INTERVAL_EXPORT)
+		jw_int(&w, "register_export_wh", slot->end_export_wh);
+	if (slot->has_end_registers && slot->registers & INTERVAL_IMPORT)
+		jw_int(&w, "register_import_wh", slot->end_import_wh);
 	jw_int(&w, "seconds", slot->length_ms / 1000);
 	if (ctx->simulated)
 		jw_bool(&w, "simulated", true);

@@ -26,7 +26,11 @@ struct readrec_context {
 
 /* Appends a "reading"; host_ms is the host clock at reception (always written). */
 void readrec_reading(struct buf *out, const struct readrec_context *ctx, const struct reading *r, int64_t host_ms);
-/* Appends an "interval" for one slot. */
+/*
+ * Appends an "interval" for one slot: with its "nonce" (interval_nonce), and
+ * "register_import_wh" / "register_export_wh", the meter's registers at the
+ * slot's end, for the registers the meter has, when the slot knows them.
+ */
 void readrec_interval(struct buf *out, const struct readrec_context *ctx, const struct interval_slot *slot);
 /* Appends an "event" for an interval event (gap, reset, jump, out of order). */
 void readrec_interval_event(struct buf *out, const struct readrec_context *ctx, const struct interval_event *ev);

@@ -36,25 +36,29 @@ static void where(char *out, size_t size, const struct rec *r)
 /* The rejected line as a "reject" record on rejects_fd (see record.h). */
 static void write_reject(struct rec_loop *loop, const struct rec *r, const char *msg)
 {
+	/* Members in RFC 8785 order, like every record hive writes. */
 	struct buf b = BUF_INIT;
-	buf_puts(&b, "{\"type\":\"reject\",\"program\":");
+	bool text = utf8_check(r->line, r->len) == r->len;
+	buf_putc(&b, '{');
+	if (!text) {
+		buf_puts(&b, "\"hex\":\"");
+		buf_hex(&b, (const uint8_t *)r->line, r->len);
+		buf_puts(&b, "\",");
+	}
+	buf_printf(&b, "\"line\":%lu,\"program\":", r->lineno);
 	jcs_string(&b, diag_progname(), strlen(diag_progname()));
+	buf_puts(&b, ",\"reason\":");
+	jcs_string(&b, msg, strlen(msg));
 	buf_puts(&b, ",\"source\":");
 	if (r->source)
 		jcs_string(&b, r->source, strlen(r->source));
 	else
 		buf_puts(&b, "null");
-	buf_printf(&b, ",\"line\":%lu,\"reason\":", r->lineno);
-	jcs_string(&b, msg, strlen(msg));
-	if (utf8_check(r->line, r->len) == r->len) {
+	if (text) {
 		buf_puts(&b, ",\"text\":");
 		jcs_string(&b, r->line, r->len);
-	} else {
-		buf_puts(&b, ",\"hex\":\"");
-		buf_hex(&b, (const uint8_t *)r->line, r->len);
-		buf_putc(&b, '"');
 	}
-	buf_puts(&b, "}\n");
+	buf_puts(&b, ",\"type\":\"reject\"}\n");
 	if (write_full(loop->rejects_fd, b.data, b.len) < 0) {
 		diag_warn_errno("cannot write the rejects file");
 		loop->fatal = HIVE_EOUTPUT;

@@ -74,8 +74,8 @@ void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_ha
 /*
  * Reports a bad record as "prog: line N: message" (or "prog: 'file' line N: …") and counts it.
  * With rejects_fd set, the line also goes there, in one write, as
- *   {"type":"reject","program":P,"source":FILE|null,"line":N,"reason":MESSAGE,"text":LINE}
- * ("hex" instead of "text" when the line is not UTF-8); a failed write there is fatal.
+ *   {"line":N,"program":P,"reason":MESSAGE,"source":FILE|null,"text":LINE,"type":"reject"}
+ * (RFC 8785 order; "hex" instead of "text" when the line is not UTF-8); a failed write there is fatal.
  */
 void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

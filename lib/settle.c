@@ -9,7 +9,9 @@
 
 #include "amount.h"
 #include "diag.h"
+#include "eip712.h"
 #include "eth.h"
+#include "hex.h"
 #include "jcs.h"
 #include "keccak.h"
 #include "keymap.h"
@@ -27,6 +29,19 @@ static const char *const param_keys[NPARAMS] = { "rule", "platform_fee_bps", "pl
 	                                         "owner_fee_basis", "missing_policy", "tariff", "seconds" };
 static const bool param_is_number[NPARAMS] = { [P_PLATFORM_BPS] = true, [P_OWNER_BPS] = true, [P_SECONDS] = true };
 
+/* A meter's state-channel fields in one slot (−1: not given). */
+struct chan {
+	int64_t import_wh, export_wh, reg_import, reg_export;
+};
+
+/* A Worker's chain of registers over the period, checked (see settle.h). */
+struct channel {
+	int64_t slots, gaps;
+	int64_t first_ms, last_ms;
+	int64_t open_import, open_export, close_import, close_export;
+	bool broken;
+};
+
 struct slot {
 	int64_t ms;
 	bool have_record, cleared, complete;
@@ -38,6 +53,8 @@ struct slot {
 	size_t taken_len;
 	int64_t *energy;                                     /* per Worker index, Wh where taken; INT64_MIN: not metered */
 	size_t energy_len;
+	struct chan *chan;                                   /* per Worker index, once a record of the slot has registers */
+	size_t chan_len;
 };
 
 struct worker {
@@ -52,6 +69,8 @@ struct worker {
 	/* results */
 	mpz_t standalone, market, charge, reward, amount, rem;
 	int64_t rep_new, accuracy;
+	struct channel ch;
+	uint8_t settlement_hash[32];         /* keccak256 of its settlement record without "prev" and "sig" */
 };
 
 /* A declaration: the first planned slot of a bid. */
@@ -88,6 +107,8 @@ struct settle {
 	int64_t import_wh, export_wh, demand, generation, shared;
 	int64_t slots_cleared, slots_incomplete, slots_uncleared;
 	bool finished;
+	struct buf problems;                 /* broken channels, one line each */
+	int64_t channels_closed, channels_broken;
 	int64_t bad_slot;                    /* the slot an inconsistency was found in */
 	uint32_t *settled_order;             /* the Workers settled, by address */
 	size_t nsettled_workers;
@@ -183,6 +204,7 @@ void settle_free(struct settle *s)
 		mpz_clears(t->hive_cost, t->surplus, t->platform_fee, t->owner_fee, t->paid, t->standalone, NULL);
 		free(t->taken);
 		free(t->energy);
+		free(t->chan);
 	}
 	for (size_t i = 0; i < s->nworkers; i++) {
 		struct worker *w = &s->workers[i];
@@ -204,6 +226,7 @@ void settle_free(struct settle *s)
 	keymap_free(&s->worker_bytes);
 	keymap_free(&s->prev_score);
 	buf_free(&s->s);
+	buf_free(&s->problems);
 	recsig_free(&s->rs);
 	free(s);
 }
@@ -324,6 +347,38 @@ static void keep_energy(struct slot *t, uint32_t w, int64_t e)
 	t->energy[w] = e;
 }
 
+/* An optional non-negative integer member: 0 with −1 when absent, or -1 when malformed. */
+static int view_optional(const struct jsonview *v, const char *key, int64_t *out)
+{
+	*out = -1;
+	if (!jsonview_get(v, key))
+		return 0;
+	return view_int(v, key, out) == 0 && *out >= 0 ? 0 : -1;
+}
+
+static int read_chan(const struct jsonview *v, struct chan *c)
+{
+	return view_optional(v, "import_wh", &c->import_wh) || view_optional(v, "export_wh", &c->export_wh) ||
+	               view_optional(v, "register_import_wh", &c->reg_import) ||
+	               view_optional(v, "register_export_wh", &c->reg_export)
+	       ? -1
+	       : 0;
+}
+
+static void keep_chan(struct slot *t, uint32_t w, const struct chan *c)
+{
+	if (c->reg_import < 0 && c->reg_export < 0)
+		return;
+	if (w >= t->chan_len) {
+		size_t len = (size_t)w * 2 + 16;
+		t->chan = xrealloc(t->chan, len * sizeof *t->chan);
+		for (size_t i = t->chan_len; i < len; i++)
+			t->chan[i] = (struct chan){ -1, -1, -1, -1 };
+		t->chan_len = len;
+	}
+	t->chan[w] = *c;
+}
+
 static bool bit_taken(const struct slot *t, uint32_t w)
 {
 	return w / 8 < t->taken_len && (t->taken[w / 8] >> (w % 8)) & 1;
@@ -347,8 +402,10 @@ static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, 
 	const struct jsonview_member *m = get_kind(v, "worker", JV_STRING_SPAN);
 	if (!m || m->escaped || worker_find(s, m->val, m->vlen, &wi) != 0)
 		return refuse(why, "no valid 'worker' address");
+	struct chan chan;
 	if (view_int(v, "energy_wh", &e) || view_int(v, "from_community_wh", &fc) || view_int(v, "from_grid_wh", &fg) ||
-	    view_int(v, "to_community_wh", &tc) || view_int(v, "to_grid_wh", &tg) || view_bool(v, "metered", &metered))
+	    view_int(v, "to_community_wh", &tc) || view_int(v, "to_grid_wh", &tg) || view_bool(v, "metered", &metered) ||
+	    read_chan(v, &chan))
 		return refuse(why, "a missing or malformed energy field");
 	int64_t in = 0, out = 0;
 	if (fc < 0 || fg < 0 || tc < 0 || tg < 0 || __builtin_add_overflow(fc, fg, &in) ||
@@ -379,6 +436,8 @@ static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, 
 	w->to_grid = sum.to_grid;
 	take_bit(t, wi);
 	keep_energy(t, wi, metered ? e : INT64_MIN);
+	if (metered)
+		keep_chan(t, wi, &chan);
 	t->seen++;
 	mpz_add(t->paid, t->paid, x);
 	mpz_add(t->standalone, t->standalone, c);
@@ -553,14 +612,17 @@ int settle_previous(struct settle *s, const char *line, size_t len, const uint8_
 	const struct jsonview_member *t = get_kind(&v, "type", JV_STRING_SPAN);
 	const struct jsonview_member *prev = get_kind(&v, "prev", JV_STRING_SPAN);
 	const struct jsonview_member *scope = get_kind(&v, "scope", JV_STRING_SPAN);
-	if (!t || t->vlen != 10 || memcmp(t->val, "settlement", 10) != 0 || !scope)
-		return *why = "not a settlement record", -1;
+	bool balance = t && t->vlen == 7 && memcmp(t->val, "balance", 7) == 0;
+	if (!t || (!balance && (t->vlen != 10 || memcmp(t->val, "settlement", 10) != 0 || !scope)))
+		return *why = "neither a settlement nor a balance record", -1;
 	if (hive_of(s, &v) != 0)
 		return *why = "a settlement of another hive: one archive per hive", -1;
 	hex32(want, s->have_head ? s->head : genesis);
 	if (!prev || prev->vlen != 66 || memcmp(prev->val, want, 66) != 0)
-		return *why = "its 'prev' does not name the line before it (the chain is broken)", -1;
-	if (scope->vlen == 6 && memcmp(scope->val, "worker", 6) == 0) {
+		return *why = "its 'prev' does not name the line before it (the chain is broken)", -2;
+	if (balance) {
+		/* A closed channel: nothing to carry over but the chain. */
+	} else if (scope->vlen == 6 && memcmp(scope->val, "worker", 6) == 0) {
 		const struct jsonview_member *m = get_kind(&v, "worker", JV_STRING_SPAN);
 		uint8_t addr[20];
 		int64_t score;
@@ -836,6 +898,102 @@ static int reputation(struct settle *s, const uint32_t *idx, size_t n, const cha
 	return 0;
 }
 
+/* ------------------------------------------------------------ state channels (whitepaper §2.5) */
+
+static int by_time(const void *a, const void *b, void *arg)
+{
+	const struct slot *slots = arg;
+	int64_t x = slots[*(const uint32_t *)a].ms, y = slots[*(const uint32_t *)b].ms;
+	return (x > y) - (x < y);
+}
+
+/* One register from one chained slot to the next; NULL when it holds. */
+static const char *register_step(int64_t prev, int64_t reg, int64_t part, bool consecutive)
+{
+	if (prev < 0 && reg < 0)
+		return NULL;
+	if (prev < 0 || reg < 0)
+		return "a register appears or disappears";
+	if (reg < prev)
+		return "a register decreased";
+	if (part < 0)
+		return "a slot gives a register without its energy";
+	if (consecutive && reg != prev + part)
+		return "a register does not advance by the slot's energy";
+	if (!consecutive && reg - part < prev)
+		return "a register went back across a gap";
+	return NULL;
+}
+
+static void chain_worker(struct settle *s, const uint32_t *order, uint32_t wi, int64_t step)
+{
+	struct channel *c = &s->workers[wi].ch;
+	struct chan prev = { -1, -1, -1, -1 };
+	for (size_t j = 0; j < s->nslots && !c->broken; j++) {
+		const struct slot *t = &s->slots[order[j]];
+		if (!bit_taken(t, wi) || t->energy[wi] == INT64_MIN || wi >= t->chan_len ||
+		    (t->chan[wi].reg_import < 0 && t->chan[wi].reg_export < 0))
+			continue;
+		const struct chan *x = &t->chan[wi];
+		if (c->slots == 0) {
+			c->first_ms = t->ms;
+			c->open_import = x->reg_import >= 0 && x->import_wh >= 0 ? x->reg_import - x->import_wh : -1;
+			c->open_export = x->reg_export >= 0 && x->export_wh >= 0 ? x->reg_export - x->export_wh : -1;
+		} else {
+			bool next = t->ms - c->last_ms == step;
+			const char *why = register_step(prev.reg_import, x->reg_import, x->import_wh, next);
+			why = why ? why : register_step(prev.reg_export, x->reg_export, x->export_wh, next);
+			c->gaps += (t->ms - c->last_ms) / step - 1;
+			if (why) {
+				char who[ETH_ADDR_STRLEN + 1], at[RFC3339_SIZE];
+				eth_address_format(who, s->workers[wi].addr);
+				rfc3339_format(at, t->ms);
+				buf_printf(&s->problems, "the channel of Worker %s breaks at slot %s: %s\n", who, at, why);
+				c->broken = true;
+				break;
+			}
+		}
+		prev = *x;
+		c->last_ms = t->ms;
+		c->slots++;
+	}
+	c->close_import = prev.reg_import;
+	c->close_export = prev.reg_export;
+}
+
+/* Every Worker's chain of registers, in time order. */
+static void check_channels(struct settle *s, const uint32_t *idx, size_t n)
+{
+	int64_t step = strtoll(s->params[P_SECONDS], NULL, 10) * 1000;
+	uint32_t *order = xcalloc(s->nslots ? s->nslots : 1, sizeof *order);
+	for (size_t j = 0; j < s->nslots; j++)
+		order[j] = (uint32_t)j;
+	qsort_r(order, s->nslots, sizeof *order, by_time, s->slots);
+	for (size_t k = 0; k < n && step > 0; k++) {
+		chain_worker(s, order, idx[k], step);
+		const struct channel *c = &s->workers[idx[k]].ch;
+		s->channels_broken += c->broken;
+		s->channels_closed += !c->broken && c->slots > 0;
+	}
+	free(order);
+}
+
+int64_t settle_slots_expected(const struct settle *s)
+{
+	int64_t step = s->have_params ? strtoll(s->params[P_SECONDS], NULL, 10) * 1000 : 0;
+	return step > 0 ? (s->cfg.to_ms - s->cfg.from_ms) / step : 0;
+}
+
+int64_t settle_slots_seen(const struct settle *s)
+{
+	return (int64_t)s->nslots;
+}
+
+const char *settle_problems(const struct settle *s)
+{
+	return s->problems.len ? s->problems.data : NULL;
+}
+
 /* ------------------------------------------------------------ records */
 
 static jv set(jv o, const char *k, jv v)
@@ -884,7 +1042,7 @@ static jv common(const struct settle *s, const char *scope)
 	o = set(o, "period_end", time_jv(s->cfg.to_ms));
 	o = set(o, "coin", addr_jv(hx->coin));
 	o = set(o, "coin_code", jv_string(hx->coin_code));
-	o = set(o, "decimals", n_jv(hx->decimals));
+	o = set(o, "coin_decimals", n_jv(hx->decimals));
 	return o;
 }
 
@@ -938,6 +1096,7 @@ static jv hive_record(const struct settle *s, size_t nworkers)
 		o = set(o, param_keys[k], param_jv(s, k));
 	o = set(o, "workers", n_jv((int64_t)nworkers));
 	o = set(o, "slots", n_jv((int64_t)s->nslots));
+	o = set(o, "slots_expected", n_jv(settle_slots_expected(s)));
 	o = set(o, "slots_cleared", n_jv(s->slots_cleared));
 	o = set(o, "slots_incomplete", n_jv(s->slots_incomplete));
 	o = set(o, "slots_uncleared", n_jv(s->slots_uncleared));
@@ -960,7 +1119,103 @@ static jv hive_record(const struct settle *s, size_t nworkers)
 	o = set(o, "reputation_weight_bps", n_jv(s->cfg.rep_weight_bps));
 	o = set(o, "deviation_price", z_jv(s->dev_price));
 	o = set(o, "reputation_pot", z_jv(s->pot));
+	o = set(o, "channels_closed", n_jv(s->channels_closed));
+	o = set(o, "channels_broken", n_jv(s->channels_broken));
 	mpz_clear(rounding);
+	return o;
+}
+
+static jv field(const char *name, const char *type)
+{
+	return jv_object_set(jv_object_set(jv_object(), jv_string("name"), jv_string(name)), jv_string("type"),
+	                     jv_string(type));
+}
+
+static jv hex_jv(const uint8_t *p, size_t n)
+{
+	char t[2 + 2 * 65 + 1];
+	t[0] = '0';
+	t[1] = 'x';
+	hex_encode(p, n, t + 2);
+	t[2 + 2 * n] = '\0';
+	return jv_string(t);
+}
+
+/* The typed data a balance record's EIP-712 digest is taken over (see settle.h). */
+static jv balance_typed(const struct settle *s, const struct worker *w)
+{
+	static const char *const fields[][2] = {
+		{ "hive", "uint32" },           { "worker", "address" },        { "coin", "address" },
+		{ "periodStart", "uint64" },    { "periodEnd", "uint64" },      { "firstNonce", "uint64" },
+		{ "lastNonce", "uint64" },      { "closingImportWh", "uint64" }, { "closingExportWh", "uint64" },
+		{ "amount", "int256" },         { "settlement", "bytes32" }
+	};
+	int64_t step = strtoll(s->params[P_SECONDS], NULL, 10) * 1000;
+	jv balance = jv_array(), domain_type = jv_array();
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		balance = jv_array_append(balance, field(fields[i][0], fields[i][1]));
+	domain_type = jv_array_append(jv_array_append(domain_type, field("name", "string")), field("version", "string"));
+	jv types = jv_object_set(jv_object_set(jv_object(), jv_string("EIP712Domain"), domain_type), jv_string("Balance"),
+	                         balance);
+	jv m = jv_object();
+	m = set(m, "hive", n_jv(s->cfg.hx->hive));
+	m = set(m, "worker", addr_jv(w->addr));
+	m = set(m, "coin", addr_jv(s->cfg.hx->coin));
+	m = set(m, "periodStart", n_jv(s->cfg.from_ms / 1000));
+	m = set(m, "periodEnd", n_jv(s->cfg.to_ms / 1000));
+	m = set(m, "firstNonce", n_jv(w->ch.first_ms / step));
+	m = set(m, "lastNonce", n_jv(w->ch.last_ms / step));
+	m = set(m, "closingImportWh", n_jv(w->ch.close_import > 0 ? w->ch.close_import : 0));
+	m = set(m, "closingExportWh", n_jv(w->ch.close_export > 0 ? w->ch.close_export : 0));
+	m = set(m, "amount", z_jv(w->amount));
+	m = set(m, "settlement", hex_jv(w->settlement_hash, 32));
+	jv domain = set(set(jv_object(), "name", jv_string("hive")), "version", jv_string("1"));
+	jv t = set(jv_object(), "types", types);
+	t = set(t, "primaryType", jv_string("Balance"));
+	t = set(t, "domain", domain);
+	return set(t, "message", m);
+}
+
+static jv reg_jv(int64_t v)
+{
+	return v >= 0 ? n_jv(v) : jv_null();
+}
+
+/* The record that closes a Worker's channel for the period; NULL-kind when the digest fails. */
+static jv balance_record(const struct settle *s, const struct worker *w, const uint8_t *seckey, const char **why)
+{
+	struct eip712_digest d;
+	struct buf err = BUF_INIT;
+	int64_t step = strtoll(s->params[P_SECONDS], NULL, 10) * 1000;
+	jv typed = balance_typed(s, w);
+	int rc = eip712_hash(&d, typed, &err);
+	jv_free(typed);
+	buf_free(&err);
+	if (rc != 0)
+		return *why = "the balance's typed data cannot be hashed", jv_invalid();
+	jv o = jv_object();
+	o = set(o, "type", jv_string("balance"));
+	o = set(o, "hive", n_jv(s->cfg.hx->hive));
+	o = set(o, "period_start", time_jv(s->cfg.from_ms));
+	o = set(o, "period_end", time_jv(s->cfg.to_ms));
+	o = set(o, "worker", addr_jv(w->addr));
+	o = set(o, "coin", addr_jv(s->cfg.hx->coin));
+	o = set(o, "first_nonce", n_jv(w->ch.first_ms / step));
+	o = set(o, "last_nonce", n_jv(w->ch.last_ms / step));
+	o = set(o, "chained_slots", n_jv(w->ch.slots));
+	o = set(o, "gaps", n_jv(w->ch.gaps));
+	o = set(o, "opening_import_wh", reg_jv(w->ch.open_import));
+	o = set(o, "closing_import_wh", reg_jv(w->ch.close_import));
+	o = set(o, "opening_export_wh", reg_jv(w->ch.open_export));
+	o = set(o, "closing_export_wh", reg_jv(w->ch.close_export));
+	o = set(o, "amount", z_jv(w->amount));
+	o = set(o, "settlement", hex_jv(w->settlement_hash, 32));
+	o = set(o, "eip712_digest", hex_jv(d.digest, 32));
+	if (seckey) {
+		uint8_t sig[ETH_SIG_SIZE];
+		HIVE_ASSERT(eth_sign_hash(sig, d.digest, seckey) == 0);
+		o = set(o, "eip712_sig", hex_jv(sig, ETH_SIG_SIZE));
+	}
 	return o;
 }
 
@@ -1014,8 +1269,23 @@ int settle_finish(struct settle *s, struct buf *out, const uint8_t *seckey, int6
 	uint8_t head[32];
 	bool had_head = s->have_head;
 	memcpy(head, s->head, 32);
-	for (size_t k = 0; k < n && rc == 0; k++)
-		rc = append(s, out, worker_record(s, &s->workers[idx[k]]), seckey, why);
+	if (rc == 0)
+		check_channels(s, idx, n);
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct worker *w = &s->workers[idx[k]];
+		jv rec = worker_record(s, w);
+		buf_reset(&s->s);
+		HIVE_ASSERT(jcs_append(&s->s, rec, NULL, why) == 0);
+		keccak256(s->s.data, s->s.len, w->settlement_hash);
+		rc = append(s, out, rec, seckey, why);
+	}
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const struct worker *w = &s->workers[idx[k]];
+		if (w->ch.broken || w->ch.slots == 0)
+			continue;
+		jv rec = balance_record(s, w, seckey, why);
+		rc = jv_is_valid(rec) ? append(s, out, rec, seckey, why) : -1;
+	}
 	if (rc == 0)
 		rc = append(s, out, hive_record(s, n), seckey, why);
 	if (rc != 0) {
@@ -1034,7 +1304,7 @@ static int csv_field(FILE *f, const char *text, bool last)
 {
 	if (csv_fwrite(f, text, strlen(text)) != 0)
 		return -1;
-	return fputc(last ? '\n' : ',', f) == EOF ? -1 : 0;
+	return fputs(last ? "\r\n" : ",", f) == EOF ? -1 : 0;   /* RFC 4180 lines end in CRLF */
 }
 
 /* v base units as a token amount with the coin's decimals, exactly ("-1.250000"). */

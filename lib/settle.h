@@ -37,6 +37,26 @@
  * if all their scores are zero nothing is charged. The transfer sums to
  * zero, so conservation holds.
  *
+ * State channels (§2.5). Where the clearing records carry the meters'
+ * registers at each slot's end (register_import_wh, register_export_wh,
+ * with the slot's import_wh and export_wh), each Worker's chain over the
+ * period is checked in time order: a register never decreases, and from one
+ * slot to the next it advances by exactly that slot's energy; slots missing
+ * between two chained ones are counted as gaps (a register must not go back
+ * across them). A Worker whose chain holds gets a "balance" record that
+ * closes its channel for the period: the nonces (slot indices) of its first
+ * and last chained slots, its opening and closing registers, its amount
+ * and the hash of its settlement record (RFC 8785 form without "prev" and
+ * "sig"), with the EIP-712 digest of the typed data
+ *   Balance(uint32 hive,address worker,address coin,uint64 periodStart,
+ *           uint64 periodEnd,uint64 firstNonce,uint64 lastNonce,
+ *           uint64 closingImportWh,uint64 closingExportWh,int256 amount,
+ *           bytes32 settlement)
+ * in the domain {name: "hive", version: "1"} (times in Unix seconds, a
+ * register the meter lacks as 0), which the Queen signs ("eip712_sig") so a
+ * contract can check it later. A broken chain is reported (settle_problems)
+ * and gets no balance record.
+ *
  * The archive: each record names, in "prev", the keccak256 of the line
  * before it (the previous period's last record for the first one), and is
  * signed by the Queen when a key is given (recsig.h).
@@ -76,7 +96,8 @@ void settle_free(struct settle *s);
  * One line of the archive so far, with the keccak256 of its bytes, in
  * order. Follows the chain (each "prev" must name the line before), keeps
  * the last score of each Worker of the hive, and notes which periods are
- * settled. Returns 0, or -1 with *why set.
+ * settled. Returns 0, -2 with *why set when the chain is broken, or -1 with
+ * *why set for a line that is not an archive record.
  */
 int settle_previous(struct settle *s, const char *line, size_t len, const uint8_t hash[32], const char **why);
 
@@ -104,12 +125,25 @@ enum settle_use settle_add_bid(struct settle *s, const char *line, size_t len, c
 
 /*
  * Settles the period: appends its records to out, one canonical line each
- * (Workers by address, then the hive's), signed with seckey unless it is
+ * (Workers by address, their balance records, then the hive's), signed
+ * with seckey (EIP-191, and EIP-712 for balances) unless it is
  * NULL. Returns 0, or -1 with *why set (an inconsistent or empty input, a
  * amount beyond 256 bits); *slot_ms names the slot concerned, or is
  * INT64_MIN. Nothing is appended then.
  */
 int settle_finish(struct settle *s, struct buf *out, const uint8_t *seckey, int64_t *slot_ms, const char **why);
+
+/*
+ * After settle_finish: the Workers whose chain of registers broke, one line
+ * each ("the channel of Worker 0x… breaks at slot T: a register decreased"),
+ * or NULL. Their settlements stand; their channels get no balance record.
+ */
+const char *settle_problems(const struct settle *s);
+
+/* The slots the period holds at the cleared slot length (0 before a clearing_slot record is read). */
+int64_t settle_slots_expected(const struct settle *s);
+/* The slots of the period that have clearing records. */
+int64_t settle_slots_seen(const struct settle *s);
 
 /* keccak256 of the last line settle_finish appended (or of the archive's last line). */
 const uint8_t *settle_head(const struct settle *s);

@@ -98,7 +98,7 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 		interval "$B" $t 1000 | signed other                          # forged: signed by another key
 		interval "$C" $t -1500                                       # unsigned
 		interval "$OTHER" $t 5 | signed other                         # not a member
-		interval "$A" $t 7 | signed a                                 # a second one for A's slot
+		interval "$A" $t 7 | signed a                                 # a fork: another one for A's slot
 		interval "$C" 2026-06-21T10:05:00Z -1 | signed c              # not aligned to the slot
 		interval "$C" 2026-06-21T10:15:00Z -1 1800 | signed c         # not one slot long
 		interval "$A" 2026-06-21T10:15:00Z 3 900 false | signed a     # incomplete
@@ -109,7 +109,7 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 	assert_line --partial "line 2: interval refused: signed by another key than its meter's"
 	assert_line --partial "line 3: interval refused: unsigned"
 	assert_line --partial "line 4: interval refused: the meter is not a member of the hive"
-	assert_line --partial "line 5: interval refused: a second interval for the same meter and slot"
+	assert_line --partial "line 5: interval refused: a fork: a second, different interval for the same meter and slot"
 	assert_line --partial "line 6: interval refused: not one whole slot"
 	assert_line --partial "line 7: interval refused: not one whole slot"
 	assert_line --partial "line 8: interval refused: incomplete"
@@ -117,6 +117,9 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 	assert_equal "$(count_lines "$T/rejects.ndjson")" 8
 	run jq -r '"\(.line) \(.program) \(.reason)"' "$T/rejects.ndjson"
 	assert_line "3 hive-clear interval refused: unsigned"
+	# Each reject is one line in RFC 8785 form.
+	run jq -cS . "$T/rejects.ndjson"
+	assert_output "$(cat "$T/rejects.ndjson")"
 	run jq -r 'select(.line == 9) | .text' "$T/rejects.ndjson"
 	assert_output "not json"
 	# A's record stands; the slot is cleared with B and C missing, and says so.
@@ -129,6 +132,40 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 	# The reading passed through untouched.
 	run grep -c '"type":"reading"' "$T/out.ndjson"
 	assert_output 1
+}
+
+@test "replays and channel fields: the same interval twice, a wrong nonce, parts that do not add up" {
+	t=2026-06-21T10:00:00Z
+	n=$(( $(date -u -d $t +%s) / 900 ))
+	ok='{"complete":true,"energy_wh":5,"export_wh":2,"import_wh":7,"meter":"'$A'","nonce":'$n',"register_export_wh":100,"register_import_wh":507,"seconds":900,"start":"'$t'","type":"interval"}'
+	{
+		echo "$ok" | signed a
+		echo "$ok" | signed a
+		echo "$ok" | sed "s/\"nonce\":$n/\"nonce\":$((n + 5))/; s/$t/2026-06-21T10:15:00Z/" | signed a
+		echo "$ok" | sed 's/"import_wh":7/"import_wh":8/; s/10:00:00Z/10:30:00Z/; s/"nonce":[0-9]*/"nonce":'$((n + 2))'/' | signed a
+		echo "$ok" | sed 's/"register_import_wh":507/"register_import_wh":-1/; s/10:00:00Z/10:45:00Z/; s/"nonce":[0-9]*,//' | signed a
+	} > "$T/in.ndjson"
+	run -1 clear "$T/in.ndjson"
+	assert_line --partial "line 2: interval refused: a replay: the same interval again"
+	assert_line --partial "line 3: interval refused: its 'nonce' is not the slot's index since the epoch"
+	assert_line --partial "line 4: interval refused: 'import_wh' − 'export_wh' is not 'energy_wh'"
+	assert_line --partial "line 5: interval refused: a malformed 'nonce', 'import_wh', 'export_wh' or register field"
+	# The fields travel on to the clearing record.
+	run jq -r --arg a "$A" 'select(.worker == $a and .slot == "'$t'") | "\(.nonce) \(.import_wh) \(.export_wh) \(.register_import_wh) \(.register_export_wh)"' <(clear "$T/in.ndjson" 2> /dev/null)
+	assert_output "$n 7 2 507 100"
+}
+
+@test "an unreadable input file: nothing is cleared (its meters would look missing)" {
+	deficit_slot > "$T/in.ndjson"
+	run -3 --separate-stderr clear "$T/in.ndjson" "$T/absent.ndjson"
+	assert_equal "$output" ""
+	[[ "$stderr" == *"nothing cleared: an input file could not be read"* ]]
+}
+
+@test "energies beyond any meter are refused, so no sum can overflow" {
+	interval "$A" 2026-06-21T10:00:00Z 274877906945 | signed a > "$T/in.ndjson"
+	run -1 clear "$T/in.ndjson"
+	assert_output --partial "beyond what any meter measures in a slot"
 }
 
 @test "out of order: an interval before one already taken from the same meter" {
@@ -158,8 +195,10 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 
 @test "--from and --to select the period; a slot without prices is an error and nothing is written" {
 	{ deficit_slot 2026-06-21T10:00:00Z; deficit_slot 2026-06-21T10:15:00Z; } > "$T/in.ndjson"
-	run -1 clear --from 2026-06-21T10:15:00Z --to 2026-06-21T10:30:00Z "$T/in.ndjson"
-	assert_line --partial "outside the period cleared"
+	# Another period's intervals are skipped, not refused: a day's file can hold its neighbours' edges.
+	run -0 --separate-stderr clear --from 2026-06-21T10:15:00Z --to 2026-06-21T10:30:00Z "$T/in.ndjson"
+	assert_equal "$stderr" ""
+	assert_equal "$(echo "$output" | jq -r .slot | sort -u)" 2026-06-21T10:15:00Z
 	run -3 hive-clear --export "$T/export.ndjson" --tariff "$FIX/market/gap.ndjson" "$T/in.ndjson"
 	assert_output --partial "slot 2026-06-21T10:15:00Z: the tariff has no valid prices for this slot"
 	refute_output --partial '"type":"clearing'

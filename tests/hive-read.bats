@@ -144,6 +144,77 @@ wait_for_tty() {
 	assert_output '[96,true,true,0]'
 }
 
+# The state-channel checks of one meter's interval records (whitepaper §2.5),
+# given its readings as $r and its intervals as $i: prints one line per kind
+# of finding, with how many. "nonce" counts records whose nonce is not
+# start / seconds, "step" consecutive records whose nonces do not go up by
+# one, "uncarried" complete records without their registers, "chain"
+# consecutive records with registers whose difference is not the later
+# one's energy, "on_reading" slots that end on a reading's time and
+# "off_reading" those of them whose registers are not that reading's.
+CHANNEL='
+	($r | map({ key: .time, value: . }) | from_entries) as $at |
+	"nonce \($i | map(select(.nonce != ((.start | fromdate) / .seconds))) | length)",
+	"step \([range(1; $i | length) | select($i[.].nonce != $i[. - 1].nonce + 1)] | length)",
+	"uncarried \($i | map(select(.complete and (has("register_import_wh") and has("register_export_wh") | not))) | length)",
+	"chain \([range(1; $i | length) | $i[. - 1] as $p | $i[.] as $k
+		| select($p.register_import_wh != null and $k.register_import_wh != null)
+		| select($k.register_import_wh - $p.register_import_wh != $k.import_wh
+		      or $k.register_export_wh - $p.register_export_wh != $k.export_wh)] | length)",
+	([$i[] | $at[(.start | fromdate) + .seconds | todate] as $m | select($m != null)
+		| [.register_import_wh, .register_export_wh] == [$m.import_wh, $m.export_wh]] as $on |
+	 "on_reading \($on | length)", "off_reading \($on | map(select(. | not)) | length)")
+'
+
+@test "interval records carry the state channel: nonce = start / 900, registers chained by each slot's energy" {
+	hive-read sim --seed 3 --start 2026-06-21T00:00:00Z --duration 1d --step 7s --pv 4 --interval 15m --no-readings > "$T/i"
+	hive-read sim --seed 3 --start 2026-06-21T00:00:00Z --duration 1d --step 7s --pv 4 --interval 15m > "$T/all"
+	# The readings change nothing in the intervals.
+	grep '"type":"interval"' "$T/all" | cmp - "$T/i"
+	run -0 jq -s -c 'map(select(.type == "interval")) | [length, .[0].nonce, .[-1].nonce, (map(.nonce == ((.start | fromdate) / 900)) | all)]' "$T/i"
+	assert_output '[96,1980000,1980095,true]'      # 2026-06-21 is day 20625: 20625 × 96 = 1980000
+	run -0 jq -s -r '[.[] | select(.type == "reading")] as $r | [.[] | select(.type == "interval")] as $i | '"$CHANNEL" "$T/all"
+	# A boundary falls on a 7 s reading every 105 min: 01:45, 03:30, …, 22:45 (13 of them).
+	assert_output $'nonce 0\nstep 0\nuncarried 0\nchain 0\non_reading 13\noff_reading 0'
+	# The first slot starts on the first reading: its registers are the first reading's plus its energy.
+	# The day's last slot is cut short by the end of the run: flagged end, without registers (not invented).
+	run -0 jq -s -c '[.[] | select(.type == "reading")] as $r | [.[] | select(.type == "interval")] as $i |
+		[$i[0].register_import_wh - $r[0].import_wh == $i[0].import_wh,
+		 $i[0].register_export_wh - $r[0].export_wh == $i[0].export_wh,
+		 $i[-2].register_import_wh <= $r[-1].import_wh, $i[-2].register_export_wh <= $r[-1].export_wh,
+		 $i[-1].flags, ($i[-1] | has("register_import_wh") or has("register_export_wh")),
+		 ($i[:-1] | map(has("register_import_wh") and has("register_export_wh")) | all)]' "$T/all"
+	assert_output '[true,true,true,true,["end"],false,true]'
+}
+
+@test "DSMR: a slot ending on a telegram carries that telegram's registers" {
+	# No fixture has two telegrams, so gen-dsmr makes a capture of the DSMR 5 one
+	# (same lines, CRC recomputed): a telegram every minute from
+	# 2026-10-24T23:00:00Z for 4 h, so every 15-min slot ends on a telegram.
+	cc -O2 -o "$T/gen-dsmr" "$TOP/bench/gen-dsmr.c"
+	"$T/gen-dsmr" "$D/dsmr50_iskra_mt382.p1" 240 1792882800 60 11 > "$T/g.p1"
+	run -0 --separate-stderr hive-read --interval 15m --meter "$EIP155_ADDR" "$T/g.p1"
+	printf '%s\n' "$output" > "$T/g"
+	run -0 jq -s -r '[.[] | select(.type == "reading")] as $r | [.[] | select(.type == "interval")] as $i | '"$CHANNEL" "$T/g"
+	# 16 slots: 15 end on a telegram (23:15 … 02:45), the last is flushed at 02:59.
+	assert_output $'nonce 0\nstep 0\nuncarried 0\nchain 0\non_reading 15\noff_reading 0'
+	run -0 jq -s -c 'map(select(.type == "interval")) | [length, .[0].nonce, (.[-1] | [.flags, has("register_import_wh")])]' "$T/g"
+	assert_output '[16,1992092,[["end"],false]]'
+	# A telegram every 7 s: a boundary meets one every 105 min (00:45, 02:30); between, apportioned.
+	"$T/gen-dsmr" "$D/dsmr50_iskra_mt382.p1" 2058 1792882800 7 11 > "$T/g7.p1"
+	run -0 --separate-stderr hive-read --interval 15m "$T/g7.p1"
+	printf '%s\n' "$output" > "$T/g7"
+	run -0 jq -s -r '[.[] | select(.type == "reading")] as $r | [.[] | select(.type == "interval")] as $i | '"$CHANNEL" "$T/g7"
+	assert_output $'nonce 0\nstep 0\nuncarried 0\nchain 0\non_reading 2\noff_reading 0'
+	# And the registers in between are the telegrams' own, apportioned: never outside the two around the slot's end.
+	run -0 jq -s -c '[.[] | select(.type == "reading") | {t: (.time | fromdate), i: .import_wh, e: .export_wh}] as $r |
+		[.[] | select(.type == "interval" and .register_import_wh != null) | (.start | fromdate + 900) as $b |
+		 ($r | map(select(.t <= $b)) | last) as $lo | ($r | map(select(.t >= $b)) | first) as $hi |
+		 select(.register_import_wh < $lo.i or .register_import_wh > $hi.i or
+		        .register_export_wh < $lo.e or .register_export_wh > $hi.e)] | length' "$T/g7"
+	assert_output 0
+}
+
 @test "interval records are canonical and sign without change" {
 	hive-read sim --count 200 --step 10s --interval 15m --no-readings --meter "$EIP155_ADDR" > "$T/i"
 	hive-sign sign --key "$FIX/eip155.key" < "$T/i" | sed 's/,"sig":"0x[0-9a-f]*"//' > "$T/s"

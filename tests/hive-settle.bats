@@ -17,7 +17,7 @@ hive_field() { jq -r --arg f "$2" 'select(.scope == "hive") | .[$f]' "$1"; }
 
 @test "--help, --version and usage errors" {
 	run -0 hive-settle --help
-	assert_output --partial "hive-settle audit --export FILE --tariff FILE --archive FILE"
+	assert_output --partial "hive-settle audit --export FILE [--export FILE]... --tariff FILE --archive FILE"
 	run -0 hive-settle --version
 	run -2 hive-settle "${DAY[@]}"
 	assert_output --partial "--export FILE is required"
@@ -28,6 +28,10 @@ hive_field() { jq -r --arg f "$2" 'select(.scope == "hive") | .[$f]' "$1"; }
 	run -2 settle --day 2026-06-21 --tz Mars/Olympus_Mons
 	run -2 settle --day 2026-06-21 --from 2026-06-21T00:00:00Z
 	run -2 settle "${DAY[@]}" --key a --keystore b
+	run -2 settle "${DAY[@]}" --tz Europe/Zurich
+	assert_output --partial "--tz goes with --day"
+	run -2 settle "${DAY[@]}" --export "$T/export.ndjson"
+	assert_output --partial "one --export"
 	run -2 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF"
 	assert_output --partial "audit needs --tariff FILE and --archive FILE"
 	run -2 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF" --archive x --csv y
@@ -35,7 +39,7 @@ hive_field() { jq -r --arg f "$2" 'select(.scope == "hive") | .[$f]' "$1"; }
 }
 
 @test "the known deficit slot: whole units by largest remainder, stand-alone rounded up, conserved" {
-	run -0 settle "${DAY[@]}" "$T/clear.ndjson"
+	run -0 --separate-stderr settle "${DAY[@]}" "$T/clear.ndjson"
 	echo "$output" > "$T/s.ndjson"
 	assert_equal "$(count_lines "$T/s.ndjson")" 4
 	# 386666.667, 193333.333, −205000: the one unit left over goes to A's larger remainder.
@@ -46,7 +50,7 @@ hive_field() { jq -r --arg f "$2" 'select(.scope == "hive") | .[$f]' "$1"; }
 	assert_equal "$(field_of "$T/s.ndjson" "$C" standalone) $(field_of "$T/s.ndjson" "$C" saving)" "-120000 85000"
 	assert_equal "$(hive_field "$T/s.ndjson" workers_pay) $(hive_field "$T/s.ndjson" dso)" "375000 375000"
 	assert_equal "$(hive_field "$T/s.ndjson" owner_keeps) $(hive_field "$T/s.ndjson" platform_fee)" "0 0"
-	assert_equal "$(field_of "$T/s.ndjson" "$A" coin_code) $(field_of "$T/s.ndjson" "$A" decimals)" "USDC 6"
+	assert_equal "$(field_of "$T/s.ndjson" "$A" coin_code) $(field_of "$T/s.ndjson" "$A" coin_decimals)" "USDC 6"
 	# Workers by address, then the hive; the first record chains to 32 zero bytes.
 	run jq -r '.worker // "hive"' "$T/s.ndjson"
 	assert_output "$(printf '%s\n' "$A" "$B" "$C" | sort -f)
@@ -98,7 +102,7 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 	assert_output --partial "line 9 is torn"
 	# A broken chain is refused too.
 	sed -i '2d;$d' "$T/archive.ndjson"
-	run -3 settle --day 2026-06-23 --archive "$T/archive.ndjson" "$T/clear2.ndjson"
+	run -4 settle --day 2026-06-23 --archive "$T/archive.ndjson" "$T/clear2.ndjson"
 	assert_output --partial "archive line 2: its 'prev' does not name the line before it"
 	# The second day's first record names the hash of the first day's last line (cast computes it;
 	# last, as it skips where cast is missing).
@@ -123,6 +127,12 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 	assert_output --partial "no clearing records in the period"
 }
 
+@test "a period with slots nobody cleared: settled, counted, and warned about" {
+	run -0 --separate-stderr settle --day 2026-06-21 "$T/clear.ndjson"
+	[[ "$stderr" == *"warning: 95 of the period's 96 slots have no clearing records"* ]]
+	assert_equal "$(echo "$output" | jq -r 'select(.scope == "hive") | "\(.slots) \(.slots_expected)"')" "1 96"
+}
+
 @test "--day in the hive's zone: a local day computed in UTC, 23 hours on the spring DST day" {
 	run -3 settle --day 2026-06-21 --tz Europe/Zurich < /dev/null
 	settle --day 2026-06-21 --tz Europe/Zurich "$T/clear.ndjson" > "$T/s.ndjson"
@@ -136,14 +146,22 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 }
 
 @test "--csv: the accountant's table, whose amount column sums to zero; an existing file is not replaced" {
-	settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson" > /dev/null
-	run head -n 1 "$T/day.csv"
+	settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson" > /dev/null 2>&1
+	run bash -c "head -n 1 '$T/day.csv' | tr -d '\r'"
 	assert_output '"row","party","period_start","period_end","import_wh","export_wh","standalone","amount","standalone_USDC","amount_USDC","reputation_bps"'
 	assert_equal "$(count_lines "$T/day.csv")" 7
 	run /usr/bin/python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(int(x["amount"]) for x in r), [x["amount_USDC"] for x in r if x["row"]=="dso"])' "$T/day.csv"
 	assert_output "0 ['-0.375000']"
-	run -5 settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson"
+	# An existing CSV stops the run before anything is settled or archived.
+	run -5 settle "${DAY[@]}" --csv "$T/day.csv" --archive "$T/archive.ndjson" "$T/clear.ndjson"
 	assert_output --partial "already exists"
+	[ ! -e "$T/archive.ndjson" ]
+	# A new archive that a failed run would leave empty is not left behind.
+	run -3 settle --day 2026-06-25 --archive "$T/archive.ndjson" "$T/clear.ndjson"
+	[ ! -e "$T/archive.ndjson" ]
+	# CSV lines end in CRLF (RFC 4180).
+	run grep -c $'\r$' "$T/day.csv"
+	assert_output 7
 }
 
 @test "reputation: bids against metered energy; charges paid to accurate Workers, conserved, never above stand-alone" {
@@ -199,7 +217,7 @@ two_days() {
 	cat "$T/a.intervals" "$T/b.intervals" "$T/c.intervals" > "$T/intervals.ndjson"
 	for d in 21 22; do
 		hive-clear --export "$T/export.ndjson" --tariff "$TOP/share/tariffs/tou-ch.ndjson" --platform-fee 200 \
-			--from 2026-06-${d}T00:00:00Z --to 2026-06-$((d + 1))T00:00:00Z "$T/intervals.ndjson" |
+			--from 2026-06-${d}T00:00:00Z --to 2026-06-$((d + 1))T00:00:00Z "$T/intervals.ndjson" 2> /dev/null |
 			hive-settle --export "$T/export.ndjson" --day 2026-06-$d --key "$K/queen.key" --archive "$T/archive.ndjson" > /dev/null
 	done
 }
@@ -209,10 +227,18 @@ audit() {
 
 @test "audit: meters read, signed, cleared and settled over two days derive again byte for byte" {
 	two_days
+	# hive-read's registers close each meter's channel: 3 Workers, 3 balances and the hive per day.
+	assert_equal "$(jq -r 'select(.type == "balance") | .chained_slots' "$T/archive.ndjson" | sort -u)" 96
 	run -0 audit "$T/intervals.ndjson"
-	assert_output --regexp '^\{"archive_head":"0x[0-9a-f]{64}","hive":1,"lines":8,"periods":2,"result":"identical","type":"audit"\}$'
+	assert_output --regexp '^\{"archive_head":"0x[0-9a-f]{64}","hive":1,"lines":14,"periods":2,"result":"identical","type":"audit"\}$'
 	# Input order does not matter.
 	run -0 audit "$T/c.intervals" "$T/a.intervals" "$T/b.intervals"
+	# The registry moved on: the period needs the export of its own ledger head.
+	sed 's/"ledger_head":"0x0*7"/"ledger_head":"0x'$(printf '%064d' 8)'"/' "$T/export.ndjson" > "$T/later.ndjson"
+	run -3 hive-settle audit --export "$T/later.ndjson" --tariff "$TOP/share/tariffs/tou-ch.ndjson" --archive "$T/archive.ndjson" "$T/intervals.ndjson"
+	assert_output --partial "no export given was taken at the period's ledger head"
+	run -0 hive-settle audit --export "$T/later.ndjson" --export "$T/export.ndjson" --tariff "$TOP/share/tariffs/tou-ch.ndjson" \
+		--archive "$T/archive.ndjson" "$T/intervals.ndjson"
 }
 
 @test "audit: one altered reading in the archived intervals is found, naming the record and the field" {
@@ -253,4 +279,55 @@ audit() {
 	[ -s "$T/q/csv/2026-06-21.csv" ]
 	# The same day again is refused: the archive already holds it.
 	HIVE_TZ=UTC run -6 sh "$TOP/examples/daily.sh" "$T/q" "$K/queen.key" 2026-06-21
+}
+
+# chan METER KEY START IMPORT EXPORT REG_IMPORT REG_EXPORT: a signed interval with the channel fields.
+chan() {
+	local n=$(( $(date -u -d "$3" +%s) / 900 ))
+	printf '{"complete":true,"energy_wh":%d,"export_wh":%d,"import_wh":%d,"meter":"%s","nonce":%d,"register_export_wh":%d,"register_import_wh":%d,"seconds":900,"start":"%s","type":"interval"}\n' \
+		$(($4 - $5)) "$5" "$4" "$1" $n "$7" "$6" "$3" | signed "$2"
+}
+channel_day() {
+	chan "$A" a 2026-06-21T10:00:00Z 100 0 1100 0
+	chan "$A" a 2026-06-21T10:15:00Z 200 0 "${1:-1300}" 0
+	chan "$A" a 2026-06-21T10:45:00Z 50 0 1400 0
+	chan "$C" c 2026-06-21T10:00:00Z 0 300 5 9300
+	chan "$C" c 2026-06-21T10:15:00Z 0 250 5 9550
+	chan "$C" c 2026-06-21T10:30:00Z 0 100 5 9650
+	chan "$C" c 2026-06-21T10:45:00Z 0 20 5 9670
+	interval "$B" 2026-06-21T10:00:00Z 40 | signed b
+}
+
+@test "state channels: each Worker's chain of registers checked and closed by a balance record" {
+	channel_day > "$T/ch.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/ch.ndjson" > "$T/c.ndjson"
+	run -0 --separate-stderr settle "${DAY[@]}" --key "$K/queen.key" "$T/c.ndjson"
+	echo "$output" > "$T/s.ndjson"
+	# Workers, then balances (B's intervals carry no registers: no channel), then the hive.
+	run jq -r '.type + " " + (.scope // "") ' "$T/s.ndjson"
+	assert_output "$(printf 'settlement worker\nsettlement worker\nsettlement worker\nbalance \nbalance \nsettlement hive')"
+	n0=$(( $(date -u -d 2026-06-21T10:00:00Z +%s) / 900 ))
+	run jq -r --arg a "$A" 'select(.type == "balance" and .worker == $a) | "\(.first_nonce - '$n0') \(.last_nonce - '$n0') \(.chained_slots) \(.gaps) \(.opening_import_wh) \(.closing_import_wh)"' "$T/s.ndjson"
+	assert_output "0 3 3 1 1000 1400"
+	run jq -r --arg c "$C" 'select(.type == "balance" and .worker == $c) | "\(.chained_slots) \(.gaps) \(.opening_export_wh) \(.closing_export_wh) \(.eip712_sig | length)"' "$T/s.ndjson"
+	assert_output "4 0 9000 9670 132"
+	# The balance names the Worker's settlement and carries its amount.
+	assert_equal "$(jq -r --arg a "$A" 'select(.type == "balance" and .worker == $a) | .amount' "$T/s.ndjson")" \
+		"$(field_of "$T/s.ndjson" "$A" amount | head -n 1)"
+	assert_equal "$(hive_field "$T/s.ndjson" channels_closed) $(hive_field "$T/s.ndjson" channels_broken)" "2 0"
+	# The archive of such a day audits clean, EIP-712 signatures included.
+	settle "${DAY[@]}" --key "$K/queen.key" --archive "$T/archive.ndjson" "$T/c.ndjson" > /dev/null
+	run -0 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF" --archive "$T/archive.ndjson" "$T/ch.ndjson"
+}
+
+@test "state channels: a register that does not advance by the slot's energy breaks the chain, loudly" {
+	channel_day 1250 > "$T/ch.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/ch.ndjson" > "$T/c.ndjson"
+	run -1 --separate-stderr settle "${DAY[@]}" "$T/c.ndjson"
+	[[ "$stderr" == *"the channel of Worker $A breaks at slot 2026-06-21T10:15:00Z: a register does not advance by the slot's energy"* ]]
+	echo "$output" > "$T/s.ndjson"
+	assert_equal "$(jq -r 'select(.type == "balance") | .worker' "$T/s.ndjson")" "$C"
+	assert_equal "$(hive_field "$T/s.ndjson" channels_broken)" 1
+	# Its settlement stands.
+	[ -n "$(field_of "$T/s.ndjson" "$A" amount)" ]
 }

@@ -12,6 +12,11 @@
 //   ledger                   checks a hive-beekeeper ledger on stdin: canonical lines,
 //                            seq, the keccak256 chain, each actor's signature, and
 //                            that HVT balances + staked + burned = supply; prints a summary
+//   settlements QUEEN        checks a hive-settle archive on stdin: the keccak256 chain,
+//                            the Queen's signature on every line, each balance record's
+//                            EIP-712 digest (rebuilt from its fields) and signature and
+//                            the settlement hash it names, and per period that the
+//                            Workers' amounts add up to dso + platform_fee + owner_keeps
 'use strict';
 const fs = require('fs');
 const ethers = require('ethers');
@@ -157,6 +162,49 @@ case 'ledger': {
 	for (const v of bal.values()) total += v;
 	if (total !== supply) { console.error(`xcheck ledger: ${total} != supply ${supply}`); process.exit(1); }
 	console.log(JSON.stringify({ events: ls.length, head: prev, burned: burned.toString(), staked: staked.toString() }));
+	break;
+}
+case 'settlements': {
+	let prev = '0x' + '0'.repeat(64), paid = 0n, balances = 0, periods = 0;
+	const content = new Map();
+	const ls = fs.readFileSync(0, 'utf8').split('\n');
+	ls.pop();
+	const types = { Balance: [
+		{ name: 'hive', type: 'uint32' }, { name: 'worker', type: 'address' }, { name: 'coin', type: 'address' },
+		{ name: 'periodStart', type: 'uint64' }, { name: 'periodEnd', type: 'uint64' },
+		{ name: 'firstNonce', type: 'uint64' }, { name: 'lastNonce', type: 'uint64' },
+		{ name: 'closingImportWh', type: 'uint64' }, { name: 'closingExportWh', type: 'uint64' },
+		{ name: 'amount', type: 'int256' }, { name: 'settlement', type: 'bytes32' }] };
+	ls.forEach((line, i) => {
+		const die = why => { console.error(`xcheck settlements: line ${i + 1}: ${why}`); process.exit(1); };
+		const r = JSON.parse(line);
+		if (r.prev !== prev) die(`prev ${r.prev}, not ${prev}`);
+		prev = ethers.keccak256(ethers.toUtf8Bytes(line));
+		if (ethers.verifyMessage(canonical(unsigned(r)), r.sig) !== a) die('not signed by the Queen');
+		const { sig, prev: _p, ...bare } = r;
+		if (r.type === 'settlement' && r.scope === 'worker') {
+			paid += BigInt(r.amount);
+			content.set(r.worker, ethers.keccak256(ethers.toUtf8Bytes(canonical(bare))));
+		} else if (r.type === 'balance') {
+			const message = { hive: r.hive, worker: r.worker, coin: r.coin,
+				periodStart: Date.parse(r.period_start) / 1000, periodEnd: Date.parse(r.period_end) / 1000,
+				firstNonce: r.first_nonce, lastNonce: r.last_nonce,
+				closingImportWh: r.closing_import_wh || 0, closingExportWh: r.closing_export_wh || 0,
+				amount: r.amount, settlement: r.settlement };
+			const domain = { name: 'hive', version: '1' };
+			if (ethers.TypedDataEncoder.hash(domain, types, message) !== r.eip712_digest) die('EIP-712 digest differs');
+			if (ethers.verifyTypedData(domain, types, message, r.eip712_sig) !== a) die('EIP-712 signer differs');
+			if (content.get(r.worker) !== r.settlement) die('settlement hash differs');
+			if (r.last_nonce - r.first_nonce + 1 !== r.chained_slots + r.gaps) die('nonces do not cover the slots');
+			balances++;
+		} else if (r.scope === 'hive') {
+			const owed = BigInt(r.dso) + BigInt(r.platform_fee) + BigInt(r.owner_keeps);
+			if (paid !== owed || paid !== BigInt(r.workers_pay)) die(`Workers pay ${paid}, owed ${owed}`);
+			paid = 0n;
+			periods++;
+		}
+	});
+	console.log(JSON.stringify({ lines: ls.length, periods, balances, head: prev }));
 	break;
 }
 default:

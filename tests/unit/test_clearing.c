@@ -110,7 +110,7 @@ int main(void)
 	EXPECT_ADD(interval(3, 3, s1, 900, 5, 1), "the meter is not a member of the hive");
 	EXPECT_ADD(interval(0, -1, s1 + 900000, 900, 5, 1), "unsigned");
 	EXPECT_ADD(interval(0, 1, s1 + 900000, 900, 5, 1), "signed by another key than its meter's");
-	EXPECT_ADD(interval(0, 0, s1, 900, 7, 1), "a second interval for the same meter and slot (the first is kept)");
+	EXPECT_ADD(interval(0, 0, s1, 900, 7, 1), "a fork: a second, different interval for the same meter and slot (the first is kept)");
 	EXPECT_ADD(interval(0, 0, s1 + 60000, 900, 7, 1), "not one whole slot (its start and length do not match the step)");
 	EXPECT_ADD(interval(0, 0, s1 + 900000, 600, 7, 1), "not one whole slot (its start and length do not match the step)");
 	EXPECT_ADD(interval(2, 2, s1 + 900000, 900, 7, 0), "incomplete: the meter's data has a gap in this slot");

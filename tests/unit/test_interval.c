@@ -1,15 +1,18 @@
 /*
  * Interval energies from cumulative registers: apportioning, rounding, gaps,
- * resets, jumps, refused samples, flush, slot lengths, huge values, and a
- * seeded property loop. Every expected number is worked out in a comment.
+ * resets, jumps, refused samples, flush, slot lengths, huge values, the
+ * registers at slots' ends and the nonce, and seeded property loops. Every
+ * expected number is worked out in a comment.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "interval.h"
+#include "readrec.h"
 
-/* 2026-11-24T00:00:00Z, a Tuesday: 20416 days × 86400000 ms. */
+/* 2026-11-24T00:00:00Z, a Tuesday: 20781 days × 86400000 ms. */
 #define DAY0 1795478400000LL
 #define MIN 60000LL
 #define SLOT 900000LL
@@ -880,6 +883,458 @@ static void test_property_faults(void)
 	CHECK(jumps > 0);
 }
 
+/* Checks a slot's registers at its end: known with these values, or not known (has 0 / 0). */
+#define CHECK_ENDS(s, in, out) do { \
+	CHECK((s).has_end_registers); \
+	CHECK_INTEQ((s).end_import_wh, (in)); \
+	CHECK_INTEQ((s).end_export_wh, (out)); \
+} while (0)
+#define CHECK_NO_ENDS(s) do { \
+	CHECK(!(s).has_end_registers); \
+	CHECK_INTEQ((s).end_import_wh, 0); \
+	CHECK_INTEQ((s).end_export_wh, 0); \
+} while (0)
+
+static void test_end_registers(void)
+{
+	struct run r;
+
+	/*
+	 * The known answer: 10 Wh over 10:00–10:45 from E0 = 1000, three equal
+	 * slots get 3, 4, 3 (test_rounding); the registers at their ends are
+	 * E0 + cum: 1003, 1007, 1010 (the last one the sample at 10:45 itself).
+	 */
+	run_start(&r, SLOT, 60 * MIN, 0);
+	add(&r, imp(T(10, 0), 1000));
+	add(&r, imp(T(10, 45), 1010));
+	CHECK_INTEQ(r.got.nslot, 3);
+	CHECK_SLOT(r.got.slot[0], T(10, 0), 3, 0, SLOT, COMPLETE);
+	CHECK_SLOT(r.got.slot[1], T(10, 15), 4, 0, SLOT, COMPLETE);
+	CHECK_SLOT(r.got.slot[2], T(10, 30), 3, 0, SLOT, COMPLETE);
+	CHECK_ENDS(r.got.slot[0], 1003, 0);        /* import only: export stays 0 */
+	CHECK_ENDS(r.got.slot[1], 1007, 0);
+	CHECK_ENDS(r.got.slot[2], 1010, 0);
+
+	/*
+	 * Both registers, slot ends inside spans: 10:10 (100, 50) → 10:20 (200, 51)
+	 * → 10:40 (400, 71). At 10:15 the first span is half done: import
+	 * 100 + round(50) = 150, export 50 + round(0.5) = 51. At 10:30 the second
+	 * span is half done: 200 + 100 = 300, 51 + 10 = 61. Slot 10:15 holds
+	 * 50 + 100 = 150 import and 0 + 10 = 10 export: 300 − 150 and 61 − 51.
+	 */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, both(T(10, 10), 100, 50));
+	add(&r, both(T(10, 20), 200, 51));
+	add(&r, both(T(10, 40), 400, 71));
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_SLOT(r.got.slot[0], T(10, 0), 50, 1, 5 * MIN, INTERVAL_FLAG_START);
+	CHECK_ENDS(r.got.slot[0], 150, 51);        /* known although the slot is incomplete */
+	CHECK_SLOT(r.got.slot[1], T(10, 15), 150, 10, SLOT, COMPLETE);
+	CHECK_ENDS(r.got.slot[1], 300, 61);
+	/* The flushed slot 10:30: its end 10:45 is after the last sample, so not known. */
+	flush(&r);
+	CHECK_INTEQ(r.got.nslot, 3);
+	CHECK_SLOT(r.got.slot[2], T(10, 30), 100, 10, 10 * MIN, INTERVAL_FLAG_END);
+	CHECK_NO_ENDS(r.got.slot[2]);
+
+	/* An export-only meter: import stays 0. 12:05 0 → 12:25 40: at 12:15, 20. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, exp_only(T(12, 5), 0));
+	add(&r, exp_only(T(12, 25), 40));
+	CHECK_INTEQ(r.got.nslot, 1);
+	CHECK_ENDS(r.got.slot[0], 0, 20);
+
+	/*
+	 * A slot ending exactly on a sample has the sample's registers, and the
+	 * stream's last such slot is out before the flush, which then has nothing:
+	 * 10:00 1000, 10:15 1100, 10:30 1250 (test_on_boundaries).
+	 */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 1000));
+	add(&r, imp(T(10, 15), 1100));
+	add(&r, imp(T(10, 30), 1250));
+	flush(&r);
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_ENDS(r.got.slot[0], 1100, 0);
+	CHECK_ENDS(r.got.slot[1], 1250, 0);
+
+	/* 1 ms short of the boundary: the slot is then flushed, its end not reached, not known. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 1000));
+	add(&r, imp(T(10, 15) - 1, 1100));
+	flush(&r);
+	CHECK_INTEQ(r.got.nslot, 1);
+	CHECK_SLOT(r.got.slot[0], T(10, 0), 100, 0, SLOT - 1, INTERVAL_FLAG_END);
+	CHECK_NO_ENDS(r.got.slot[0]);
+
+	/* Registers near INT64_MAX: 0 → INT64_MAX over 10:10–10:20, at 10:15 the half rounded up. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 10), 0));
+	add(&r, imp(T(10, 20), INT64_MAX));
+	CHECK_ENDS(r.got.slot[0], 4611686018427387904LL, 0);
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 10), INT64_MAX - 10));
+	add(&r, imp(T(10, 30), INT64_MAX));
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_ENDS(r.got.slot[0], INT64_MAX - 7, 0);   /* 10 Wh over 20 min, 5 min in: round(2.5) = 3 */
+	CHECK_ENDS(r.got.slot[1], INT64_MAX, 0);
+}
+
+static void test_end_registers_faults(void)
+{
+	struct run r;
+
+	/*
+	 * test_gap_on_boundaries: 10:00 0, 10:15 10, gap to 11:15 100, 11:30 110.
+	 * Slot 10:00 ends on the sample at 10:15: 10. Slot 10:15 (the gap's first)
+	 * ends at 10:30, inside the gap: not known. Slot 11:00 (the gap's last)
+	 * ends on the sample at 11:15: 100, although flagged gap. Slot 11:15: 110.
+	 */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 0));
+	add(&r, imp(T(10, 15), 10));
+	add(&r, imp(T(11, 15), 100));
+	add(&r, imp(T(11, 30), 110));
+	CHECK_INTEQ(r.got.nslot, 4);
+	CHECK_ENDS(r.got.slot[0], 10, 0);
+	CHECK_NO_ENDS(r.got.slot[1]);
+	CHECK_ENDS(r.got.slot[2], 100, 0);
+	CHECK_ENDS(r.got.slot[3], 110, 0);
+
+	/*
+	 * test_gap: 10:00 0, 10:10 100, gap to 11:05 700, 11:15 800. Slot 10:00 ends
+	 * inside the gap: not known. Slot 11:00 (gap) ends on 11:15: 800.
+	 */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 0));
+	add(&r, imp(T(10, 10), 100));
+	add(&r, imp(T(11, 5), 700));
+	add(&r, imp(T(11, 15), 800));
+	flush(&r);
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_NO_ENDS(r.got.slot[0]);
+	CHECK_SLOT(r.got.slot[1], T(11, 0), 100, 0, 10 * MIN, INTERVAL_FLAG_GAP);
+	CHECK_ENDS(r.got.slot[1], 800, 0);
+
+	/* A gap ending on the first slot's own end: 10:05 0 → 11:00 90 (max gap 30 min) → 11:00's registers. */
+	run_start(&r, 3600000, 30 * MIN, 0);
+	add(&r, imp(T(10, 5), 0));
+	add(&r, imp(T(11, 0), 90));
+	CHECK_INTEQ(r.got.nslot, 1);
+	CHECK_SLOT(r.got.slot[0], T(10, 0), 0, 0, 0, INTERVAL_FLAG_GAP | INTERVAL_FLAG_START);
+	CHECK_ENDS(r.got.slot[0], 90, 0);
+
+	/*
+	 * A reset across a boundary: 10:00 5000, 10:10 5100, 10:20 20 (reset),
+	 * 10:30 70. Slot 10:00 ends inside the reset span: not known. Slot 10:15
+	 * ends on the sample at 10:30: 70, and holds 50 (10:20–10:30).
+	 */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 5000));
+	add(&r, imp(T(10, 10), 5100));
+	add(&r, imp(T(10, 20), 20));
+	add(&r, imp(T(10, 30), 70));
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_NO_ENDS(r.got.slot[0]);
+	CHECK_SLOT(r.got.slot[1], T(10, 15), 50, 0, 10 * MIN, INTERVAL_FLAG_RESET);
+	CHECK_ENDS(r.got.slot[1], 70, 0);
+
+	/* A reset ending on the boundary: the slot's end is the new baseline, 20. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, both(T(10, 0), 5000, 7));
+	add(&r, both(T(10, 15), 20, 9));
+	CHECK_INTEQ(r.got.nslot, 1);
+	CHECK_SLOT(r.got.slot[0], T(10, 0), 0, 0, 0, INTERVAL_FLAG_RESET);
+	CHECK_ENDS(r.got.slot[0], 20, 9);
+
+	/*
+	 * A jump (6 kW, 1 Wh tolerance: 501 Wh per 5 min) across 10:15: 10:10 0,
+	 * 10:20 5000, 10:25 5100. Slot 10:00 ends in the jump: not known; slot
+	 * 10:15 is flushed: not known either.
+	 */
+	run_start(&r, SLOT, 0, 6000);
+	add(&r, imp(T(10, 10), 0));
+	add(&r, imp(T(10, 20), 5000));
+	add(&r, imp(T(10, 25), 5100));
+	flush(&r);
+	CHECK_INTEQ(r.got.nevent, 1);
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_NO_ENDS(r.got.slot[0]);
+	CHECK_NO_ENDS(r.got.slot[1]);
+
+	/* A clock leap: the first slot's end is inside the leap, the last one's flushed. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 0));
+	add(&r, imp(T(10, 5), 5));
+	add(&r, imp(T(10, 5) + 50 * 365 * 86400000LL, 1000));
+	flush(&r);
+	CHECK_INTEQ(r.got.nslot, 2);
+	CHECK_NO_ENDS(r.got.slot[0]);
+	CHECK_NO_ENDS(r.got.slot[1]);
+
+	/* A refused sample changes nothing: 10:00 0, 10:10 50, 10:05 (out of order), 10:15 80 → 80. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, imp(T(10, 0), 0));
+	add(&r, imp(T(10, 10), 50));
+	CHECK_INTEQ(add(&r, imp(T(10, 5), 60)), -1);
+	add(&r, imp(T(10, 15), 80));
+	CHECK_INTEQ(r.got.nslot, 1);
+	CHECK_ENDS(r.got.slot[0], 80, 0);
+}
+
+static void test_nonce(void)
+{
+	struct interval_slot s = { .start_ms = T(10, 0), .length_ms = SLOT };
+
+	/* DAY0 / 900000 = 1994976 (20781 days × 96); 10:00 is slot 40 of the day. */
+	CHECK_INTEQ(interval_nonce(&s), 1994976 + 40);
+	s.start_ms = T(10, 15);
+	CHECK_INTEQ(interval_nonce(&s), 1994976 + 41);
+	/* Hour slots: DAY0 / 3600000 = 498744; 09:00 is hour 9. */
+	s.start_ms = T(9, 0);
+	s.length_ms = 3600000;
+	CHECK_INTEQ(interval_nonce(&s), 498744 + 9);
+	/* The epoch's slot is 0, the one before it −1. */
+	s.start_ms = 0;
+	s.length_ms = SLOT;
+	CHECK_INTEQ(interval_nonce(&s), 0);
+	s.start_ms = -SLOT;
+	CHECK_INTEQ(interval_nonce(&s), -1);
+}
+
+/* Appends slot's interval record for meter (or none) to a fresh string; the caller frees it. */
+static char *record_of(const struct interval_slot *slot, const char *meter)
+{
+	struct buf b = BUF_INIT;
+	struct readrec_context ctx = { .meter = meter };
+
+	readrec_interval(&b, &ctx, slot);
+	return buf_detach(&b, NULL);
+}
+
+static void test_record_fields(void)
+{
+	struct run r;
+	char *rec;
+
+	/* 10 Wh in thirds from 1000 (test_end_registers): the first slot, import only. */
+	run_start(&r, SLOT, 60 * MIN, 0);
+	add(&r, imp(T(10, 0), 1000));
+	add(&r, imp(T(10, 45), 1010));
+	rec = record_of(&r.got.slot[0], "0x1234");
+	CHECK_STREQ(rec, "{\"complete\":true,\"covered_s\":900,\"energy_wh\":3,\"flags\":[],\"import_wh\":3,"
+	                 "\"meter\":\"0x1234\",\"nonce\":1995016,\"register_import_wh\":1003,\"seconds\":900,"
+	                 "\"start\":\"2026-11-24T10:00:00Z\",\"type\":\"interval\"}");
+	free(rec);
+
+	/* Both registers, and a flushed slot without them (test_end_registers). */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, both(T(10, 10), 100, 50));
+	add(&r, both(T(10, 20), 200, 51));
+	add(&r, both(T(10, 40), 400, 71));
+	flush(&r);
+	rec = record_of(&r.got.slot[1], NULL);
+	CHECK_STREQ(rec, "{\"complete\":true,\"covered_s\":900,\"energy_wh\":140,\"export_wh\":10,\"flags\":[],"
+	                 "\"import_wh\":150,\"nonce\":1995017,\"register_export_wh\":61,\"register_import_wh\":300,"
+	                 "\"seconds\":900,\"start\":\"2026-11-24T10:15:00Z\",\"type\":\"interval\"}");
+	free(rec);
+	rec = record_of(&r.got.slot[2], NULL);
+	CHECK_STREQ(rec, "{\"complete\":false,\"covered_s\":600,\"energy_wh\":90,\"export_wh\":10,\"flags\":[\"end\"],"
+	                 "\"import_wh\":100,\"nonce\":1995018,\"seconds\":900,\"start\":\"2026-11-24T10:30:00Z\","
+	                 "\"type\":\"interval\"}");
+	free(rec);
+
+	/* An export-only meter: register_export_wh only. */
+	run_start(&r, SLOT, 0, 0);
+	add(&r, exp_only(T(12, 5), 0));
+	add(&r, exp_only(T(12, 25), 40));
+	rec = record_of(&r.got.slot[0], NULL);
+	CHECK_STREQ(rec, "{\"complete\":false,\"covered_s\":600,\"energy_wh\":-20,\"export_wh\":20,\"flags\":[\"start\"],"
+	                 "\"nonce\":1995024,\"register_export_wh\":20,\"seconds\":900,\"start\":\"2026-11-24T12:00:00Z\","
+	                 "\"type\":\"interval\"}");
+	free(rec);
+}
+
+/*
+ * The registers at slots' ends against an oracle that knows the samples:
+ * at a slot's end b, the sample at b if there is one; else, between samples
+ * i and i+1 whose span was integrated (no gap, reset or jump event ends at
+ * i+1), E_i + ⌊(2·ΔE·(b − t_i) + D) / (2·D)⌋; else (inside such a span, or
+ * after the last sample) not known. And the chain: for each complete slot
+ * that follows an emitted slot with registers, register[k] − register[k−1]
+ * is the slot's energy, exactly.
+ */
+#define CHAIN_SAMPLES 3001
+
+struct chain {
+	int64_t t[CHAIN_SAMPLES], in[CHAIN_SAMPLES], out[CHAIN_SAMPLES];
+	bool skipped[CHAIN_SAMPLES];    /* the span ending at sample i was not integrated */
+	int n;
+	unsigned registers;
+	struct interval_slot prev;
+	bool has_prev;
+	int slots, known, unknown, chained, on_sample, wrong, broken, misnumbered;
+	int64_t last_end_in, last_end_out;      /* the last known registers */
+	bool any_end;
+};
+
+static int sample_at_or_after(const struct chain *c, int64_t b)
+{
+	int lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (c->t[mid] < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int64_t oracle_at(int64_t e0, int64_t e1, int64_t t0, int64_t t1, int64_t b)
+{
+	__extension__ __int128 de = e1 - e0, d = t1 - t0;
+
+	return e0 + (int64_t)((2 * de * (b - t0) + d) / (2 * d));
+}
+
+static void chain_event(void *arg, const struct interval_event *e)
+{
+	struct chain *c = arg;
+
+	if (e->kind == INTERVAL_GAP || e->kind == INTERVAL_RESET || e->kind == INTERVAL_JUMP) {
+		int i = sample_at_or_after(c, e->to.t_ms);
+		if (i < c->n && c->t[i] == e->to.t_ms)
+			c->skipped[i] = true;
+	}
+}
+
+static void chain_slot(void *arg, const struct interval_slot *s)
+{
+	struct chain *c = arg;
+	int64_t b = s->start_ms + s->length_ms, in = 0, out = 0;
+	int j = sample_at_or_after(c, b);
+	bool known = false;
+
+	if (j < c->n && c->t[j] == b) {
+		known = true;
+		in = c->in[j], out = c->out[j];
+		c->on_sample++;
+	} else if (j > 0 && j < c->n && !c->skipped[j]) {
+		known = true;
+		in = oracle_at(c->in[j - 1], c->in[j], c->t[j - 1], c->t[j], b);
+		out = oracle_at(c->out[j - 1], c->out[j], c->t[j - 1], c->t[j], b);
+	}
+	if (!(c->registers & INTERVAL_IMPORT))
+		in = 0;
+	if (!(c->registers & INTERVAL_EXPORT))
+		out = 0;
+	if (s->has_end_registers != known || (known && (s->end_import_wh != in || s->end_export_wh != out)) ||
+	    ((s->flags & INTERVAL_FLAG_COMPLETE) && !known) || ((s->flags & INTERVAL_FLAG_END) && known))
+		c->wrong++;
+	if (interval_nonce(s) * s->length_ms != s->start_ms ||
+	    (c->has_prev && interval_nonce(s) <= interval_nonce(&c->prev)))
+		c->misnumbered++;
+	if ((s->flags & INTERVAL_FLAG_COMPLETE) && c->has_prev && c->prev.has_end_registers &&
+	    interval_nonce(s) == interval_nonce(&c->prev) + 1) {
+		c->chained++;
+		if (!s->has_end_registers || s->end_import_wh - c->prev.end_import_wh != s->import_wh ||
+		    s->end_export_wh - c->prev.end_export_wh != s->export_wh)
+			c->broken++;
+	}
+	if (s->has_end_registers) {
+		c->known++;
+		c->last_end_in = s->end_import_wh;
+		c->last_end_out = s->end_export_wh;
+		c->any_end = true;
+	} else {
+		c->unknown++;
+	}
+	c->slots++;
+	c->prev = *s;
+	c->has_prev = true;
+}
+
+/* One random stream: faults adds resets and jumps (max power 20 kW); registers picks the meter's. */
+static void chain_stream(struct chain *c, int64_t len, bool faults, unsigned registers)
+{
+	int64_t t = DAY0 + rng_below(86400000), in = rng_below(1LL << 40), out = rng_below(1LL << 40);
+
+	memset(c, 0, sizeof *c);
+	c->registers = registers;
+	for (int i = 0; i < CHAIN_SAMPLES; i++) {
+		if (i > 0) {
+			int64_t dt = rng_below(50) == 0 ? 1 + rng_below(4 * len) : 1 + rng_below(90000);
+			int64_t next = (t / len + 1) * len;
+			int kind = faults ? (int)rng_below(100) : 99;
+			/* Now and then exactly on the next slot boundary, after a short span or a gap. */
+			t = rng_below(8) == 0 && next - t <= 4 * len ? next : t + dt;
+			dt = t - c->t[i - 1];
+			in += rng_below(dt / 300 + 1);
+			out += rng_below(dt / 1000 + 1);
+			if (kind == 0)
+				in = in > 0 ? rng_below(in) : 0;       /* a reset, back to somewhere lower */
+			else if (kind == 1)
+				in += 1000000;                          /* far beyond 20 kW */
+		}
+		c->t[i] = t;
+		c->in[i] = registers & INTERVAL_IMPORT ? in : 0;
+		c->out[i] = registers & INTERVAL_EXPORT ? out : 0;
+	}
+	c->n = CHAIN_SAMPLES;
+}
+
+static void test_property_end_registers(void)
+{
+	static const int64_t lengths[] = { 60000, 300000, 900000, 3600000 };
+	static const unsigned regs[] = { INTERVAL_IMPORT | INTERVAL_EXPORT, INTERVAL_IMPORT, INTERVAL_EXPORT };
+	static struct chain c;
+	int wrong = 0, broken = 0, misnumbered = 0, above = 0, chained = 0, known = 0, unknown = 0, on_sample = 0;
+
+	rng_state = 25;
+	for (int round = 0; round < 48; round++) {
+		bool faults = round % 2 == 1;
+		unsigned registers = regs[round % 3];
+		struct interval_config cfg;
+		struct interval_state st;
+		struct interval_sink sink = { chain_slot, chain_event, &c };
+
+		chain_stream(&c, lengths[round % 4], faults, registers);
+		interval_config_default(&cfg);
+		cfg.slot_ms = lengths[round % 4];
+		cfg.max_power_w = faults ? 20000 : 0;
+		CHECK_INTEQ(interval_init(&st, &cfg), 0);
+		for (int i = 0; i < c.n; i++) {
+			struct interval_sample s = { .t_ms = c.t[i],
+			                             .has_import = registers & INTERVAL_IMPORT, .import_wh = c.in[i],
+			                             .has_export = registers & INTERVAL_EXPORT, .export_wh = c.out[i] };
+			if (interval_add(&st, &s, &sink) != 0)
+				wrong++;
+		}
+		interval_flush(&st, &sink);
+		/* The registers at the last known end never pass the last sample's (without faults). */
+		if (!faults && c.any_end && (c.last_end_in > c.in[c.n - 1] || c.last_end_out > c.out[c.n - 1]))
+			above++;
+		wrong += c.wrong;
+		broken += c.broken;
+		misnumbered += c.misnumbered;
+		chained += c.chained;
+		known += c.known;
+		unknown += c.unknown;
+		on_sample += c.on_sample;
+	}
+	CHECK_INTEQ(wrong, 0);
+	CHECK_INTEQ(broken, 0);
+	CHECK_INTEQ(misnumbered, 0);
+	CHECK_INTEQ(above, 0);
+	/* The loop did exercise every case. */
+	CHECK(chained > 1000);
+	CHECK(unknown > 100);
+	CHECK(on_sample > 100);
+	CHECK(known > chained);
+}
+
 int main(void)
 {
 	test_config();
@@ -906,5 +1361,10 @@ int main(void)
 	test_large_values();
 	test_property_monotone();
 	test_property_faults();
+	test_end_registers();
+	test_end_registers_faults();
+	test_nonce();
+	test_record_fields();
+	test_property_end_registers();
 	return check_done("test_interval");
 }

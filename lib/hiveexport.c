@@ -11,12 +11,14 @@
 #include "eth.h"
 #include "hiveexport.h"
 #include "jsonview.h"
+#include "keymap.h"
 #include "xio.h"
 
 #define EXPORT_FILE_MAX (256u << 20)
 
 struct reader {
 	struct hive_export *h;
+	struct keymap seen;     /* meters listed so far, revoked ones too */
 	const char *name;
 	unsigned long lineno;
 	struct buf s;
@@ -93,9 +95,10 @@ static int member(struct reader *r, const struct jsonview *v)
 		return fail(r, "no valid 'meter' address");
 	if (get_string(r, v, "status") != 0)
 		return fail(r, "no 'status'");
-	for (size_t i = 0; i < h->nmembers; i++)
-		if (memcmp(h->members[i], meter, 20) == 0)
-			return fail(r, "the meter is listed twice");
+	uint32_t at;
+	if (keymap_get(&r->seen, meter, 20, &at))
+		return fail(r, "the meter is listed twice");
+	keymap_put(&r->seen, meter, 20, 0);
 	if (r->s.len == 7 && memcmp(r->s.data, "revoked", 7) == 0) {
 		h->nrevoked++;
 		return HIVE_OK;
@@ -154,6 +157,7 @@ int hive_export_parse(struct hive_export *h, const char *name, const char *text,
 		rc = fail(&r, "no 'hive_export' record (the output of hive-beekeeper export)");
 	}
 	buf_free(&r.s);
+	keymap_free(&r.seen);
 	if (rc != HIVE_OK)
 		hive_export_free(h);
 	return rc;

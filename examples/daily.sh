@@ -28,8 +28,11 @@ hive-clear --export "$dir/export.ndjson" --tariff "$dir/tariff.ndjson" \
 	--rejects "$dir/rejects.ndjson" "$dir/intervals/$day.ndjson" > "$dir/clearing/$day.ndjson" || rc=$?
 [ "$rc" -le 1 ] || exit "$rc"
 
+# Exit 1 here (a refused record, a broken channel) still settles and archives the day.
 hive-settle --export "$dir/export.ndjson" --day "$day" --tz "$tz" --key "$key" \
-	--archive "$dir/settlements.ndjson" --csv "$dir/csv/$day.csv" "$dir/clearing/$day.ndjson" > /dev/null
+	--archive "$dir/settlements.ndjson" --csv "$dir/csv/$day.csv" "$dir/clearing/$day.ndjson" > /dev/null || rc2=$?
+[ "${rc2:-0}" -le 1 ] || exit "$rc2"
+[ "${rc2:-0}" -eq 0 ] || rc=1
 
 set --
 for e in "$dir"/exports/*.ndjson; do set -- "$@" --export "$e"; done

@@ -142,9 +142,18 @@ static const char *scan_value(struct jsonview_member *m, const char *p, const ch
 	return q;
 }
 
+/* Whether b's name comes strictly after a's in byte order (shorter first on a common prefix). */
+static bool name_after(const struct jsonview_member *a, const struct jsonview_member *b)
+{
+	size_t n = a->klen < b->klen ? a->klen : b->klen;
+	int c = memcmp(a->key, b->key, n);
+	return c < 0 || (c == 0 && a->klen < b->klen);
+}
+
 int jsonview_parse(struct jsonview *v, const char *text, size_t len, const char **why)
 {
 	const char *p = text, *end = text + len;
+	bool sorted = true;
 	v->n = 0;
 	p = skip_ws(p, end);
 	if (p >= end || *p != '{') {
@@ -172,7 +181,9 @@ int jsonview_parse(struct jsonview *v, const char *text, size_t len, const char 
 		}
 		m->key = p + 1;
 		m->klen = (size_t)(q - p - 1);
-		for (size_t i = 0; i < v->n; i++)
+		/* Names in increasing order so far (canonical records) cannot repeat: one comparison each. */
+		sorted = sorted && (v->n == 0 || name_after(&v->m[v->n - 1], m));
+		for (size_t i = 0; !sorted && i < v->n; i++)
 			if (v->m[i].klen == m->klen && memcmp(v->m[i].key, m->key, m->klen) == 0) {
 				*why = "repeated member name";
 				return -1;

@@ -29,6 +29,7 @@
 struct rec {
 	jv value;               /* the parsed object (jv_invalid in view mode) */
 	const struct jsonview *view;   /* view mode: its top-level members (else NULL) */
+	bool strict;            /* view mode: the line had the strict pass (jsonscan.h); see handle_view */
 	const char *line;       /* its bytes as read, without the line terminator */
 	size_t len;
 	const char *source;     /* file name as given, or NULL for standard input */
@@ -45,7 +46,8 @@ struct rec_loop {
 	int fatal;              /* non-zero exit code of a fatal error */
 	struct buf scratch;     /* output assembly, reused between records */
 	int rejects_fd;         /* -1, or where every rejected line goes as a "reject" record */
-	bool view_mode;         /* hand records over as a jsonview, not parsed into jq values (much faster) */
+	bool view_mode;         /* hand records over as a jsonview, not parsed into jq values (much faster);
+	                           flat objects whose view parses skip the strict pass until rec_pass */
 };
 
 /*

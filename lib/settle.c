@@ -8,8 +8,8 @@
 #include <gmp.h>
 
 #include "amount.h"
+#include "clearing.h"
 #include "diag.h"
-#include "eip712.h"
 #include "eth.h"
 #include "hex.h"
 #include "jcs.h"
@@ -325,11 +325,22 @@ static enum settle_use refuse(const char **why, const char *reason)
 	return SETTLE_REFUSED;
 }
 
+/*
+ * How far a slot's per-Worker array grows to hold index w: to the slot's
+ * Worker count when its clearing_slot record came first (hive-clear's
+ * order), so a day of 10,000 Workers takes 10,000 entries a slot, not 16,384.
+ */
+static size_t grow_to(const struct slot *t, size_t w)
+{
+	size_t hint = t->workers > 0 ? (size_t)t->workers : 0;
+	return w < hint ? hint : w * 2 + 16;
+}
+
 static void take_bit(struct slot *t, uint32_t w)
 {
 	size_t need = w / 8 + 1;
 	if (need > t->taken_len) {
-		size_t len = need * 2;
+		size_t len = (grow_to(t, w) + 7) / 8;
 		t->taken = xrealloc(t->taken, len);
 		memset(t->taken + t->taken_len, 0, len - t->taken_len);
 		t->taken_len = len;
@@ -340,7 +351,7 @@ static void take_bit(struct slot *t, uint32_t w)
 static void keep_energy(struct slot *t, uint32_t w, int64_t e)
 {
 	if (w >= t->energy_len) {
-		size_t len = (size_t)w * 2 + 16;
+		size_t len = grow_to(t, w);
 		t->energy = xrealloc(t->energy, len * sizeof *t->energy);
 		t->energy_len = len;
 	}
@@ -370,7 +381,7 @@ static void keep_chan(struct slot *t, uint32_t w, const struct chan *c)
 	if (c->reg_import < 0 && c->reg_export < 0)
 		return;
 	if (w >= t->chan_len) {
-		size_t len = (size_t)w * 2 + 16;
+		size_t len = grow_to(t, w);
 		t->chan = xrealloc(t->chan, len * sizeof *t->chan);
 		for (size_t i = t->chan_len; i < len; i++)
 			t->chan[i] = (struct chan){ -1, -1, -1, -1 };
@@ -490,7 +501,7 @@ static enum settle_use add_slot(struct settle *s, const struct jsonview *v, cons
 	if (slot_params(s, v, why) != SETTLE_USED)
 		return SETTLE_REFUSED;
 	if (view_bool(v, "cleared", &t->cleared) || view_bool(v, "complete", &t->complete) ||
-	    view_int(v, "workers", &t->workers) || t->workers < 0)
+	    view_int(v, "workers", &t->workers) || t->workers < 0 || t->workers > (int64_t)CLEARING_MAX_MEMBERS)
 		return refuse(why, "missing or malformed 'cleared', 'complete' or 'workers'");
 	if (t->cleared &&
 	    (view_int(v, "demand_wh", &t->demand) || view_int(v, "generation_wh", &t->generation) ||
@@ -1125,12 +1136,6 @@ static jv hive_record(const struct settle *s, size_t nworkers)
 	return o;
 }
 
-static jv field(const char *name, const char *type)
-{
-	return jv_object_set(jv_object_set(jv_object(), jv_string("name"), jv_string(name)), jv_string("type"),
-	                     jv_string(type));
-}
-
 static jv hex_jv(const uint8_t *p, size_t n)
 {
 	char t[2 + 2 * 65 + 1];
@@ -1141,39 +1146,73 @@ static jv hex_jv(const uint8_t *p, size_t n)
 	return jv_string(t);
 }
 
-/* The typed data a balance record's EIP-712 digest is taken over (see settle.h). */
-static jv balance_typed(const struct settle *s, const struct worker *w)
+/* ABI words of EIP-712's encodeData: big-endian, 32 bytes each. */
+static void word_u64(uint8_t w[32], uint64_t x)
 {
-	static const char *const fields[][2] = {
-		{ "hive", "uint32" },           { "worker", "address" },        { "coin", "address" },
-		{ "periodStart", "uint64" },    { "periodEnd", "uint64" },      { "firstNonce", "uint64" },
-		{ "lastNonce", "uint64" },      { "closingImportWh", "uint64" }, { "closingExportWh", "uint64" },
-		{ "amount", "int256" },         { "settlement", "bytes32" }
-	};
-	int64_t step = strtoll(s->params[P_SECONDS], NULL, 10) * 1000;
-	jv balance = jv_array(), domain_type = jv_array();
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		balance = jv_array_append(balance, field(fields[i][0], fields[i][1]));
-	domain_type = jv_array_append(jv_array_append(domain_type, field("name", "string")), field("version", "string"));
-	jv types = jv_object_set(jv_object_set(jv_object(), jv_string("EIP712Domain"), domain_type), jv_string("Balance"),
-	                         balance);
-	jv m = jv_object();
-	m = set(m, "hive", n_jv(s->cfg.hx->hive));
-	m = set(m, "worker", addr_jv(w->addr));
-	m = set(m, "coin", addr_jv(s->cfg.hx->coin));
-	m = set(m, "periodStart", n_jv(s->cfg.from_ms / 1000));
-	m = set(m, "periodEnd", n_jv(s->cfg.to_ms / 1000));
-	m = set(m, "firstNonce", n_jv(w->ch.first_ms / step));
-	m = set(m, "lastNonce", n_jv(w->ch.last_ms / step));
-	m = set(m, "closingImportWh", n_jv(w->ch.close_import > 0 ? w->ch.close_import : 0));
-	m = set(m, "closingExportWh", n_jv(w->ch.close_export > 0 ? w->ch.close_export : 0));
-	m = set(m, "amount", z_jv(w->amount));
-	m = set(m, "settlement", hex_jv(w->settlement_hash, 32));
-	jv domain = set(set(jv_object(), "name", jv_string("hive")), "version", jv_string("1"));
-	jv t = set(jv_object(), "types", types);
-	t = set(t, "primaryType", jv_string("Balance"));
-	t = set(t, "domain", domain);
-	return set(t, "message", m);
+	memset(w, 0, 32);
+	for (int i = 0; i < 8; i++)
+		w[31 - i] = (uint8_t)(x >> (8 * i));
+}
+
+static void word_address(uint8_t w[32], const uint8_t a[20])
+{
+	memset(w, 0, 12);
+	memcpy(w + 12, a, 20);
+}
+
+/* An int256 in two's complement (the caller has checked it fits). */
+static void word_int256(uint8_t w[32], const mpz_t v)
+{
+	mpz_t t;
+	size_t n;
+	mpz_init(t);
+	if (mpz_sgn(v) < 0) {
+		mpz_setbit(t, 256);
+		mpz_add(t, t, v);
+	} else {
+		mpz_set(t, v);
+	}
+	memset(w, 0, 32);
+	mpz_export(NULL, &n, 1, 1, 1, 0, t);
+	HIVE_ASSERT(n <= 32);
+	mpz_export(w + 32 - n, NULL, 1, 1, 1, 0, t);
+	mpz_clear(t);
+}
+
+#define BALANCE_TYPE                                                                                           \
+	"Balance(uint32 hive,address worker,address coin,uint64 periodStart,uint64 periodEnd,uint64 firstNonce,"   \
+	"uint64 lastNonce,uint64 closingImportWh,uint64 closingExportWh,int256 amount,bytes32 settlement)"
+
+/*
+ * The EIP-712 digest of a Worker's Balance (see settle.h), encoded directly
+ * from its fixed layout: ten thousand Workers would otherwise rebuild and
+ * re-hash the same types ten thousand times. tests/unit/test_settle.c
+ * checks it against eip712_hash over the eth_signTypedData_v4 form, and
+ * the cross-check against ethers' TypedDataEncoder.
+ */
+static void balance_digest(uint8_t digest[32], const struct settle *s, const struct worker *w, int64_t step)
+{
+	uint8_t buf[2 + 32 + 32], fields[12][32], h[3][32];
+	keccak256("EIP712Domain(string name,string version)", 40, h[0]);
+	keccak256("hive", 4, h[1]);
+	keccak256("1", 1, h[2]);
+	keccak256(h, sizeof h, buf + 2);                       /* the domain separator */
+	keccak256(BALANCE_TYPE, sizeof BALANCE_TYPE - 1, fields[0]);
+	word_u64(fields[1], s->cfg.hx->hive);
+	word_address(fields[2], w->addr);
+	word_address(fields[3], s->cfg.hx->coin);
+	word_u64(fields[4], (uint64_t)(s->cfg.from_ms / 1000));
+	word_u64(fields[5], (uint64_t)(s->cfg.to_ms / 1000));
+	word_u64(fields[6], (uint64_t)(w->ch.first_ms / step));
+	word_u64(fields[7], (uint64_t)(w->ch.last_ms / step));
+	word_u64(fields[8], (uint64_t)(w->ch.close_import > 0 ? w->ch.close_import : 0));
+	word_u64(fields[9], (uint64_t)(w->ch.close_export > 0 ? w->ch.close_export : 0));
+	word_int256(fields[10], w->amount);
+	memcpy(fields[11], w->settlement_hash, 32);
+	buf[0] = 0x19;
+	buf[1] = 0x01;
+	keccak256(fields, sizeof fields, buf + 34);            /* hashStruct(Balance) */
+	keccak256(buf, sizeof buf, digest);
 }
 
 static jv reg_jv(int64_t v)
@@ -1181,18 +1220,12 @@ static jv reg_jv(int64_t v)
 	return v >= 0 ? n_jv(v) : jv_null();
 }
 
-/* The record that closes a Worker's channel for the period; NULL-kind when the digest fails. */
-static jv balance_record(const struct settle *s, const struct worker *w, const uint8_t *seckey, const char **why)
+/* The record that closes a Worker's channel for the period. */
+static jv balance_record(const struct settle *s, const struct worker *w, const uint8_t *seckey)
 {
-	struct eip712_digest d;
-	struct buf err = BUF_INIT;
 	int64_t step = strtoll(s->params[P_SECONDS], NULL, 10) * 1000;
-	jv typed = balance_typed(s, w);
-	int rc = eip712_hash(&d, typed, &err);
-	jv_free(typed);
-	buf_free(&err);
-	if (rc != 0)
-		return *why = "the balance's typed data cannot be hashed", jv_invalid();
+	struct { uint8_t digest[32]; } d;
+	balance_digest(d.digest, s, w, step);
 	jv o = jv_object();
 	o = set(o, "type", jv_string("balance"));
 	o = set(o, "hive", n_jv(s->cfg.hx->hive));
@@ -1283,8 +1316,7 @@ int settle_finish(struct settle *s, struct buf *out, const uint8_t *seckey, int6
 		const struct worker *w = &s->workers[idx[k]];
 		if (w->ch.broken || w->ch.slots == 0)
 			continue;
-		jv rec = balance_record(s, w, seckey, why);
-		rc = jv_is_valid(rec) ? append(s, out, rec, seckey, why) : -1;
+		rc = append(s, out, balance_record(s, w, seckey), seckey, why);
 	}
 	if (rc == 0)
 		rc = append(s, out, hive_record(s, n), seckey, why);

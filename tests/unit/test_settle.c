@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "eip712.h"
+#include "hex.h"
 #include "eth.h"
 #include "hiveexport.h"
 #include "jsonview.h"
@@ -156,6 +158,101 @@ static void check_records(const struct buf *out)
 	mpz_clears(sum, v, st, dso, pf, keep, ofee, NULL);
 }
 
+/* The typed data of a balance record, in eth_signTypedData_v4 form, from its own fields. */
+static jv typed_from(jv rec, const char *coin)
+{
+	const char *t = "{\"types\":{\"EIP712Domain\":[{\"name\":\"name\",\"type\":\"string\"},"
+	                "{\"name\":\"version\",\"type\":\"string\"}],\"Balance\":["
+	                "{\"name\":\"hive\",\"type\":\"uint32\"},{\"name\":\"worker\",\"type\":\"address\"},"
+	                "{\"name\":\"coin\",\"type\":\"address\"},{\"name\":\"periodStart\",\"type\":\"uint64\"},"
+	                "{\"name\":\"periodEnd\",\"type\":\"uint64\"},{\"name\":\"firstNonce\",\"type\":\"uint64\"},"
+	                "{\"name\":\"lastNonce\",\"type\":\"uint64\"},{\"name\":\"closingImportWh\",\"type\":\"uint64\"},"
+	                "{\"name\":\"closingExportWh\",\"type\":\"uint64\"},{\"name\":\"amount\",\"type\":\"int256\"},"
+	                "{\"name\":\"settlement\",\"type\":\"bytes32\"}]},\"primaryType\":\"Balance\","
+	                "\"domain\":{\"name\":\"hive\",\"version\":\"1\"}}";
+	jv typed = jv_parse(t);
+	jv m = jv_object();
+#define COPY(from, to) m = jv_object_set(m, jv_string(to), jv_object_get(jv_copy(rec), jv_string(from)))
+	COPY("hive", "hive");
+	COPY("worker", "worker");
+	COPY("first_nonce", "firstNonce");
+	COPY("last_nonce", "lastNonce");
+	COPY("amount", "amount");
+	COPY("settlement", "settlement");
+#undef COPY
+	jv ci = jv_object_get(jv_copy(rec), jv_string("closing_import_wh"));
+	jv ce = jv_object_get(jv_copy(rec), jv_string("closing_export_wh"));
+	m = jv_object_set(m, jv_string("closingImportWh"), jv_get_kind(ci) == JV_KIND_NULL ? (jv_free(ci), jv_number(0)) : ci);
+	m = jv_object_set(m, jv_string("closingExportWh"), jv_get_kind(ce) == JV_KIND_NULL ? (jv_free(ce), jv_number(0)) : ce);
+	m = jv_object_set(m, jv_string("coin"), jv_string(coin));
+	m = jv_object_set(m, jv_string("periodStart"), jv_number(1782000000));
+	m = jv_object_set(m, jv_string("periodEnd"), jv_number(1782086400));
+	return jv_object_set(typed, jv_string("message"), m);
+}
+
+/* Balance digests, encoded from their fixed layout, equal eip712_hash over the typed data. */
+static void check_balance_digests(const struct hive_export *hx, const uint8_t (*addr)[20])
+{
+	struct lines l = { 0 };
+	struct buf b = BUF_INIT, out = BUF_INIT;
+	struct market_params p = { RULE_DISCOUNT, { 100, FEE_ON_SURPLUS }, { 0, FEE_ON_SURPLUS } };
+	int64_t reg[3] = { 1000, 5000, 77 };
+	make_hive(&l, addr, 3, 4, &p);
+	/* Registers on every clearing record, consistent with its energy. */
+	for (size_t j = 0; j < l.n; j++) {
+		if (!strstr(l.v[j], "\"type\":\"clearing\""))
+			continue;
+		size_t w = (size_t)-1;
+		for (size_t i = 0; i < 3; i++) {
+			char who[ETH_ADDR_STRLEN + 1];
+			eth_address_format(who, addr[i]);
+			if (strstr(l.v[j], who))
+				w = i;
+		}
+		long long e = strtoll(strstr(l.v[j], "\"energy_wh\":") + 12, NULL, 10);
+		long long imp = e > 0 ? e : 0, exp = e < 0 ? -e : 0;
+		reg[w] += imp;
+		buf_append(&b, l.v[j], strlen(l.v[j]) - 1);
+		buf_printf(&b, ",\"import_wh\":%lld,\"export_wh\":%lld,\"register_import_wh\":%lld}", imp, exp,
+		           (long long)reg[w]);
+		free(l.v[j]);
+		l.v[j] = strdup(buf_str(&b));
+		buf_reset(&b);
+	}
+	CHECK(settle_lines(&out, hx, &l, false) == 0);
+	int balances = 0;
+	for (const char *q = out.data; q && *q;) {
+		const char *nl = strchr(q, '\n');
+		jv rec = jv_parse_sized(q, (int)(nl - q));
+		jv type = jv_object_get(jv_copy(rec), jv_string("type"));
+		if (strcmp(jv_string_value(type), "balance") == 0) {
+			struct eip712_digest d;
+			struct buf err = BUF_INIT;
+			char coin[ETH_ADDR_STRLEN + 1], want[67];
+			eth_address_format(coin, hx->coin);
+			jv typed = typed_from(rec, coin);
+			CHECK(eip712_hash(&d, typed, &err) == 0);
+			want[0] = '0', want[1] = 'x';
+			hex_encode(d.digest, 32, want + 2);
+			jv got = jv_object_get(jv_copy(rec), jv_string("eip712_digest"));
+			CHECK_STREQ(jv_string_value(got), want);
+			jv_free(got);
+			jv_free(typed);
+			buf_free(&err);
+			balances++;
+		}
+		jv_free(type);
+		jv_free(rec);
+		q = nl + 1;
+	}
+	CHECK_INTEQ(balances, 3);
+	for (size_t j = 0; j < l.n; j++)
+		free(l.v[j]);
+	free(l.v);
+	buf_free(&b);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	uint8_t addr[20][20];
@@ -181,5 +278,6 @@ int main(void)
 		buf_free(&one);
 		buf_free(&two);
 	}
+	check_balance_digests(&hx, (const uint8_t(*)[20])addr);
 	return check_done("test_settle");
 }

@@ -12,11 +12,9 @@
 #include "diag.h"
 #include "hiveexport.h"
 #include "jcs.h"
-#include "keccak.h"
 #include "record.h"
 #include "tariff.h"
 #include "timeutil.h"
-#include "xio.h"
 
 static const char usage[] =
 	"usage: hive-clear --export FILE --tariff FILE [--rule RULE] [--platform-fee BPS[:BASIS]]\n"
@@ -126,26 +124,6 @@ static void parse_args(struct args *a, int argc, char **argv)
 	a->nfiles = argc - optind;
 }
 
-/* The tariff, and "0x" + keccak256 of its file's bytes, which names it in every clearing_slot record. */
-static int load_tariff(struct tariff **t, char id[67], const char *path)
-{
-	struct buf b = BUF_INIT;
-	uint8_t h[32];
-	if (read_file(path, &b, TARIFF_FILE_MAX) != 0) {
-		diag_warn("tariff '%s': %s", path, strerror(errno));
-		buf_free(&b);
-		return HIVE_EINPUT;
-	}
-	int rc = tariff_load_text(t, path, b.data ? b.data : "", b.len);
-	keccak256(b.data ? b.data : "", b.len, h);
-	id[0] = '0';
-	id[1] = 'x';
-	for (int i = 0; i < 32; i++)
-		snprintf(id + 2 + 2 * i, 3, "%02x", h[i]);
-	buf_free(&b);
-	return rc;
-}
-
 static int prices(void *arg, int64_t slot_ms, mpz_t buy, mpz_t sell)
 {
 	return tariff_prices(arg, slot_ms, buy, sell);
@@ -199,7 +177,7 @@ int main(int argc, char **argv)
 	struct hive_export hx;
 	struct tariff *t = NULL;
 	struct run run = { 0 };
-	char tariff_id[67];
+	char tariff_id[TARIFF_ID_SIZE];
 	int64_t slot_ms;
 	const char *why;
 
@@ -207,7 +185,7 @@ int main(int argc, char **argv)
 	parse_args(&a, argc, argv);
 	if (hive_export_load(&hx, a.export_file) != HIVE_OK)
 		return HIVE_EINPUT;
-	if (load_tariff(&t, tariff_id, a.tariff_file) != HIVE_OK) {
+	if (tariff_load(&t, a.tariff_file, tariff_id) != HIVE_OK) {
 		hive_export_free(&hx);
 		return HIVE_EINPUT;
 	}

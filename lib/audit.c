@@ -81,18 +81,6 @@ static const char *line_at(const struct lines *l, size_t i)
 
 /* ------------------------------------------------------------ the chain and the signatures */
 
-static void hex32(char out[67], const uint8_t h[32])
-{
-	static const char digits[] = "0123456789abcdef";
-	out[0] = '0';
-	out[1] = 'x';
-	for (int i = 0; i < 32; i++) {
-		out[2 + 2 * i] = digits[h[i] >> 4];
-		out[3 + 2 * i] = digits[h[i] & 15];
-	}
-	out[66] = '\0';
-}
-
 /*
  * A balance record's EIP-712 signature: the address it recovers from its
  * digest into signer (the digest itself is derived again and compared).
@@ -123,7 +111,7 @@ static int check_line(const struct audit_config *cfg, const struct lines *a, siz
 	char want[67];
 	uint8_t signer[20];
 	const char *p = line_at(a, i);
-	hex32(want, i ? a->hash[i - 1] : genesis);
+	hex_encode_0x(i ? a->hash[i - 1] : genesis, 32, want);
 	jv rec = jv_parse_sized(p, (int)a->len[i]);
 	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
 		jv_free(rec);
@@ -442,17 +430,7 @@ static int compare(struct derive *d, const struct period *p)
 static int load_inputs(const struct audit_config *cfg, struct derive *d, struct lines *archive,
                        struct lines *intervals, struct lines *bids)
 {
-	struct buf t = BUF_INIT;
-	uint8_t h[32];
-	if (read_file(cfg->tariff_file, &t, TARIFF_FILE_MAX) != 0) {
-		diag_warn_errno("audit: tariff '%s'", cfg->tariff_file);
-		buf_free(&t);
-		return HIVE_EINPUT;
-	}
-	int rc = tariff_load_text(&d->tariff, cfg->tariff_file, t.data ? t.data : "", t.len);
-	keccak256(t.data ? t.data : "", t.len, h);
-	hex32(d->tariff_id, h);
-	buf_free(&t);
+	int rc = tariff_load(&d->tariff, cfg->tariff_file, d->tariff_id);
 	if (rc == HIVE_OK)
 		rc = lines_read(archive, cfg->archive_file);
 	for (size_t i = 0; i < cfg->ninterval_files && rc == HIVE_OK; i++)
@@ -513,7 +491,7 @@ int audit_run(const struct audit_config *cfg)
 		char head[70] = "null", line[400];
 		if (archive.n) {
 			head[0] = '"';
-			hex32(head + 1, archive.hash[archive.n - 1]);
+			hex_encode_0x(archive.hash[archive.n - 1], 32, head + 1);
 			strcat(head, "\"");
 		}
 		int n = snprintf(line, sizeof line,

@@ -9,16 +9,11 @@
 #include "eth.h"
 #include "timeutil.h"
 
-/* What a meter's interval says beyond its net energy: the state-channel fields of whitepaper §2.5. */
-struct channel {
-	int64_t import_wh, export_wh;              /* the slot's energy per register (−1: not given) */
-	int64_t register_import, register_export; /* the registers at the slot's end (−1: not given) */
-};
 
 struct clearing_slot {
 	int64_t start_ms;
 	int64_t *energy;         /* per member, Wh */
-	struct channel *channel; /* per member */
+	struct clearing_channel *channel; /* per member */
 	bool *present;
 	bool refused;            /* a record for this slot was refused: the slot is incomplete */
 };
@@ -133,7 +128,7 @@ static int get_optional(jv rec, const char *key, int64_t *out)
 }
 
 /* The channel fields: present ones well formed, the nonce the slot's index, the energies the net's parts. */
-static int get_channel(const struct clearing *c, jv rec, int64_t start, int64_t energy, struct channel *ch,
+static int get_channel(const struct clearing *c, jv rec, int64_t start, int64_t energy, struct clearing_channel *ch,
                        const char **why)
 {
 	int64_t nonce;
@@ -152,7 +147,7 @@ static int get_channel(const struct clearing *c, jv rec, int64_t start, int64_t 
 	return 0;
 }
 
-static bool same_channel(const struct channel *a, const struct channel *b)
+static bool same_channel(const struct clearing_channel *a, const struct clearing_channel *b)
 {
 	return a->import_wh == b->import_wh && a->export_wh == b->export_wh &&
 	       a->register_import == b->register_import && a->register_export == b->register_export;
@@ -160,7 +155,7 @@ static bool same_channel(const struct channel *a, const struct channel *b)
 
 int clearing_add(struct clearing *c, jv rec, const char **why)
 {
-	struct channel ch;
+	struct clearing_channel ch;
 	uint8_t meter[20], signer[20];
 	int64_t start, seconds, energy;
 	jv v = member(rec, "meter");
@@ -254,30 +249,29 @@ static jv set(jv o, const char *k, jv v)
 	return jv_object_set(o, jv_string(k), v);
 }
 
-static jv slot_record(const struct clearing *c, const struct clearing_slot *s, const struct slot_result *r,
-                      const mpz_t buy, const mpz_t sell, jv missing, bool cleared)
+jv clearing_slot_record(const struct clearing_config *cfg, int64_t start_ms, size_t nworkers, const struct slot_result *r,
+                        const mpz_t buy, const mpz_t sell, jv missing, bool complete)
 {
-	bool complete = jv_array_length(jv_copy(missing)) == 0 && !s->refused;
 	jv o = jv_object();
 	o = set(o, "type", jv_string("clearing_slot"));
-	o = set(o, "hive", jv_number(c->cfg.hive));
-	o = set(o, "slot", time_jv(s->start_ms));
-	o = set(o, "seconds", jv_number((double)(c->cfg.step_ms / 1000)));
-	o = set(o, "rule", jv_string(market_rule_name(c->cfg.params.rule)));
-	o = set(o, "platform_fee_bps", jv_number(c->cfg.params.platform.bps));
-	o = set(o, "platform_fee_basis", jv_string(market_fee_basis_name(c->cfg.params.platform.basis)));
-	o = set(o, "owner_fee_bps", jv_number(c->cfg.params.owner.bps));
-	o = set(o, "owner_fee_basis", jv_string(market_fee_basis_name(c->cfg.params.owner.basis)));
-	o = set(o, "missing_policy", jv_string(clearing_missing_name(c->cfg.missing)));
-	if (c->cfg.tariff_id)
-		o = set(o, "tariff", jv_string(c->cfg.tariff_id));
-	o = set(o, "workers", jv_number((double)c->nmembers));
+	o = set(o, "hive", jv_number(cfg->hive));
+	o = set(o, "slot", time_jv(start_ms));
+	o = set(o, "seconds", jv_number((double)(cfg->step_ms / 1000)));
+	o = set(o, "rule", jv_string(market_rule_name(cfg->params.rule)));
+	o = set(o, "platform_fee_bps", jv_number(cfg->params.platform.bps));
+	o = set(o, "platform_fee_basis", jv_string(market_fee_basis_name(cfg->params.platform.basis)));
+	o = set(o, "owner_fee_bps", jv_number(cfg->params.owner.bps));
+	o = set(o, "owner_fee_basis", jv_string(market_fee_basis_name(cfg->params.owner.basis)));
+	o = set(o, "missing_policy", jv_string(clearing_missing_name(cfg->missing)));
+	if (cfg->tariff_id)
+		o = set(o, "tariff", jv_string(cfg->tariff_id));
+	o = set(o, "workers", jv_number((double)nworkers));
 	o = set(o, "missing", missing);
 	o = set(o, "complete", jv_bool(complete));
-	o = set(o, "cleared", jv_bool(cleared));
+	o = set(o, "cleared", jv_bool(r != NULL));
 	o = set(o, "price_buy", z_jv(buy));
 	o = set(o, "price_sell", z_jv(sell));
-	if (cleared) {
+	if (r) {
 		o = set(o, "demand_wh", jv_number((double)r->demand));
 		o = set(o, "generation_wh", jv_number((double)r->generation));
 		o = set(o, "shared_wh", jv_number((double)r->shared));
@@ -291,24 +285,23 @@ static jv slot_record(const struct clearing *c, const struct clearing_slot *s, c
 	return o;
 }
 
-static jv worker_record(const struct clearing *c, const struct clearing_slot *s, size_t i, const struct slot_result *r)
+jv clearing_worker_record(const struct clearing_config *cfg, int64_t start_ms, const uint8_t worker[20], int64_t energy_wh,
+                          const struct clearing_channel *ch, const struct worker_result *w)
 {
-	const struct worker_result *w = &r->w[i];
 	jv o = jv_object();
 	o = set(o, "type", jv_string("clearing"));
-	o = set(o, "hive", jv_number(c->cfg.hive));
-	o = set(o, "slot", time_jv(s->start_ms));
-	o = set(o, "worker", addr_jv(c->members[i]));
-	o = set(o, "metered", jv_bool(s->present[i]));
-	o = set(o, "energy_wh", jv_number((double)s->energy[i]));
+	o = set(o, "hive", jv_number(cfg->hive));
+	o = set(o, "slot", time_jv(start_ms));
+	o = set(o, "worker", addr_jv(worker));
+	o = set(o, "metered", jv_bool(ch != NULL));
+	o = set(o, "energy_wh", jv_number((double)energy_wh));
 	o = set(o, "from_community_wh", jv_number((double)w->from_community));
 	o = set(o, "from_grid_wh", jv_number((double)w->from_grid));
 	o = set(o, "to_community_wh", jv_number((double)w->to_community));
 	o = set(o, "to_grid_wh", jv_number((double)w->to_grid));
 	/* The channel fields travel on, so hive-settle can check the meter's chain of registers. */
-	const struct channel *ch = &s->channel[i];
-	if (s->present[i]) {
-		o = set(o, "nonce", jv_number((double)(s->start_ms / c->cfg.step_ms)));
+	if (ch) {
+		o = set(o, "nonce", jv_number((double)(start_ms / cfg->step_ms)));
 		if (ch->import_wh >= 0)
 			o = set(o, "import_wh", jv_number((double)ch->import_wh));
 		if (ch->export_wh >= 0)
@@ -348,13 +341,14 @@ int clearing_finish(struct clearing *c, void (*emit)(void *arg, jv record), void
 				missing = jv_array_append(missing, addr_jv(c->members[i]));
 		bool incomplete = jv_array_length(jv_copy(missing)) > 0 || s->refused;
 		if (incomplete && c->cfg.missing == MISSING_SKIP) {
-			emit(arg, slot_record(c, s, NULL, buy, sell, missing, false));
+			emit(arg, clearing_slot_record(&c->cfg, s->start_ms, c->nmembers, NULL, buy, sell, missing, false));
 			continue;
 		}
 		HIVE_ASSERT(market_clear_slot(&r, s->energy, c->nmembers, buy, sell, &c->cfg.params) == 0);
-		emit(arg, slot_record(c, s, &r, buy, sell, missing, true));
+		emit(arg, clearing_slot_record(&c->cfg, s->start_ms, c->nmembers, &r, buy, sell, missing, !incomplete));
 		for (size_t i = 0; i < c->nmembers; i++)
-			emit(arg, worker_record(c, s, i, &r));
+			emit(arg, clearing_worker_record(&c->cfg, s->start_ms, c->members[i], s->energy[i],
+			                                 s->present[i] ? &s->channel[i] : NULL, &r.w[i]));
 		market_result_free(&r);
 	}
 	mpz_clears(buy, sell, NULL);

@@ -54,6 +54,12 @@ int clearing_missing_parse(const char *name, enum clearing_missing *m);
 
 struct clearing_slot;
 
+/* A meter's state-channel fields in one slot (whitepaper §2.5), −1 for one not given. */
+struct clearing_channel {
+	int64_t import_wh, export_wh;              /* the slot's energy per register */
+	int64_t register_import, register_export; /* the registers at the slot's end */
+};
+
 struct clearing {
 	struct clearing_config cfg;
 	size_t nmembers;
@@ -93,5 +99,17 @@ int clearing_add(struct clearing *c, jv interval, const char **why);
  */
 int clearing_finish(struct clearing *c, void (*emit)(void *arg, jv record), void *arg, int64_t *slot_ms,
                     const char **why);
+
+/*
+ * The records clearing_finish writes, one at a time, for a caller that
+ * clears slots itself (bench/gen-clearing.c writes hive-clear's output from
+ * market_clear_slot without signing a million intervals). The slot record
+ * takes missing (a jv array of addresses); r is NULL for a slot left
+ * uncleared. A Worker's record takes ch NULL when it was not metered.
+ */
+jv clearing_slot_record(const struct clearing_config *cfg, int64_t start_ms, size_t nworkers, const struct slot_result *r,
+                        const mpz_t buy, const mpz_t sell, jv missing, bool complete);
+jv clearing_worker_record(const struct clearing_config *cfg, int64_t start_ms, const uint8_t worker[20], int64_t energy_wh,
+                          const struct clearing_channel *ch, const struct worker_result *w);
 
 #endif

@@ -11,6 +11,13 @@ void hex_encode(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+void hex_encode_0x(const uint8_t *p, size_t n, char *out)
+{
+	out[0] = '0';
+	out[1] = 'x';
+	hex_encode(p, n, out + 2);
+}
+
 int hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')

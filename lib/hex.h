@@ -17,6 +17,8 @@ void hex_encode(const uint8_t *p, size_t n, char *out);
  */
 int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n);
 /* Value of one hex digit, or -1. */
+/* "0x" and 2*n lower-case hex digits and a NUL (out size 2*n+3): how hashes appear in records. */
+void hex_encode_0x(const uint8_t *p, size_t n, char *out);
 int hex_digit(int c);
 
 #endif

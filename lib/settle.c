@@ -601,18 +601,6 @@ enum settle_use settle_add_bid(struct settle *s, const char *line, size_t len, c
 
 /* ------------------------------------------------------------ the archive so far */
 
-static void hex32(char out[67], const uint8_t h[32])
-{
-	static const char digits[] = "0123456789abcdef";
-	out[0] = '0';
-	out[1] = 'x';
-	for (int i = 0; i < 32; i++) {
-		out[2 + 2 * i] = digits[h[i] >> 4];
-		out[3 + 2 * i] = digits[h[i] & 15];
-	}
-	out[66] = '\0';
-}
-
 int settle_previous(struct settle *s, const char *line, size_t len, const uint8_t hash[32], const char **why)
 {
 	struct jsonview v;
@@ -628,7 +616,7 @@ int settle_previous(struct settle *s, const char *line, size_t len, const uint8_
 		return *why = "neither a settlement nor a balance record", -1;
 	if (hive_of(s, &v) != 0)
 		return *why = "a settlement of another hive: one archive per hive", -1;
-	hex32(want, s->have_head ? s->head : genesis);
+	hex_encode_0x(s->have_head ? s->head : genesis, 32, want);
 	if (!prev || prev->vlen != 66 || memcmp(prev->val, want, 66) != 0)
 		return *why = "its 'prev' does not name the line before it (the chain is broken)", -2;
 	if (balance) {
@@ -1139,10 +1127,7 @@ static jv hive_record(const struct settle *s, size_t nworkers)
 static jv hex_jv(const uint8_t *p, size_t n)
 {
 	char t[2 + 2 * 65 + 1];
-	t[0] = '0';
-	t[1] = 'x';
-	hex_encode(p, n, t + 2);
-	t[2 + 2 * n] = '\0';
+	hex_encode_0x(p, n, t);
 	return jv_string(t);
 }
 
@@ -1263,7 +1248,7 @@ static int append(struct settle *s, struct buf *out, jv rec, const uint8_t *seck
 {
 	char prev[67];
 	static const uint8_t genesis[32];
-	hex32(prev, s->have_head ? s->head : genesis);
+	hex_encode_0x(s->have_head ? s->head : genesis, 32, prev);
 	rec = set(rec, "prev", jv_string(prev));
 	buf_reset(&s->s);
 	int rc = seckey ? recsig_sign(&s->rs, &s->s, rec, seckey, why) : jcs_append(&s->s, rec, NULL, why);

@@ -14,6 +14,8 @@
 #include "amount.h"
 #include "buf.h"
 #include "diag.h"
+#include "hex.h"
+#include "keccak.h"
 #include "jsonscan.h"
 #include "timeutil.h"
 #include "tz.h"
@@ -66,20 +68,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* Reads a whole file, following symbolic links (read_file refuses them). */
-static int slurp(const char *path, struct buf *out, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	int rc = read_fd(fd, out, max);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
 }
 
 /* ---- parsing a tariff file ---- */
@@ -589,18 +577,23 @@ int tariff_load_text(struct tariff **out, const char *name, const char *text, si
 	return HIVE_OK;
 }
 
-int tariff_load(struct tariff **out, const char *path)
+int tariff_load(struct tariff **out, const char *path, char id[TARIFF_ID_SIZE])
 {
 	struct buf text = BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	if (slurp(path, &text, TARIFF_FILE_MAX) < 0) {
+	if (read_file_following(path, &text, TARIFF_FILE_MAX) < 0) {
 		diag_warn_errno("cannot read tariff '%s'", path);
 		buf_free(&text);
 		return HIVE_EINPUT;
 	}
 	rc = tariff_load_text(out, path, buf_str(&text), text.len);
+	if (id) {
+		uint8_t h[32];
+		keccak256(buf_str(&text), text.len, h);
+		hex_encode_0x(h, 32, id);
+	}
 	buf_free(&text);
 	return rc;
 }

@@ -72,11 +72,15 @@
 
 struct tariff;
 
+/* "0x" and the keccak256 of a tariff file's bytes: how clearing records name the tariff they used. */
+#define TARIFF_ID_SIZE 67
+
 /*
- * Reads and checks the tariff file at path. Returns HIVE_OK and *out (free it
- * with tariff_free), or HIVE_EINPUT with *out NULL after one diagnostic.
+ * Reads and checks the tariff file at path (following symbolic links).
+ * Returns HIVE_OK and *out (free it with tariff_free), and its id when id
+ * is not NULL, or HIVE_EINPUT with *out NULL after one diagnostic.
  */
-int tariff_load(struct tariff **out, const char *path);
+int tariff_load(struct tariff **out, const char *path, char id[TARIFF_ID_SIZE]);
 
 /* The same over text[0..len), which name stands for in diagnostics. */
 int tariff_load_text(struct tariff **out, const char *name, const char *text, size_t len);

@@ -527,20 +527,6 @@ bool tz_name_ok(const char *s)
 	return true;
 }
 
-/* Reads a whole file, following symbolic links (zoneinfo trees are full of them). */
-static int slurp(const char *path, struct buf *out, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	int rc = read_fd(fd, out, max);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 /* tz_load_name, also saying whether the file is missing (tz_load_any then tries a rule). */
 static int load_file(struct tz **out, const char *name, const char **why, bool *missing)
 {
@@ -555,7 +541,7 @@ static int load_file(struct tz **out, const char *name, const char **why, bool *
 		return -1;
 	}
 	buf_printf(&path, "%s/%s", dir != NULL && *dir != '\0' ? dir : ZONEINFO_DIR, name);
-	if (slurp(path.data, &data, ZONE_FILE_MAX) < 0) {
+	if (read_file_following(path.data, &data, ZONE_FILE_MAX) < 0) {
 		*missing = errno == ENOENT;
 		*why = *missing ? reason("unknown time zone '%s' (no file '%s')", name, path.data)
 		                : reason("cannot read time zone '%s' from '%s': %s", name, path.data, strerror(errno));

@@ -81,6 +81,19 @@ int read_file(const char *path, struct buf *out, size_t max)
 	return close(fd);
 }
 
+int read_file_following(const char *path, struct buf *out, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read_fd(fd, out, max) < 0) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
 static void dir_of(const char *path, char *dir, size_t size)
 {
 	const char *slash = strrchr(path, '/');

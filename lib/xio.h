@@ -24,6 +24,8 @@ int read_fd(int fd, struct buf *out, size_t max);
  * and files over max bytes (EFBIG).
  */
 int read_file(const char *path, struct buf *out, size_t max);
+/* read_file, following symbolic links (zoneinfo trees and /etc are full of them). */
+int read_file_following(const char *path, struct buf *out, size_t max);
 /* fsync(2) of the directory holding path, so a rename or creation there is durable. */
 int fsync_parent_dir(const char *path);
 

@@ -701,13 +701,13 @@ static void test_examples(void)
 {
 	struct tariff *t;
 
-	CHECK_INTEQ(tariff_load(&t, "share/tariffs/constant.ndjson"), HIVE_OK);
+	CHECK_INTEQ(tariff_load(&t, "share/tariffs/constant.ndjson", NULL), HIVE_OK);
 	if (t != NULL) {
 		PRICES(t, "2026-06-21T12:00:00Z", "250000/80000");
 		tariff_free(t);
 	}
 
-	CHECK_INTEQ(tariff_load(&t, "share/tariffs/tou-ch.ndjson"), HIVE_OK);
+	CHECK_INTEQ(tariff_load(&t, "share/tariffs/tou-ch.ndjson", NULL), HIVE_OK);
 	if (t != NULL) {
 		PRICES(t, "2026-06-22T04:45:00Z", "230000/75000");  /* mon 06:45 CEST: low */
 		PRICES(t, "2026-06-22T05:00:00Z", "310000/90000");  /* mon 07:00 CEST: high */
@@ -730,7 +730,7 @@ static void test_examples(void)
 		tariff_free(t);
 	}
 
-	CHECK_INTEQ(tariff_load(&t, "share/tariffs/dynamic-example.ndjson"), HIVE_OK);
+	CHECK_INTEQ(tariff_load(&t, "share/tariffs/dynamic-example.ndjson", NULL), HIVE_OK);
 	if (t != NULL) {
 		int priced = 0, spread_ok = 0;
 		mpz_t buy, sell, d;
@@ -760,7 +760,7 @@ static void test_examples(void)
 	size_t outlen = 0;
 	FILE *stream = open_memstream(&out, &outlen);
 	diag_redirect(stream);
-	CHECK_INTEQ(tariff_load(&t, "share/tariffs/none.ndjson"), HIVE_EINPUT);
+	CHECK_INTEQ(tariff_load(&t, "share/tariffs/none.ndjson", NULL), HIVE_EINPUT);
 	diag_redirect(NULL);
 	fclose(stream);
 	CHECK(t == NULL);

@@ -1158,7 +1158,7 @@ static void word_int256(uint8_t w[32], const mpz_t v)
 		mpz_set(t, v);
 	}
 	memset(w, 0, 32);
-	mpz_export(NULL, &n, 1, 1, 1, 0, t);
+	n = mpz_sgn(t) ? mpz_sizeinbase(t, 256) : 0;
 	HIVE_ASSERT(n <= 32);
 	mpz_export(w + 32 - n, NULL, 1, 1, 1, 0, t);
 	mpz_clear(t);

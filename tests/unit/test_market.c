@@ -156,9 +156,13 @@ static void test_properties(void)
 		mpz_t pb, ps;
 		mpz_init_set_ui(pb, (unsigned long)between(0, 500000));
 		mpz_init_set_ui(ps, (unsigned long)between(0, 3) == 0 ? mpz_get_ui(pb) : (unsigned long)between(0, (int64_t)mpz_get_ui(pb)));
-		struct market_params p = { (enum market_rule)between(0, 3),
-			                   { (uint32_t)between(0, 3000), (enum fee_basis)between(0, 1) },
-			                   { (uint32_t)between(0, 12000) % 10001, (enum fee_basis)between(0, 1) } };
+		/* One draw per statement: C leaves the order within an initializer unspecified. */
+		struct market_params p;
+		p.rule = (enum market_rule)between(0, 3);
+		p.platform.bps = (uint32_t)between(0, 3000);
+		p.platform.basis = (enum fee_basis)between(0, 1);
+		p.owner.bps = (uint32_t)between(0, 12000) % 10001;
+		p.owner.basis = (enum fee_basis)between(0, 1);
 		struct slot_result r, again;
 		if (market_clear_slot(&r, e, n, pb, ps, &p) != 0) {
 			ok_sum = 0;

@@ -262,12 +262,17 @@ int main(void)
 		for (int k = 0; k < 20; k++)
 			addr[i][k] = (uint8_t)next();
 	for (int round = 0; round < 1000; round++) {
-		struct market_params p = { (enum market_rule)(round % 4),
-			                   { (uint32_t)between(0, 3000), next() % 2 ? FEE_ON_TRADED : FEE_ON_SURPLUS },
-			                   { (uint32_t)between(0, 3000), next() % 2 ? FEE_ON_TRADED : FEE_ON_SURPLUS } };
+		/* One draw per statement: the order C leaves unspecified must not change the hives. */
+		struct market_params p = { (enum market_rule)(round % 4), { 0, FEE_ON_SURPLUS }, { 0, FEE_ON_SURPLUS } };
+		p.platform.bps = (uint32_t)between(0, 3000);
+		p.platform.basis = next() % 2 ? FEE_ON_TRADED : FEE_ON_SURPLUS;
+		p.owner.bps = (uint32_t)between(0, 3000);
+		p.owner.basis = next() % 2 ? FEE_ON_TRADED : FEE_ON_SURPLUS;
+		size_t nworkers = (size_t)between(1, 20);
+		size_t nslots = (size_t)between(1, 8);
 		struct lines l = { 0 };
 		struct buf one = BUF_INIT, two = BUF_INIT;
-		make_hive(&l, (const uint8_t(*)[20])addr, (size_t)between(1, 20), (size_t)between(1, 8), &p);
+		make_hive(&l, (const uint8_t(*)[20])addr, nworkers, nslots, &p);
 		CHECK(settle_lines(&one, &hx, &l, false) == 0);
 		CHECK(settle_lines(&two, &hx, &l, true) == 0);
 		CHECK(one.len == two.len && memcmp(one.data, two.data, one.len) == 0);

@@ -21,12 +21,13 @@
 #include "xio.h"
 
 static const char usage[] =
-	"usage: hive-settle --export FILE (--day DATE [--tz ZONE] | --from TIME --to TIME) [--archive FILE]\n"
+	"usage: hive-settle --export FILE (--day DAY [--tz ZONE] | --from TIME --to TIME) [--archive FILE]\n"
 	"                   [--key FILE | --keystore FILE [--password-file FILE]] [--bids FILE]...\n"
 	"                   [--reputation-weight BPS] [--deviation-price UNITS] [--csv FILE] [--strict] [FILE...]\n"
 	"       hive-settle audit --export FILE [--export FILE]... --tariff FILE --archive FILE [--queen ADDRESS]\n"
 	"                   [--bids FILE]... [INTERVALS...]\n"
-	"       hive-settle -h | --help | --version\n";
+	"       hive-settle -h | --help | --version\n"
+	"DAY: YYYY-MM-DD, yesterday or today, a local day of ZONE (default UTC)\n";
 
 enum opt {
 	OPT_EXPORT = 256, OPT_DAY, OPT_TZ, OPT_FROM, OPT_TO, OPT_ARCHIVE, OPT_KEY, OPT_KEYSTORE, OPT_PASSWORD_FILE,
@@ -131,10 +132,21 @@ static void settle_period(struct args *a)
 	const char *why;
 	int64_t year;
 	int month, day;
-	if (tz_parse_date(a->day, &year, &month, &day) != 0)
-		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD", a->day);
 	if (tz_load_any(&z, a->tz ? a->tz : "UTC", &why) != 0)
 		cli_usage_error(usage, "--tz: '%s': %s", a->tz ? a->tz : "UTC", why);
+	bool relative = strcmp(a->day, "yesterday") == 0 || strcmp(a->day, "today") == 0;
+	if (relative) {
+		/* The zone's calendar date now, for cron: "yesterday" is the day that just ended there. */
+		int64_t now = now_ms() / 1000, local = now + tz_offset(z, now);
+		int64_t days = (local >= 0 ? local : local - 86399) / 86400 - (a->day[0] == 'y');
+		unsigned m, d;
+		civil_from_days(days, &year, &m, &d);
+		month = (int)m;
+		day = (int)d;
+	} else if (tz_parse_date(a->day, &year, &month, &day) != 0) {
+		tz_free(z);
+		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", a->day);
+	}
 	a->from_ms = tz_day_start_ms(z, year, month, day);
 	int64_t next = days_from_civil(year, (unsigned)month, (unsigned)day) + 1, ny;
 	unsigned nm, nd;

@@ -15,8 +15,8 @@
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 DIR KEY [DAY]" >&2; exit 2; }
 dir=$1 key=$2
-day=${3:-$(date -d yesterday +%F)}
 tz=${HIVE_TZ:-Europe/Zurich}
+day=${3:-$(TZ=$tz date -d yesterday +%F)}
 mkdir -p "$dir/clearing" "$dir/csv" "$dir/exports"
 # The registry's state the day was settled with, kept for the audits to come.
 cp "$dir/export.ndjson" "$dir/exports/$day.ndjson"

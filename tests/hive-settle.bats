@@ -145,6 +145,17 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 		"2026-03-28T23:00:00Z 2026-03-29T22:00:00Z"
 }
 
+@test "--day yesterday and today: the zone's calendar date now, for cron" {
+	y=$(date -u -d yesterday +%F)
+	deficit_slot "${y}T10:00:00Z" > "$T/iy.ndjson"
+	hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/iy.ndjson" > "$T/cy.ndjson"
+	settle --day yesterday "$T/cy.ndjson" > "$T/sy.ndjson" 2> /dev/null
+	assert_equal "$(hive_field "$T/sy.ndjson" period_start)" "${y}T00:00:00Z"
+	run -3 settle --day today "$T/cy.ndjson"
+	assert_output --partial "no clearing records in the period"
+	run -2 settle --day tomorrow "$T/cy.ndjson"
+}
+
 @test "--csv: the accountant's table, whose amount column sums to zero; an existing file is not replaced" {
 	settle "${DAY[@]}" --csv "$T/day.csv" "$T/clear.ndjson" > /dev/null 2>&1
 	run bash -c "head -n 1 '$T/day.csv' | tr -d '\r'"

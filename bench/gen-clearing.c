@@ -71,6 +71,7 @@
 #include "eth.h"
 #include "jcs.h"
 #include "hex.h"
+#include "jvbuild.h"
 #include "keccak.h"
 #include "market.h"
 #include "recsig.h"
@@ -250,54 +251,15 @@ static void make_energies(struct flow *flow, int64_t *energy, const struct worke
 
 /* ------------------------------------------------------------ records, as lib/clearing.c builds them */
 
-static jv addr_jv(const uint8_t a[20])
-{
-	char s[ETH_ADDR_STRLEN + 1];
-	eth_address_format(s, a);
-	return jv_string(s);
-}
-
-static jv z_jv(const mpz_t v)
-{
-	char *s = mpz_get_str(NULL, 10, v);
-	jv out = jv_string(s);
-	void (*freefunc)(void *, size_t);
-	mp_get_memory_functions(NULL, NULL, &freefunc);
-	freefunc(s, strlen(s) + 1);
-	return out;
-}
-
-static jv q_jv(const mpq_t v)
-{
-	char *s = mpq_get_str(NULL, 10, v);
-	jv out = jv_string(s);
-	void (*freefunc)(void *, size_t);
-	mp_get_memory_functions(NULL, NULL, &freefunc);
-	freefunc(s, strlen(s) + 1);
-	return out;
-}
-
-static jv time_jv(int64_t ms)
-{
-	char t[RFC3339_SIZE];
-	rfc3339_format(t, ms);
-	return jv_string(t);
-}
-
-static jv set(jv o, const char *k, jv v)
-{
-	return jv_object_set(o, jv_string(k), v);
-}
-
 /* The channel fields an interval carries (all but the nonce left out with -R). */
 static jv channel_fields(jv o, int64_t start_ms, const struct flow *f)
 {
-	o = set(o, "nonce", jv_number((double)(start_ms / STEP_MS)));
+	o = jvb_set(o, "nonce", jv_number((double)(start_ms / STEP_MS)));
 	if (with_registers) {
-		o = set(o, "import_wh", jv_number((double)f->import_wh));
-		o = set(o, "export_wh", jv_number((double)f->export_wh));
-		o = set(o, "register_import_wh", jv_number((double)f->reg_import));
-		o = set(o, "register_export_wh", jv_number((double)f->reg_export));
+		o = jvb_set(o, "import_wh", jv_number((double)f->import_wh));
+		o = jvb_set(o, "export_wh", jv_number((double)f->export_wh));
+		o = jvb_set(o, "register_import_wh", jv_number((double)f->reg_import));
+		o = jvb_set(o, "register_export_wh", jv_number((double)f->reg_export));
 	}
 	return o;
 }
@@ -359,12 +321,12 @@ static void write_intervals(const char *dir, const struct worker *w, size_t n, c
 	for (int k = 0; k < SLOTS; k++)
 		for (size_t i = 0; i < n; i++) {
 			jv o = jv_object();
-			o = set(o, "type", jv_string("interval"));
-			o = set(o, "meter", addr_jv(w[i].addr));
-			o = set(o, "start", time_jv(DAY_MS + (int64_t)k * STEP_MS));
-			o = set(o, "seconds", jv_number(STEP_MS / 1000));
-			o = set(o, "energy_wh", jv_number((double)flow[(size_t)(k + 1) * n + i].energy));
-			o = set(o, "complete", jv_true());
+			o = jvb_set(o, "type", jv_string("interval"));
+			o = jvb_set(o, "meter", jvb_address(w[i].addr));
+			o = jvb_set(o, "start", jvb_time(DAY_MS + (int64_t)k * STEP_MS));
+			o = jvb_set(o, "seconds", jv_number(STEP_MS / 1000));
+			o = jvb_set(o, "energy_wh", jv_number((double)flow[(size_t)(k + 1) * n + i].energy));
+			o = jvb_set(o, "complete", jv_true());
 			o = channel_fields(o, DAY_MS + (int64_t)k * STEP_MS, &flow[(size_t)(k + 1) * n + i]);
 			buf_reset(&b);
 			if (recsig_sign(&rs, &b, o, w[i].key, &why) != 0)

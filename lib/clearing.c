@@ -7,6 +7,7 @@
 #include "clearing.h"
 #include "diag.h"
 #include "eth.h"
+#include "jvbuild.h"
 #include "timeutil.h"
 
 
@@ -210,77 +211,38 @@ int clearing_add(struct clearing *c, jv rec, const char **why)
 	return 0;
 }
 
-static jv addr_jv(const uint8_t a[20])
-{
-	char s[ETH_ADDR_STRLEN + 1];
-	eth_address_format(s, a);
-	return jv_string(s);
-}
-
-static jv z_jv(const mpz_t v)
-{
-	char *s = mpz_get_str(NULL, 10, v);
-	jv out = jv_string(s);
-	void (*freefunc)(void *, size_t);
-	mp_get_memory_functions(NULL, NULL, &freefunc);
-	freefunc(s, strlen(s) + 1);
-	return out;
-}
-
-static jv q_jv(const mpq_t v)
-{
-	char *s = mpq_get_str(NULL, 10, v);
-	jv out = jv_string(s);
-	void (*freefunc)(void *, size_t);
-	mp_get_memory_functions(NULL, NULL, &freefunc);
-	freefunc(s, strlen(s) + 1);
-	return out;
-}
-
-static jv time_jv(int64_t ms)
-{
-	char t[RFC3339_SIZE];
-	rfc3339_format(t, ms);
-	return jv_string(t);
-}
-
-static jv set(jv o, const char *k, jv v)
-{
-	return jv_object_set(o, jv_string(k), v);
-}
-
 jv clearing_slot_record(const struct clearing_config *cfg, int64_t start_ms, size_t nworkers, const struct slot_result *r,
                         const mpz_t buy, const mpz_t sell, jv missing, bool complete)
 {
 	jv o = jv_object();
-	o = set(o, "type", jv_string("clearing_slot"));
-	o = set(o, "hive", jv_number(cfg->hive));
-	o = set(o, "slot", time_jv(start_ms));
-	o = set(o, "seconds", jv_number((double)(cfg->step_ms / 1000)));
-	o = set(o, "rule", jv_string(market_rule_name(cfg->params.rule)));
-	o = set(o, "platform_fee_bps", jv_number(cfg->params.platform.bps));
-	o = set(o, "platform_fee_basis", jv_string(market_fee_basis_name(cfg->params.platform.basis)));
-	o = set(o, "owner_fee_bps", jv_number(cfg->params.owner.bps));
-	o = set(o, "owner_fee_basis", jv_string(market_fee_basis_name(cfg->params.owner.basis)));
-	o = set(o, "missing_policy", jv_string(clearing_missing_name(cfg->missing)));
+	o = jvb_set(o, "type", jv_string("clearing_slot"));
+	o = jvb_set(o, "hive", jv_number(cfg->hive));
+	o = jvb_set(o, "slot", jvb_time(start_ms));
+	o = jvb_set(o, "seconds", jv_number((double)(cfg->step_ms / 1000)));
+	o = jvb_set(o, "rule", jv_string(market_rule_name(cfg->params.rule)));
+	o = jvb_set(o, "platform_fee_bps", jv_number(cfg->params.platform.bps));
+	o = jvb_set(o, "platform_fee_basis", jv_string(market_fee_basis_name(cfg->params.platform.basis)));
+	o = jvb_set(o, "owner_fee_bps", jv_number(cfg->params.owner.bps));
+	o = jvb_set(o, "owner_fee_basis", jv_string(market_fee_basis_name(cfg->params.owner.basis)));
+	o = jvb_set(o, "missing_policy", jv_string(clearing_missing_name(cfg->missing)));
 	if (cfg->tariff_id)
-		o = set(o, "tariff", jv_string(cfg->tariff_id));
-	o = set(o, "workers", jv_number((double)nworkers));
-	o = set(o, "missing", missing);
-	o = set(o, "complete", jv_bool(complete));
-	o = set(o, "cleared", jv_bool(r != NULL));
-	o = set(o, "price_buy", z_jv(buy));
-	o = set(o, "price_sell", z_jv(sell));
+		o = jvb_set(o, "tariff", jv_string(cfg->tariff_id));
+	o = jvb_set(o, "workers", jv_number((double)nworkers));
+	o = jvb_set(o, "missing", missing);
+	o = jvb_set(o, "complete", jv_bool(complete));
+	o = jvb_set(o, "cleared", jv_bool(r != NULL));
+	o = jvb_set(o, "price_buy", jvb_integer(buy));
+	o = jvb_set(o, "price_sell", jvb_integer(sell));
 	if (r) {
-		o = set(o, "demand_wh", jv_number((double)r->demand));
-		o = set(o, "generation_wh", jv_number((double)r->generation));
-		o = set(o, "shared_wh", jv_number((double)r->shared));
-		o = set(o, "price_shared", q_jv(r->price));
-		o = set(o, "hive_cost_mbu", z_jv(r->hive_cost));
-		o = set(o, "surplus_mbu", z_jv(r->surplus));
-		o = set(o, "platform_fee_mbu", z_jv(r->platform_fee));
-		o = set(o, "owner_fee_mbu", z_jv(r->owner_fee));
-		o = set(o, "fee_capped", jv_bool(r->fee_capped));
+		o = jvb_set(o, "demand_wh", jv_number((double)r->demand));
+		o = jvb_set(o, "generation_wh", jv_number((double)r->generation));
+		o = jvb_set(o, "shared_wh", jv_number((double)r->shared));
+		o = jvb_set(o, "price_shared", jvb_fraction(r->price));
+		o = jvb_set(o, "hive_cost_mbu", jvb_integer(r->hive_cost));
+		o = jvb_set(o, "surplus_mbu", jvb_integer(r->surplus));
+		o = jvb_set(o, "platform_fee_mbu", jvb_integer(r->platform_fee));
+		o = jvb_set(o, "owner_fee_mbu", jvb_integer(r->owner_fee));
+		o = jvb_set(o, "fee_capped", jv_bool(r->fee_capped));
 	}
 	return o;
 }
@@ -289,31 +251,31 @@ jv clearing_worker_record(const struct clearing_config *cfg, int64_t start_ms, c
                           const struct clearing_channel *ch, const struct worker_result *w)
 {
 	jv o = jv_object();
-	o = set(o, "type", jv_string("clearing"));
-	o = set(o, "hive", jv_number(cfg->hive));
-	o = set(o, "slot", time_jv(start_ms));
-	o = set(o, "worker", addr_jv(worker));
-	o = set(o, "metered", jv_bool(ch != NULL));
-	o = set(o, "energy_wh", jv_number((double)energy_wh));
-	o = set(o, "from_community_wh", jv_number((double)w->from_community));
-	o = set(o, "from_grid_wh", jv_number((double)w->from_grid));
-	o = set(o, "to_community_wh", jv_number((double)w->to_community));
-	o = set(o, "to_grid_wh", jv_number((double)w->to_grid));
+	o = jvb_set(o, "type", jv_string("clearing"));
+	o = jvb_set(o, "hive", jv_number(cfg->hive));
+	o = jvb_set(o, "slot", jvb_time(start_ms));
+	o = jvb_set(o, "worker", jvb_address(worker));
+	o = jvb_set(o, "metered", jv_bool(ch != NULL));
+	o = jvb_set(o, "energy_wh", jv_number((double)energy_wh));
+	o = jvb_set(o, "from_community_wh", jv_number((double)w->from_community));
+	o = jvb_set(o, "from_grid_wh", jv_number((double)w->from_grid));
+	o = jvb_set(o, "to_community_wh", jv_number((double)w->to_community));
+	o = jvb_set(o, "to_grid_wh", jv_number((double)w->to_grid));
 	/* The channel fields travel on, so hive-settle can check the meter's chain of registers. */
 	if (ch) {
-		o = set(o, "nonce", jv_number((double)(start_ms / cfg->step_ms)));
+		o = jvb_set(o, "nonce", jv_number((double)(start_ms / cfg->step_ms)));
 		if (ch->import_wh >= 0)
-			o = set(o, "import_wh", jv_number((double)ch->import_wh));
+			o = jvb_set(o, "import_wh", jv_number((double)ch->import_wh));
 		if (ch->export_wh >= 0)
-			o = set(o, "export_wh", jv_number((double)ch->export_wh));
+			o = jvb_set(o, "export_wh", jv_number((double)ch->export_wh));
 		if (ch->register_import >= 0)
-			o = set(o, "register_import_wh", jv_number((double)ch->register_import));
+			o = jvb_set(o, "register_import_wh", jv_number((double)ch->register_import));
 		if (ch->register_export >= 0)
-			o = set(o, "register_export_wh", jv_number((double)ch->register_export));
+			o = jvb_set(o, "register_export_wh", jv_number((double)ch->register_export));
 	}
-	o = set(o, "standalone_mbu", z_jv(w->standalone));
-	o = set(o, "payment_mbu", z_jv(w->payment));
-	o = set(o, "saving_mbu", z_jv(w->saving));
+	o = jvb_set(o, "standalone_mbu", jvb_integer(w->standalone));
+	o = jvb_set(o, "payment_mbu", jvb_integer(w->payment));
+	o = jvb_set(o, "saving_mbu", jvb_integer(w->saving));
 	return o;
 }
 
@@ -338,7 +300,7 @@ int clearing_finish(struct clearing *c, void (*emit)(void *arg, jv record), void
 		jv missing = jv_array();
 		for (size_t i = 0; i < c->nmembers; i++)
 			if (!s->present[i])
-				missing = jv_array_append(missing, addr_jv(c->members[i]));
+				missing = jv_array_append(missing, jvb_address(c->members[i]));
 		bool incomplete = jv_array_length(jv_copy(missing)) > 0 || s->refused;
 		if (incomplete && c->cfg.missing == MISSING_SKIP) {
 			emit(arg, clearing_slot_record(&c->cfg, s->start_ms, c->nmembers, NULL, buy, sell, missing, false));

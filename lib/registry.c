@@ -19,6 +19,7 @@
 #include "hex.h"
 #include "jcs.h"
 #include "jsonview.h"
+#include "jvbuild.h"
 #include "keccak.h"
 #include "registry.h"
 #include "timeutil.h"
@@ -328,19 +329,6 @@ static int get_time(const event_view *ev, const char *key, int64_t *ms, struct r
 static jv list_field(const event_view *ev, const char *key)
 {
 	return jsonview_value(member(ev, key));
-}
-
-static jv time_jv(int64_t ms)
-{
-	char t[RFC3339_SIZE];
-	rfc3339_format(t, ms);
-	return jv_string(t);
-}
-
-static jv addr_jv(const uint8_t addr[20])
-{
-	char s[ETH_ADDR_STRLEN + 1];
-	return jv_string(addr_str(s, addr));
 }
 
 /* A list of distinct addresses (1 to LIST_MAX). *out is malloc'ed (free it). */
@@ -833,7 +821,7 @@ static int op_hive_create(struct registry *r, const event_view *ev, const struct
 	if (rc == HIVE_OK && has(ev, "start"))
 		rc = get_time(ev, "start", &start, e);
 	else if (rc == HIVE_OK)
-		*derived = jv_object_set(*derived, jv_string("start"), time_jv(start));
+		*derived = jv_object_set(*derived, jv_string("start"), jvb_time(start));
 	if (rc == HIVE_OK && has(ev, "end")) {
 		rc = get_time(ev, "end", &end, e);
 		if (rc == HIVE_OK && end <= start)
@@ -1458,7 +1446,7 @@ int registry_append(struct registry *r, jv op_fields, const uint8_t seckey[32], 
 	ev = jv_object_set(ev, jv_string("type"), jv_string("beekeeper_event"));
 	ev = jv_object_set(ev, jv_string("seq"), jv_number((double)c.seq));
 	ev = jv_object_set(ev, jv_string("prev"), jv_string(prev));
-	ev = jv_object_set(ev, jv_string("time"), time_jv(c.time_ms));
+	ev = jv_object_set(ev, jv_string("time"), jvb_time(c.time_ms));
 	ev = jv_object_set(ev, jv_string("actor"), jv_string(c.actor_s));
 
 	/* The rules read the event as replay will: through a view of its canonical text. */
@@ -1517,8 +1505,8 @@ jv registry_meter_record(const struct registry *r, size_t i)
 	const struct meter *m = &r->meters[i];
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("type"), jv_string("meter"));
-	o = jv_object_set(o, jv_string("meter"), addr_jv(m->addr));
-	o = jv_object_set(o, jv_string("owner"), addr_jv(m->owner));
+	o = jv_object_set(o, jv_string("meter"), jvb_address(m->addr));
+	o = jv_object_set(o, jv_string("owner"), jvb_address(m->owner));
 	o = jv_object_set(o, jv_string("serial"), jv_string(m->serial));
 	o = jv_object_set(o, jv_string("manufacturer"), jv_string(m->manufacturer));
 	o = jv_object_set(o, jv_string("status"), jv_string(meter_status_name(m->status)));
@@ -1534,7 +1522,7 @@ jv registry_coin_record(const struct registry *r, size_t i)
 	const struct coin *k = &r->coins[i];
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("type"), jv_string("coin"));
-	o = jv_object_set(o, jv_string("coin"), addr_jv(k->addr));
+	o = jv_object_set(o, jv_string("coin"), jvb_address(k->addr));
 	o = jv_object_set(o, jv_string("code"), jv_string(k->code));
 	o = jv_object_set(o, jv_string("decimals"), jv_number(k->decimals));
 	o = jv_object_set(o, jv_string("frozen"), jv_bool(k->frozen));
@@ -1566,7 +1554,7 @@ jv registry_hive_record(const struct registry *r, size_t i)
 	jv meters = jv_array();
 	uint32_t *sorted = sorted_members(r, h);
 	for (size_t k = 0; k < h->nmeters; k++) {
-		meters = jv_array_append(meters, addr_jv(r->meters[sorted[k]].addr));
+		meters = jv_array_append(meters, jvb_address(r->meters[sorted[k]].addr));
 		if (r->meters[sorted[k]].hive == h->id)
 			mpz_add(meter_stake, meter_stake, r->meters[sorted[k]].stake);
 	}
@@ -1574,11 +1562,11 @@ jv registry_hive_record(const struct registry *r, size_t i)
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("type"), jv_string("hive"));
 	o = jv_object_set(o, jv_string("hive"), jv_number(h->id));
-	o = jv_object_set(o, jv_string("owner"), addr_jv(h->owner));
-	o = jv_object_set(o, jv_string("coin"), addr_jv(r->coins[h->coin].addr));
+	o = jv_object_set(o, jv_string("owner"), jvb_address(h->owner));
+	o = jv_object_set(o, jv_string("coin"), jvb_address(r->coins[h->coin].addr));
 	o = jv_object_set(o, jv_string("status"), jv_string(hive_status_name(h->status)));
-	o = jv_object_set(o, jv_string("start"), time_jv(h->start_ms));
-	o = jv_object_set(o, jv_string("end"), h->has_end ? time_jv(h->end_ms) : jv_null());
+	o = jv_object_set(o, jv_string("start"), jvb_time(h->start_ms));
+	o = jv_object_set(o, jv_string("end"), h->has_end ? jvb_time(h->end_ms) : jv_null());
 	o = jv_object_set(o, jv_string("meters"), meters);
 	o = jv_object_set(o, jv_string("stake"), amount_jv(h->stake));
 	o = jv_object_set(o, jv_string("meter_stake"), amount_jv(meter_stake));
@@ -1597,7 +1585,7 @@ jv registry_account_record(const struct registry *r, const uint8_t addr[20])
 	balance_of(r, addr, b);
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("type"), jv_string("hvt_balance"));
-	o = jv_object_set(o, jv_string("address"), addr_jv(addr));
+	o = jv_object_set(o, jv_string("address"), jvb_address(addr));
 	o = jv_object_set(o, jv_string("balance"), amount_jv(b));
 	mpz_clear(b);
 	return o;
@@ -1637,12 +1625,12 @@ jv registry_params_record(const struct registry *r)
 {
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("type"), jv_string("beekeeper_params"));
-	o = jv_object_set(o, jv_string("admin"), addr_jv(r->admin));
+	o = jv_object_set(o, jv_string("admin"), jvb_address(r->admin));
 	o = jv_object_set(o, jv_string("hive_cost"), amount_jv(r->hive_cost));
 	o = jv_object_set(o, jv_string("meter_cost"), amount_jv(r->meter_cost));
 	o = jv_object_set(o, jv_string("events"), jv_number((double)r->seq));
 	o = jv_object_set(o, jv_string("head"), head_jv(r));
-	o = jv_object_set(o, jv_string("time"), r->seq ? time_jv(r->last_ms) : jv_null());
+	o = jv_object_set(o, jv_string("time"), r->seq ? jvb_time(r->last_ms) : jv_null());
 	return o;
 }
 
@@ -1654,11 +1642,11 @@ jv registry_export(const struct registry *r, size_t i)
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("type"), jv_string("hive_export"));
 	o = jv_object_set(o, jv_string("hive"), jv_number(h->id));
-	o = jv_object_set(o, jv_string("owner"), addr_jv(h->owner));
+	o = jv_object_set(o, jv_string("owner"), jvb_address(h->owner));
 	o = jv_object_set(o, jv_string("status"), jv_string(hive_status_name(h->status)));
-	o = jv_object_set(o, jv_string("start"), time_jv(h->start_ms));
-	o = jv_object_set(o, jv_string("end"), h->has_end ? time_jv(h->end_ms) : jv_null());
-	o = jv_object_set(o, jv_string("coin"), addr_jv(k->addr));
+	o = jv_object_set(o, jv_string("start"), jvb_time(h->start_ms));
+	o = jv_object_set(o, jv_string("end"), h->has_end ? jvb_time(h->end_ms) : jv_null());
+	o = jv_object_set(o, jv_string("coin"), jvb_address(k->addr));
 	o = jv_object_set(o, jv_string("coin_code"), jv_string(k->code));
 	o = jv_object_set(o, jv_string("coin_decimals"), jv_number(k->decimals));
 	o = jv_object_set(o, jv_string("coin_frozen"), jv_bool(k->frozen));
@@ -1672,8 +1660,8 @@ jv registry_export(const struct registry *r, size_t i)
 		jv mr = jv_object();
 		mr = jv_object_set(mr, jv_string("type"), jv_string("member"));
 		mr = jv_object_set(mr, jv_string("hive"), jv_number(h->id));
-		mr = jv_object_set(mr, jv_string("meter"), addr_jv(m->addr));
-		mr = jv_object_set(mr, jv_string("owner"), addr_jv(m->owner));
+		mr = jv_object_set(mr, jv_string("meter"), jvb_address(m->addr));
+		mr = jv_object_set(mr, jv_string("owner"), jvb_address(m->owner));
 		mr = jv_object_set(mr, jv_string("serial"), jv_string(m->serial));
 		mr = jv_object_set(mr, jv_string("manufacturer"), jv_string(m->manufacturer));
 		mr = jv_object_set(mr, jv_string("status"), jv_string(meter_status_name(m->status)));

@@ -13,6 +13,7 @@
 #include "eth.h"
 #include "hex.h"
 #include "jcs.h"
+#include "jvbuild.h"
 #include "keccak.h"
 #include "keymap.h"
 #include "recsig.h"
@@ -995,38 +996,9 @@ const char *settle_problems(const struct settle *s)
 
 /* ------------------------------------------------------------ records */
 
-static jv set(jv o, const char *k, jv v)
-{
-	return jv_object_set(o, jv_string(k), v);
-}
-
-static jv z_jv(const mpz_t v)
-{
-	char *t = mpz_get_str(NULL, 10, v);
-	jv out = jv_string(t);
-	void (*freefunc)(void *, size_t);
-	mp_get_memory_functions(NULL, NULL, &freefunc);
-	freefunc(t, strlen(t) + 1);
-	return out;
-}
-
 static jv n_jv(int64_t x)
 {
 	return jv_number((double)x);
-}
-
-static jv addr_jv(const uint8_t a[20])
-{
-	char t[ETH_ADDR_STRLEN + 1];
-	eth_address_format(t, a);
-	return jv_string(t);
-}
-
-static jv time_jv(int64_t ms)
-{
-	char t[RFC3339_SIZE];
-	rfc3339_format(t, ms);
-	return jv_string(t);
 }
 
 /* What every settlement record of the period starts with. */
@@ -1034,14 +1006,14 @@ static jv common(const struct settle *s, const char *scope)
 {
 	const struct hive_export *hx = s->cfg.hx;
 	jv o = jv_object();
-	o = set(o, "type", jv_string("settlement"));
-	o = set(o, "scope", jv_string(scope));
-	o = set(o, "hive", n_jv(hx->hive));
-	o = set(o, "period_start", time_jv(s->cfg.from_ms));
-	o = set(o, "period_end", time_jv(s->cfg.to_ms));
-	o = set(o, "coin", addr_jv(hx->coin));
-	o = set(o, "coin_code", jv_string(hx->coin_code));
-	o = set(o, "coin_decimals", n_jv(hx->decimals));
+	o = jvb_set(o, "type", jv_string("settlement"));
+	o = jvb_set(o, "scope", jv_string(scope));
+	o = jvb_set(o, "hive", n_jv(hx->hive));
+	o = jvb_set(o, "period_start", jvb_time(s->cfg.from_ms));
+	o = jvb_set(o, "period_end", jvb_time(s->cfg.to_ms));
+	o = jvb_set(o, "coin", jvb_address(hx->coin));
+	o = jvb_set(o, "coin_code", jv_string(hx->coin_code));
+	o = jvb_set(o, "coin_decimals", n_jv(hx->decimals));
 	return o;
 }
 
@@ -1051,26 +1023,26 @@ static jv worker_record(const struct settle *s, const struct worker *w)
 	mpz_init(saving);
 	mpz_sub(saving, w->standalone, w->amount);
 	jv o = common(s, "worker");
-	o = set(o, "worker", addr_jv(w->addr));
-	o = set(o, "slots", n_jv(w->slots));
-	o = set(o, "slots_unmetered", n_jv(w->unmetered));
-	o = set(o, "import_wh", n_jv(w->import_wh));
-	o = set(o, "export_wh", n_jv(w->export_wh));
-	o = set(o, "from_community_wh", n_jv(w->from_community));
-	o = set(o, "from_grid_wh", n_jv(w->from_grid));
-	o = set(o, "to_community_wh", n_jv(w->to_community));
-	o = set(o, "to_grid_wh", n_jv(w->to_grid));
-	o = set(o, "standalone_mbu", z_jv(w->standalone_mbu));
-	o = set(o, "payment_mbu", z_jv(w->payment_mbu));
-	o = set(o, "standalone", z_jv(w->standalone));
-	o = set(o, "market_amount", z_jv(w->market));
-	o = set(o, "reputation_charge", z_jv(w->charge));
-	o = set(o, "reputation_reward", z_jv(w->reward));
-	o = set(o, "amount", z_jv(w->amount));
-	o = set(o, "saving", z_jv(saving));
-	o = set(o, "deviation_wh", w->declared ? n_jv(w->dev_wh) : jv_null());
-	o = set(o, "accuracy_bps", w->declared ? n_jv(w->accuracy) : jv_null());
-	o = set(o, "reputation_bps", w->declared || w->scored_before ? n_jv(w->rep_new) : jv_null());
+	o = jvb_set(o, "worker", jvb_address(w->addr));
+	o = jvb_set(o, "slots", n_jv(w->slots));
+	o = jvb_set(o, "slots_unmetered", n_jv(w->unmetered));
+	o = jvb_set(o, "import_wh", n_jv(w->import_wh));
+	o = jvb_set(o, "export_wh", n_jv(w->export_wh));
+	o = jvb_set(o, "from_community_wh", n_jv(w->from_community));
+	o = jvb_set(o, "from_grid_wh", n_jv(w->from_grid));
+	o = jvb_set(o, "to_community_wh", n_jv(w->to_community));
+	o = jvb_set(o, "to_grid_wh", n_jv(w->to_grid));
+	o = jvb_set(o, "standalone_mbu", jvb_integer(w->standalone_mbu));
+	o = jvb_set(o, "payment_mbu", jvb_integer(w->payment_mbu));
+	o = jvb_set(o, "standalone", jvb_integer(w->standalone));
+	o = jvb_set(o, "market_amount", jvb_integer(w->market));
+	o = jvb_set(o, "reputation_charge", jvb_integer(w->charge));
+	o = jvb_set(o, "reputation_reward", jvb_integer(w->reward));
+	o = jvb_set(o, "amount", jvb_integer(w->amount));
+	o = jvb_set(o, "saving", jvb_integer(saving));
+	o = jvb_set(o, "deviation_wh", w->declared ? n_jv(w->dev_wh) : jv_null());
+	o = jvb_set(o, "accuracy_bps", w->declared ? n_jv(w->accuracy) : jv_null());
+	o = jvb_set(o, "reputation_bps", w->declared || w->scored_before ? n_jv(w->rep_new) : jv_null());
 	mpz_clear(saving);
 	return o;
 }
@@ -1089,37 +1061,37 @@ static jv hive_record(const struct settle *s, size_t nworkers)
 	mpz_init(rounding);
 	mpz_sub(rounding, s->owner_keeps, s->owner_fee_floor);
 	jv o = common(s, "hive");
-	o = set(o, "owner", addr_jv(hx->owner));
-	o = set(o, "ledger_head", jv_string(hx->ledger_head));
+	o = jvb_set(o, "owner", jvb_address(hx->owner));
+	o = jvb_set(o, "ledger_head", jv_string(hx->ledger_head));
 	for (int k = 0; k < NPARAMS; k++)
-		o = set(o, param_keys[k], param_jv(s, k));
-	o = set(o, "workers", n_jv((int64_t)nworkers));
-	o = set(o, "slots", n_jv((int64_t)s->nslots));
-	o = set(o, "slots_expected", n_jv(settle_slots_expected(s)));
-	o = set(o, "slots_cleared", n_jv(s->slots_cleared));
-	o = set(o, "slots_incomplete", n_jv(s->slots_incomplete));
-	o = set(o, "slots_uncleared", n_jv(s->slots_uncleared));
-	o = set(o, "import_wh", n_jv(s->import_wh));
-	o = set(o, "export_wh", n_jv(s->export_wh));
-	o = set(o, "demand_wh", n_jv(s->demand));
-	o = set(o, "generation_wh", n_jv(s->generation));
-	o = set(o, "shared_wh", n_jv(s->shared));
-	o = set(o, "standalone_mbu", z_jv(s->standalone_mbu));
-	o = set(o, "hive_cost_mbu", z_jv(s->hive_cost));
-	o = set(o, "surplus_mbu", z_jv(s->surplus));
-	o = set(o, "platform_fee_mbu", z_jv(s->platform_fee));
-	o = set(o, "owner_fee_mbu", z_jv(s->owner_fee));
-	o = set(o, "workers_pay", z_jv(s->w_total));
-	o = set(o, "dso", z_jv(s->dso));
-	o = set(o, "platform_fee", z_jv(s->platform));
-	o = set(o, "owner_keeps", z_jv(s->owner_keeps));
-	o = set(o, "owner_rounding", z_jv(rounding));
-	o = set(o, "declared_slots", n_jv((int64_t)s->declared_slots));
-	o = set(o, "reputation_weight_bps", n_jv(s->cfg.rep_weight_bps));
-	o = set(o, "deviation_price", z_jv(s->dev_price));
-	o = set(o, "reputation_pot", z_jv(s->pot));
-	o = set(o, "channels_closed", n_jv(s->channels_closed));
-	o = set(o, "channels_broken", n_jv(s->channels_broken));
+		o = jvb_set(o, param_keys[k], param_jv(s, k));
+	o = jvb_set(o, "workers", n_jv((int64_t)nworkers));
+	o = jvb_set(o, "slots", n_jv((int64_t)s->nslots));
+	o = jvb_set(o, "slots_expected", n_jv(settle_slots_expected(s)));
+	o = jvb_set(o, "slots_cleared", n_jv(s->slots_cleared));
+	o = jvb_set(o, "slots_incomplete", n_jv(s->slots_incomplete));
+	o = jvb_set(o, "slots_uncleared", n_jv(s->slots_uncleared));
+	o = jvb_set(o, "import_wh", n_jv(s->import_wh));
+	o = jvb_set(o, "export_wh", n_jv(s->export_wh));
+	o = jvb_set(o, "demand_wh", n_jv(s->demand));
+	o = jvb_set(o, "generation_wh", n_jv(s->generation));
+	o = jvb_set(o, "shared_wh", n_jv(s->shared));
+	o = jvb_set(o, "standalone_mbu", jvb_integer(s->standalone_mbu));
+	o = jvb_set(o, "hive_cost_mbu", jvb_integer(s->hive_cost));
+	o = jvb_set(o, "surplus_mbu", jvb_integer(s->surplus));
+	o = jvb_set(o, "platform_fee_mbu", jvb_integer(s->platform_fee));
+	o = jvb_set(o, "owner_fee_mbu", jvb_integer(s->owner_fee));
+	o = jvb_set(o, "workers_pay", jvb_integer(s->w_total));
+	o = jvb_set(o, "dso", jvb_integer(s->dso));
+	o = jvb_set(o, "platform_fee", jvb_integer(s->platform));
+	o = jvb_set(o, "owner_keeps", jvb_integer(s->owner_keeps));
+	o = jvb_set(o, "owner_rounding", jvb_integer(rounding));
+	o = jvb_set(o, "declared_slots", n_jv((int64_t)s->declared_slots));
+	o = jvb_set(o, "reputation_weight_bps", n_jv(s->cfg.rep_weight_bps));
+	o = jvb_set(o, "deviation_price", jvb_integer(s->dev_price));
+	o = jvb_set(o, "reputation_pot", jvb_integer(s->pot));
+	o = jvb_set(o, "channels_closed", n_jv(s->channels_closed));
+	o = jvb_set(o, "channels_broken", n_jv(s->channels_broken));
 	mpz_clear(rounding);
 	return o;
 }
@@ -1212,27 +1184,27 @@ static jv balance_record(const struct settle *s, const struct worker *w, const u
 	struct { uint8_t digest[32]; } d;
 	balance_digest(d.digest, s, w, step);
 	jv o = jv_object();
-	o = set(o, "type", jv_string("balance"));
-	o = set(o, "hive", n_jv(s->cfg.hx->hive));
-	o = set(o, "period_start", time_jv(s->cfg.from_ms));
-	o = set(o, "period_end", time_jv(s->cfg.to_ms));
-	o = set(o, "worker", addr_jv(w->addr));
-	o = set(o, "coin", addr_jv(s->cfg.hx->coin));
-	o = set(o, "first_nonce", n_jv(w->ch.first_ms / step));
-	o = set(o, "last_nonce", n_jv(w->ch.last_ms / step));
-	o = set(o, "chained_slots", n_jv(w->ch.slots));
-	o = set(o, "gaps", n_jv(w->ch.gaps));
-	o = set(o, "opening_import_wh", reg_jv(w->ch.open_import));
-	o = set(o, "closing_import_wh", reg_jv(w->ch.close_import));
-	o = set(o, "opening_export_wh", reg_jv(w->ch.open_export));
-	o = set(o, "closing_export_wh", reg_jv(w->ch.close_export));
-	o = set(o, "amount", z_jv(w->amount));
-	o = set(o, "settlement", hex_jv(w->settlement_hash, 32));
-	o = set(o, "eip712_digest", hex_jv(d.digest, 32));
+	o = jvb_set(o, "type", jv_string("balance"));
+	o = jvb_set(o, "hive", n_jv(s->cfg.hx->hive));
+	o = jvb_set(o, "period_start", jvb_time(s->cfg.from_ms));
+	o = jvb_set(o, "period_end", jvb_time(s->cfg.to_ms));
+	o = jvb_set(o, "worker", jvb_address(w->addr));
+	o = jvb_set(o, "coin", jvb_address(s->cfg.hx->coin));
+	o = jvb_set(o, "first_nonce", n_jv(w->ch.first_ms / step));
+	o = jvb_set(o, "last_nonce", n_jv(w->ch.last_ms / step));
+	o = jvb_set(o, "chained_slots", n_jv(w->ch.slots));
+	o = jvb_set(o, "gaps", n_jv(w->ch.gaps));
+	o = jvb_set(o, "opening_import_wh", reg_jv(w->ch.open_import));
+	o = jvb_set(o, "closing_import_wh", reg_jv(w->ch.close_import));
+	o = jvb_set(o, "opening_export_wh", reg_jv(w->ch.open_export));
+	o = jvb_set(o, "closing_export_wh", reg_jv(w->ch.close_export));
+	o = jvb_set(o, "amount", jvb_integer(w->amount));
+	o = jvb_set(o, "settlement", hex_jv(w->settlement_hash, 32));
+	o = jvb_set(o, "eip712_digest", hex_jv(d.digest, 32));
 	if (seckey) {
 		uint8_t sig[ETH_SIG_SIZE];
 		HIVE_ASSERT(eth_sign_hash(sig, d.digest, seckey) == 0);
-		o = set(o, "eip712_sig", hex_jv(sig, ETH_SIG_SIZE));
+		o = jvb_set(o, "eip712_sig", hex_jv(sig, ETH_SIG_SIZE));
 	}
 	return o;
 }
@@ -1249,7 +1221,7 @@ static int append(struct settle *s, struct buf *out, jv rec, const uint8_t *seck
 	char prev[67];
 	static const uint8_t genesis[32];
 	hex_encode_0x(s->have_head ? s->head : genesis, 32, prev);
-	rec = set(rec, "prev", jv_string(prev));
+	rec = jvb_set(rec, "prev", jv_string(prev));
 	buf_reset(&s->s);
 	int rc = seckey ? recsig_sign(&s->rs, &s->s, rec, seckey, why) : jcs_append(&s->s, rec, NULL, why);
 	jv_free(rec);

@@ -68,9 +68,10 @@ int read_fd(int fd, struct buf *out, size_t max)
 	}
 }
 
-int read_file(const char *path, struct buf *out, size_t max)
+/* A whole file opened with the given extra flags. */
+static int read_whole(const char *path, int flags, struct buf *out, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 
 	if (fd < 0)
 		return -1;
@@ -81,17 +82,14 @@ int read_file(const char *path, struct buf *out, size_t max)
 	return close(fd);
 }
 
+int read_file(const char *path, struct buf *out, size_t max)
+{
+	return read_whole(path, O_NOFOLLOW, out, max);
+}
+
 int read_file_following(const char *path, struct buf *out, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (read_fd(fd, out, max) < 0) {
-		close_keep_errno(fd);
-		return -1;
-	}
-	return close(fd);
+	return read_whole(path, 0, out, max);
 }
 
 static void dir_of(const char *path, char *dir, size_t size)

@@ -6,6 +6,8 @@
 #ifndef HIVE_CHECK_H
 #define HIVE_CHECK_H
 
+#include <stdint.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +45,21 @@ static inline int check_done(const char *name)
 {
 	printf("%s: %d passed, %d failed\n", name, check_passed, check_failed);
 	return check_failed ? 1 : 0;
+}
+
+/* A seeded xorshift64 generator for property tests: the same draws on every machine and compiler. */
+static uint64_t check_rng = 0x9E3779B97F4A7C15ull;
+static inline uint64_t check_next(void)
+{
+	check_rng ^= check_rng << 13;
+	check_rng ^= check_rng >> 7;
+	check_rng ^= check_rng << 17;
+	return check_rng;
+}
+/* Uniform enough in [lo, hi] for tests. */
+static inline int64_t check_between(int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)(check_next() % (uint64_t)(hi - lo + 1));
 }
 
 #endif

@@ -132,18 +132,8 @@ static void test_known_answers(void)
 	CHECK(market_rule_parse("bill-sharing-as-published", &rule) == -1);
 }
 
-static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-static int64_t between(int64_t lo, int64_t hi)
-{
-	return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1));
-}
+#define next check_next
+#define between check_between
 
 static void test_properties(void)
 {

@@ -18,18 +18,8 @@
 #include "settle.h"
 #include "timeutil.h"
 
-static uint64_t rng = 0x2545F4914F6CDD1Dull;
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-static int64_t between(int64_t lo, int64_t hi)
-{
-	return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1));
-}
+#define next check_next
+#define between check_between
 
 struct lines {
 	char **v;
@@ -256,6 +246,7 @@ static void check_balance_digests(const struct hive_export *hx, const uint8_t (*
 int main(void)
 {
 	uint8_t addr[20][20];
+	check_rng = 0x2545F4914F6CDD1Dull;
 	struct hive_export hx = { .hive = 1, .coin_code = "USDC", .decimals = 6 };
 	memcpy(hx.ledger_head, "0x", 3);
 	for (int i = 0; i < 20; i++)

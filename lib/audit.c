@@ -266,6 +266,23 @@ static void keep_clearing(void *arg, jv record)
 	jv_free(record);
 }
 
+/*
+ * Whether a record's "start" lies outside the period: such intervals and
+ * bids are skipped by clearing_add and settle_add_bid anyway, after a
+ * signature check each; a month's audit re-reads every line once a day.
+ */
+static bool outside(const struct period *p, const char *line, size_t len)
+{
+	struct jsonview v;
+	const char *why;
+	int64_t ms;
+	if (jsonview_parse(&v, line, len, &why) != 0)
+		return false;
+	const struct jsonview_member *m = jsonview_get(&v, "start");
+	return m && m->kind == JV_STRING_SPAN && !m->escaped && rfc3339_parse(&ms, m->val, m->vlen, &why) == 0 &&
+	       (ms < p->from_ms || ms >= p->to_ms);
+}
+
 /* The period's intervals cleared again, as hive-clear --from --to would; clearing lines in d->clearings. */
 static int clear_again(struct derive *d, const struct period *p)
 {
@@ -276,6 +293,8 @@ static int clear_again(struct derive *d, const struct period *p)
 	int64_t slot_ms;
 	clearing_init(&c, &cc, (const uint8_t(*)[20])p->hx->members, p->hx->nmembers);
 	for (size_t i = 0; i < d->intervals->n; i++) {
+		if (outside(p, line_at(d->intervals, i), d->intervals->len[i]))
+			continue;
 		jv rec = jv_parse_sized(line_at(d->intervals, i), (int)d->intervals->len[i]);
 		jv type = jv_get_kind(rec) == JV_KIND_OBJECT ? jv_object_get(jv_copy(rec), jv_string("type")) : jv_null();
 		if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "interval") == 0)
@@ -319,7 +338,8 @@ static int settle_again(struct derive *d, const struct period *p)
 		for (size_t i = 0; i < sources[k]->n; i++) {
 			struct jsonview v;
 			char type[8];
-			if (jsonview_parse(&v, line_at(sources[k], i), sources[k]->len[i], &why) == 0 &&
+			if (!outside(p, line_at(sources[k], i), sources[k]->len[i]) &&
+			    jsonview_parse(&v, line_at(sources[k], i), sources[k]->len[i], &why) == 0 &&
 			    view_string(&v, "type", type, sizeof type) == 0 && strcmp(type, "bid") == 0)
 				(void)settle_add_bid(s, line_at(sources[k], i), sources[k]->len[i], &why);
 		}

@@ -78,6 +78,7 @@ struct worker {
 struct declared {
 	uint32_t worker;
 	int64_t ms, wh;
+	double seconds;          /* the bid's slot length, as it says */
 };
 
 struct settle {
@@ -574,7 +575,7 @@ static enum settle_use bid_fields(struct settle *s, jv bid, const char **why)
 			s->decl_cap = s->decl_cap ? s->decl_cap * 2 : 64;
 			s->decl = xrealloc(s->decl, s->decl_cap * sizeof *s->decl);
 		}
-		s->decl[s->ndecl++] = (struct declared){ wi, ms, (int64_t)jv_number_value(first) };
+		s->decl[s->ndecl++] = (struct declared){ wi, ms, (int64_t)jv_number_value(first), jv_number_value(seconds) };
 	}
 	jv_free(worker);
 	jv_free(start);
@@ -821,9 +822,19 @@ static int64_t abs64(int64_t x)
 /* Σ|d − m| and Σ(|d| + |m|) per Worker over the declared, metered slots. */
 static int deviations(struct settle *s, const char **why)
 {
+	int64_t step = strtoll(s->params[P_SECONDS], NULL, 10) * 1000;
 	for (size_t i = 0; i < s->ndecl; i++) {
 		const struct declared *d = &s->decl[i];
 		uint32_t si;
+		if (step <= 0 || d->seconds * 1000 != (double)step || d->ms % step != 0) {
+			/* A plan for other slots than those cleared cannot be compared: said, and left out. */
+			char who[ETH_ADDR_STRLEN + 1], at[RFC3339_SIZE];
+			eth_address_format(who, s->workers[d->worker].addr);
+			rfc3339_format(at, d->ms);
+			buf_printf(&s->problems, "the bid of Worker %s starting %s is not for one cleared slot (its start or "
+			           "'seconds' do not match the slots); it is left out\n", who, at);
+			continue;
+		}
 		if (!keymap_get(&s->slot_index, &d->ms, sizeof d->ms, &si))
 			continue;
 		const struct slot *t = &s->slots[si];

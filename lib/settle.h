@@ -136,7 +136,8 @@ int settle_finish(struct settle *s, struct buf *out, const uint8_t *seckey, int6
 /*
  * After settle_finish: the Workers whose chain of registers broke, one line
  * each ("the channel of Worker 0x… breaks at slot T: a register decreased"),
- * or NULL. Their settlements stand; their channels get no balance record.
+ * and bids that do not name one cleared slot (left out), or NULL. The
+ * settlements stand; a broken channel gets no balance record.
  */
 const char *settle_problems(const struct settle *s);
 

@@ -187,6 +187,12 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 	assert_line "500 8000 5750 50000 23958 219375"
 	assert_line "null null null 0 0 -205000"
 	assert_equal "$(hive_field "$T/s.ndjson" reputation_pot) $(hive_field "$T/s.ndjson" workers_pay)" "50000 375000"
+	# A bid for other slots than those cleared is named and left out.
+	printf '{"plan_wh":[900],"seconds":1800,"start":"2026-06-21T10:00:00Z","type":"bid","worker":"%s"}\n' "$C" \
+		| hive-sign sign --key "$K/c.key" --type bid > "$T/long.ndjson"
+	run -1 --separate-stderr settle "${DAY[@]}" --bids "$T/long.ndjson" "$T/clear.ndjson"
+	[[ "$stderr" == *"the bid of Worker $C starting 2026-06-21T10:00:00Z is not for one cleared slot"* ]]
+	assert_equal "$(echo "$output" | jq -r --arg c "$C" 'select(.worker == $c and .scope == "worker") | .accuracy_bps')" null
 	# A bid signed by someone else is refused and counts for nothing.
 	printf '{"plan_wh":[0],"seconds":900,"start":"2026-06-21T10:00:00Z","type":"bid","worker":"%s"}\n' "$C" \
 		| hive-sign sign --key "$K/other.key" --type bid > "$T/forged.ndjson"

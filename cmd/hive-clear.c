@@ -15,17 +15,19 @@
 #include "record.h"
 #include "tariff.h"
 #include "timeutil.h"
+#include "tz.h"
 
 static const char usage[] =
 	"usage: hive-clear --export FILE --tariff FILE [--rule RULE] [--platform-fee BPS[:BASIS]]\n"
 	"                  [--owner-fee BPS[:BASIS]] [--missing zero|skip] [--from TIME] [--to TIME]\n"
-	"                  [--step DURATION] [--rejects FILE] [--strict] [FILE...]\n"
+	"                  [--day DAY [--tz ZONE]] [--step DURATION] [--rejects FILE] [--strict] [FILE...]\n"
 	"       hive-clear -h | --help | --version\n"
-	"RULE: discount (default), mid-market, sdr, bill-sharing; BASIS: surplus (default), traded\n";
+	"RULE: discount (default), mid-market, sdr, bill-sharing; BASIS: surplus (default), traded\n"
+	"DAY: YYYY-MM-DD, yesterday or today, a local day of ZONE (default UTC)\n";
 
 enum opt {
 	OPT_EXPORT = 256, OPT_TARIFF, OPT_RULE, OPT_PLATFORM_FEE, OPT_OWNER_FEE, OPT_MISSING, OPT_FROM, OPT_TO,
-	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_VERSION
+	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_DAY, OPT_TZ, OPT_VERSION
 };
 
 static const struct option options[] = {
@@ -38,6 +40,8 @@ static const struct option options[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "step", required_argument, NULL, OPT_STEP },
+	{ "day", required_argument, NULL, OPT_DAY },
+	{ "tz", required_argument, NULL, OPT_TZ },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
@@ -46,7 +50,7 @@ static const struct option options[] = {
 };
 
 struct args {
-	const char *export_file, *tariff_file, *rejects_file;
+	const char *export_file, *tariff_file, *rejects_file, *day, *tz;
 	struct clearing_config cfg;
 	bool strict;
 	char **files;
@@ -78,6 +82,21 @@ static int64_t parse_time(const char *opt, const char *value)
 	return ms;
 }
 
+/* --day: the local day's period in UTC, as hive-settle takes it, so both tools see the same slots. */
+static void day_period(struct args *a)
+{
+	struct tz *z;
+	const char *why;
+	if (a->cfg.from_ms != INT64_MIN || a->cfg.to_ms != INT64_MAX)
+		cli_usage_error(usage, "give --day or --from and --to, not both");
+	if (tz_load_any(&z, a->tz ? a->tz : "UTC", &why) != 0)
+		cli_usage_error(usage, "--tz: '%s': %s", a->tz ? a->tz : "UTC", why);
+	int bad = tz_day_range(z, a->day, now_ms(), &a->cfg.from_ms, &a->cfg.to_ms);
+	tz_free(z);
+	if (bad)
+		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", a->day);
+}
+
 static void parse_args(struct args *a, int argc, char **argv)
 {
 	int c;
@@ -93,6 +112,8 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case OPT_TARIFF: a->tariff_file = optarg; break;
 		case OPT_REJECTS: a->rejects_file = optarg; break;
 		case OPT_STRICT: a->strict = true; break;
+		case OPT_DAY: a->day = optarg; break;
+		case OPT_TZ: a->tz = optarg; break;
 		case OPT_FROM: a->cfg.from_ms = parse_time("from", optarg); break;
 		case OPT_TO: a->cfg.to_ms = parse_time("to", optarg); break;
 		case OPT_PLATFORM_FEE: parse_fee(&a->cfg.params.platform, "platform-fee", optarg); break;
@@ -118,6 +139,10 @@ static void parse_args(struct args *a, int argc, char **argv)
 		cli_usage_error(usage, "--export FILE is required (the output of hive-beekeeper export)");
 	if (!a->tariff_file)
 		cli_usage_error(usage, "--tariff FILE is required");
+	if (a->day)
+		day_period(a);
+	else if (a->tz)
+		cli_usage_error(usage, "--tz goes with --day (--from and --to are UTC times)");
 	if (a->cfg.from_ms >= a->cfg.to_ms)
 		cli_usage_error(usage, "--from must be before --to");
 	a->files = argv + optind;

@@ -130,29 +130,12 @@ static void settle_period(struct args *a)
 	}
 	struct tz *z;
 	const char *why;
-	int64_t year;
-	int month, day;
 	if (tz_load_any(&z, a->tz ? a->tz : "UTC", &why) != 0)
 		cli_usage_error(usage, "--tz: '%s': %s", a->tz ? a->tz : "UTC", why);
-	bool relative = strcmp(a->day, "yesterday") == 0 || strcmp(a->day, "today") == 0;
-	if (relative) {
-		/* The zone's calendar date now, for cron: "yesterday" is the day that just ended there. */
-		int64_t now = now_ms() / 1000, local = now + tz_offset(z, now);
-		int64_t days = (local >= 0 ? local : local - 86399) / 86400 - (a->day[0] == 'y');
-		unsigned m, d;
-		civil_from_days(days, &year, &m, &d);
-		month = (int)m;
-		day = (int)d;
-	} else if (tz_parse_date(a->day, &year, &month, &day) != 0) {
-		tz_free(z);
-		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", a->day);
-	}
-	a->from_ms = tz_day_start_ms(z, year, month, day);
-	int64_t next = days_from_civil(year, (unsigned)month, (unsigned)day) + 1, ny;
-	unsigned nm, nd;
-	civil_from_days(next, &ny, &nm, &nd);
-	a->to_ms = tz_day_start_ms(z, ny, (int)nm, (int)nd);
+	int bad = tz_day_range(z, a->day, now_ms(), &a->from_ms, &a->to_ms);
 	tz_free(z);
+	if (bad)
+		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", a->day);
 }
 
 static void parse_args(struct args *a, int argc, char **argv)
@@ -205,7 +188,8 @@ static int handle(struct rec_loop *loop, const struct rec *r, void *arg)
 	if (type && strcmp(type, "bid") == 0)
 		use = settle_add_bid(run->s, r->line, r->len, &why);
 	else if (type && (strcmp(type, "clearing") == 0 || strcmp(type, "clearing_slot") == 0))
-		use = settle_add(run->s, r->view, &why);
+		use = r->view ? settle_add(run->s, r->view, &why)
+		              : (why = "more members than a clearing record has", SETTLE_REFUSED);
 	else
 		return rec_pass(loop, r);
 	if (use == SETTLE_REFUSED) {
@@ -254,6 +238,13 @@ static int open_archive(struct ledger *lg, const char *path, struct run *run, bo
 	return rc;
 }
 
+/* A --bids file: its bids are read, anything else in it is left alone (not passed on). */
+static int handle_bids_file(struct rec_loop *loop, const struct rec *r, void *arg)
+{
+	const char *type = rec_type(r);
+	return type && strcmp(type, "bid") == 0 ? handle(loop, r, arg) : 0;
+}
+
 static int read_bids(struct run *run, const char *const *files, size_t n)
 {
 	for (size_t i = 0; i < n && !run->loop.stop; i++) {
@@ -262,7 +253,7 @@ static int read_bids(struct run *run, const char *const *files, size_t n)
 			diag_warn_errno("bids '%s'", files[i]);
 			return HIVE_EINPUT;
 		}
-		rec_loop_stream(&run->loop, f, files[i], handle, run);
+		rec_loop_stream(&run->loop, f, files[i], handle_bids_file, run);
 		fclose(f);
 	}
 	return run->loop.fatal;

@@ -15,6 +15,7 @@
 #include "jcs.h"
 #include "jsonview.h"
 #include "keccak.h"
+#include "record.h"
 #include "recsig.h"
 #include "settle.h"
 #include "tariff.h"
@@ -61,6 +62,28 @@ static void lines_split(struct lines *l, size_t from)
 	}
 }
 
+static const char *line_at(const struct lines *l, size_t i)
+{
+	return l->text.data + l->at[i];
+}
+
+/*
+ * Lines hive-clear and hive-settle would refuse before looking at them (not
+ * UTF-8, a NUL, not strict JSON: rec_strict) are dropped, so the audit
+ * derives from exactly what the tools read; jq's parser would accept more.
+ */
+static void keep_strict(struct lines *l, size_t first)
+{
+	size_t kept = first, offset;
+	const char *why;
+	for (size_t i = first; i < l->n; i++)
+		if (rec_strict(line_at(l, i), l->len[i], &offset, &why) == 0) {
+			l->at[kept] = l->at[i];
+			l->len[kept++] = l->len[i];
+		}
+	l->n = kept;
+}
+
 static int lines_read(struct lines *l, const char *path)
 {
 	size_t from = l->text.len;
@@ -74,17 +97,14 @@ static int lines_read(struct lines *l, const char *path)
 	return HIVE_OK;
 }
 
-static const char *line_at(const struct lines *l, size_t i)
-{
-	return l->text.data + l->at[i];
-}
 
 /* ------------------------------------------------------------ the chain and the signatures */
 
 /*
- * A balance record's EIP-712 signature: the address it recovers from its
- * digest into signer (the digest itself is derived again and compared).
- * Other records leave signer alone. Returns 0, or -1 when it is malformed.
+ * A balance record's EIP-712 signature: 1 with the address it recovers from
+ * the record's digest in signer (the digest itself is derived again and
+ * compared), 0 for a record that is not a balance, -1 for a balance without
+ * a valid signature.
  */
 static int balance_signer(const char *line, size_t len, uint8_t signer[20])
 {
@@ -92,7 +112,7 @@ static int balance_signer(const char *line, size_t len, uint8_t signer[20])
 	const char *why;
 	uint8_t digest[32], sig[ETH_SIG_SIZE];
 	if (jsonview_parse(&v, line, len, &why) != 0)
-		return -1;
+		return 0;   /* strict, but not a flat record: not a balance */
 	const struct jsonview_member *t = jsonview_get(&v, "type"), *d = jsonview_get(&v, "eip712_digest"),
 	                             *s = jsonview_get(&v, "eip712_sig");
 	if (!t || t->vlen != 7 || memcmp(t->val, "balance", 7) != 0)
@@ -101,7 +121,17 @@ static int balance_signer(const char *line, size_t len, uint8_t signer[20])
 	    hex_decode(d->val + 2, 64, digest, 32) != 0 || hex_decode(s->val + 2, 2 * ETH_SIG_SIZE, sig, ETH_SIG_SIZE) != 0 ||
 	    eth_recover(signer, digest, sig) != ETH_SIG_OK)
 		return -1;
-	return 0;
+	return 1;
+}
+
+/* "signed by X, not by the Queen Y" for what (the line, or its balance's EIP-712 signature). */
+static int not_queen(const struct audit_config *cfg, size_t i, const char *what, const uint8_t signer[20])
+{
+	char who[ETH_ADDR_STRLEN + 1], queen[ETH_ADDR_STRLEN + 1];
+	eth_address_format(who, signer);
+	eth_address_format(queen, cfg->queen);
+	diag_warn("audit: archive '%s' line %zu: %s by %s, not by the Queen %s", cfg->archive_file, i + 1, what, who, queen);
+	return HIVE_EAUTH;
 }
 
 static int check_line(const struct audit_config *cfg, const struct lines *a, size_t i, struct recsig *rs)
@@ -110,8 +140,14 @@ static int check_line(const struct audit_config *cfg, const struct lines *a, siz
 	const char *why;
 	char want[67];
 	uint8_t signer[20];
+	size_t offset;
 	const char *p = line_at(a, i);
 	hex_encode_0x(i ? a->hash[i - 1] : genesis, 32, want);
+	/* Strict first, as every hive reader: a repeated name would mean one thing to jq and another to others. */
+	if (rec_strict(p, a->len[i], &offset, &why) != 0) {
+		diag_warn("audit: archive '%s' line %zu: byte offset %zu: %s", cfg->archive_file, i + 1, offset, why);
+		return HIVE_EINPUT;
+	}
 	jv rec = jv_parse_sized(p, (int)a->len[i]);
 	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
 		jv_free(rec);
@@ -133,19 +169,16 @@ static int check_line(const struct audit_config *cfg, const struct lines *a, siz
 		          st == RECSIG_UNSIGNED ? "not signed by the Queen" : why);
 		return HIVE_EAUTH;
 	}
-	if (memcmp(signer, cfg->queen, 20) == 0 && balance_signer(p, a->len[i], signer) != 0) {
+	if (memcmp(signer, cfg->queen, 20) != 0)
+		return not_queen(cfg, i, "signed", signer);
+	int balance = balance_signer(p, a->len[i], signer);
+	if (balance < 0) {
 		diag_warn("audit: archive '%s' line %zu: a balance record without a valid 'eip712_sig' over its "
 		          "'eip712_digest'", cfg->archive_file, i + 1);
 		return HIVE_EAUTH;
 	}
-	if (memcmp(signer, cfg->queen, 20) != 0) {
-		char who[ETH_ADDR_STRLEN + 1], queen[ETH_ADDR_STRLEN + 1];
-		eth_address_format(who, signer);
-		eth_address_format(queen, cfg->queen);
-		diag_warn("audit: archive '%s' line %zu: signed by %s, not by the Queen %s", cfg->archive_file, i + 1, who,
-		          queen);
-		return HIVE_EAUTH;
-	}
+	if (balance > 0 && memcmp(signer, cfg->queen, 20) != 0)
+		return not_queen(cfg, i, "its balance's EIP-712 signature is", signer);
 	return HIVE_OK;
 }
 
@@ -325,6 +358,17 @@ static int settle_again(struct derive *d, const struct period *p)
 	for (size_t i = 0; i < p->first && rc == HIVE_OK; i++)
 		if (settle_previous(s, line_at(d->archive, i), d->archive->len[i], d->archive->hash[i], &why) != 0)
 			rc = HIVE_EINPUT;
+	int64_t from, to;
+	if (rc == HIVE_OK && settle_check_period(s, &from, &to) != 0) {
+		/* hive-settle refuses to settle a period twice; an archive that holds one twice is not what it made. */
+		char f[RFC3339_SIZE], t[RFC3339_SIZE];
+		rfc3339_format(f, from);
+		rfc3339_format(t, to);
+		diag_warn("audit: archive '%s' line %zu: the period overlaps one settled before it (%s to %s)",
+		          d->cfg->archive_file, p->last + 1, f, t);
+		settle_free(s);
+		return HIVE_ERULE;
+	}
 	struct lines cl = { .text = d->clearings };
 	lines_split(&cl, 0);
 	for (size_t i = 0; i < cl.n && rc == HIVE_OK; i++) {
@@ -459,6 +503,8 @@ static int load_inputs(const struct audit_config *cfg, struct derive *d, struct 
 		rc = lines_read(intervals, NULL);
 	for (size_t i = 0; i < cfg->nbid_files && rc == HIVE_OK; i++)
 		rc = lines_read(bids, cfg->bid_files[i]);
+	keep_strict(intervals, 0);
+	keep_strict(bids, 0);
 	return rc;
 }
 

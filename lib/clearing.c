@@ -16,7 +16,6 @@ struct clearing_slot {
 	int64_t *energy;         /* per member, Wh */
 	struct clearing_channel *channel; /* per member */
 	bool *present;
-	bool refused;            /* a record for this slot was refused: the slot is incomplete */
 };
 
 const char *clearing_missing_name(enum clearing_missing m)
@@ -94,7 +93,6 @@ static struct clearing_slot *slot_at(struct clearing *c, int64_t start_ms)
 	s->energy = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->energy);
 	s->channel = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->channel);
 	s->present = xcalloc(c->nmembers ? c->nmembers : 1, sizeof *s->present);
-	s->refused = false;
 	return s;
 }
 
@@ -110,7 +108,8 @@ static int get_int(jv rec, const char *key, int64_t *out)
 	int ok = jv_get_kind(v) == JV_KIND_NUMBER;
 	double d = ok ? jv_number_value(v) : 0;
 	jv_free(v);
-	if (!ok || d != (double)(int64_t)d || d > 9007199254740992.0 || d < -9007199254740992.0)
+	/* The range first: converting a double beyond int64 is undefined behaviour. */
+	if (!ok || d > 9007199254740992.0 || d < -9007199254740992.0 || d != (double)(int64_t)d)
 		return -1;
 	*out = (int64_t)d;
 	return 0;
@@ -201,9 +200,9 @@ int clearing_add(struct clearing *c, jv rec, const char **why)
 		                      : "a fork: a second, different interval for the same meter and slot (the first is kept)",
 		       -1;
 	if (start < c->last_start[mi])
-		return s->refused = true, *why = "out of order: before an interval already taken from this meter", -1;
+		return *why = "out of order: before an interval already taken from this meter", -1;
 	if (!ok)
-		return s->refused = true, *why = "incomplete: the meter's data has a gap in this slot", -1;
+		return *why = "incomplete: the meter's data has a gap in this slot", -1;
 	s->energy[mi] = energy;
 	s->channel[mi] = ch;
 	s->present[mi] = true;
@@ -301,7 +300,8 @@ int clearing_finish(struct clearing *c, void (*emit)(void *arg, jv record), void
 		for (size_t i = 0; i < c->nmembers; i++)
 			if (!s->present[i])
 				missing = jv_array_append(missing, jvb_address(c->members[i]));
-		bool incomplete = jv_array_length(jv_copy(missing)) > 0 || s->refused;
+		/* Complete when every member has an interval kept: refusals decide nothing by their order. */
+		bool incomplete = jv_array_length(jv_copy(missing)) > 0;
 		if (incomplete && c->cfg.missing == MISSING_SKIP) {
 			emit(arg, clearing_slot_record(&c->cfg, s->start_ms, c->nmembers, NULL, buy, sell, missing, false));
 			continue;

@@ -4,7 +4,9 @@
  * signed by its meter, a whole slot, not repeated, in order per meter),
  * kept by slot, and each slot is cleared with market_clear_slot at that
  * slot's prices. What is refused is never used: the caller reports it with
- * the reason given, and the slots it touches say they are incomplete.
+ * the reason given. A slot is complete when every member has an interval
+ * kept for it, whatever was refused and in whatever order: a member whose
+ * intervals were all refused is missing from the slot.
  *
  * Records written (hive-records(5)), amounts in milli-base-units (mbu) as
  * decimal strings:

@@ -25,9 +25,26 @@ int ledger_open(struct ledger *lg, const char *path, enum ledger_mode mode)
 	return ledger_open_as(lg, path, mode, "ledger");
 }
 
+static int open_locked(struct ledger *lg, const char *path, enum ledger_mode mode, const char *noun);
+
 int ledger_open_as(struct ledger *lg, const char *path, enum ledger_mode mode, const char *noun)
 {
 	memset(lg, 0, sizeof *lg);
+	return open_locked(lg, path, mode, noun);
+}
+
+/* After the file was removed or replaced under our lock: open the path again (counted in lg->reopened). */
+static int ledger_open_again(struct ledger *lg, const char *path, enum ledger_mode mode, const char *noun)
+{
+	/* A removed archive is created anew by whoever writes next. */
+	struct stat st;
+	if (mode == LEDGER_WRITE && stat(path, &st) != 0 && errno == ENOENT && strcmp(noun, "ledger") != 0)
+		mode = LEDGER_CREATE;
+	return open_locked(lg, path, mode, noun);
+}
+
+static int open_locked(struct ledger *lg, const char *path, enum ledger_mode mode, const char *noun)
+{
 	lg->fd = -1;
 	lg->noun = noun;
 	int flags = O_CLOEXEC | O_NOFOLLOW;
@@ -65,6 +82,21 @@ int ledger_open_as(struct ledger *lg, const char *path, enum ledger_mode mode, c
 			close(fd);
 			return HIVE_EINPUT;
 		}
+	}
+	/*
+	 * The file we waited for may have been removed meanwhile (hive-settle
+	 * removes an archive it created when its run fails) or replaced: then
+	 * open the path again, or the appends would go to a file nobody sees.
+	 */
+	struct stat now;
+	if (mode != LEDGER_CREATE && (fstat(fd, &st) != 0 || st.st_nlink == 0 || stat(path, &now) != 0 ||
+	                              now.st_dev != st.st_dev || now.st_ino != st.st_ino)) {
+		close(fd);
+		if (++lg->reopened > 100) {
+			diag_warn("%s '%s' keeps being replaced while it is opened", noun, path);
+			return HIVE_EINPUT;
+		}
+		return ledger_open_again(lg, path, mode, noun);
 	}
 	if (mode == LEDGER_CREATE && fsync_parent_dir(path) != 0) {
 		diag_warn_errno("cannot make the new %s '%s' durable", noun, path);

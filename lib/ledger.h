@@ -38,6 +38,7 @@ struct ledger {
 	off_t torn;          /* bytes after the last newline found by ledger_scan */
 	struct ledger_syncer *syncer;   /* the background sync thread, once started */
 	const char *noun;    /* what diagnostics call the file: "ledger", "archive" */
+	unsigned reopened;   /* times the path was opened again after the file was removed or replaced */
 };
 
 /*

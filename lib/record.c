@@ -50,10 +50,16 @@ static void write_reject(struct rec_loop *loop, const struct rec *r, const char 
 	buf_puts(&b, ",\"reason\":");
 	jcs_string(&b, msg, strlen(msg));
 	buf_puts(&b, ",\"source\":");
-	if (r->source)
+	if (r->source && utf8_check(r->source, strlen(r->source)) == strlen(r->source)) {
 		jcs_string(&b, r->source, strlen(r->source));
-	else
+	} else if (r->source) {
+		/* A file name that is not UTF-8 cannot be a JSON string: its bytes in hex. */
+		buf_puts(&b, "\"hex:");
+		buf_hex(&b, (const uint8_t *)r->source, strlen(r->source));
+		buf_putc(&b, '"');
+	} else {
 		buf_puts(&b, "null");
+	}
 	if (text) {
 		buf_puts(&b, ",\"text\":");
 		jcs_string(&b, r->line, r->len);
@@ -146,23 +152,6 @@ static bool blank(const char *p, size_t len)
 	return true;
 }
 
-/* Checks a line before parsing: text must be UTF-8 (jq would silently replace bad bytes) and free of NULs. */
-static bool line_is_text(struct rec_loop *loop, const struct rec *r)
-{
-	size_t bad = utf8_check(r->line, r->len);
-	const char *nul = memchr(r->line, '\0', r->len);
-
-	if (nul != NULL && (size_t)(nul - r->line) < bad) {
-		rec_reject(loop, r, "byte offset %zu: NUL byte in record", (size_t)(nul - r->line));
-		return false;
-	}
-	if (bad != r->len) {
-		rec_reject(loop, r, "byte offset %zu: invalid UTF-8", bad);
-		return false;
-	}
-	return true;
-}
-
 /* Nested values and escaped strings are only delimited by a view: those lines get the strict pass too. */
 static bool view_is_flat(const struct jsonview *v)
 {
@@ -172,14 +161,23 @@ static bool view_is_flat(const struct jsonview *v)
 	return true;
 }
 
-/* The strict checks of every loop: text (UTF-8, no NUL), then RFC 8259 and more (jsonscan.h). */
+int rec_strict(const char *line, size_t len, size_t *offset, const char **why)
+{
+	size_t bad = utf8_check(line, len);
+	const char *nul = memchr(line, '\0', len);
+	if (nul != NULL && (size_t)(nul - line) < bad)
+		return *offset = (size_t)(nul - line), *why = "NUL byte in record", -1;
+	if (bad != len)
+		return *offset = bad, *why = "invalid UTF-8", -1;
+	return jsonscan_check(line, len, offset, why) < 0 ? -1 : 0;
+}
+
+/* The strict checks of every loop (rec_strict), reported. */
 static bool strict_line(struct rec_loop *loop, const struct rec *r)
 {
 	size_t offset;
 	const char *why;
-	if (!line_is_text(loop, r))
-		return false;
-	if (jsonscan_check(r->line, r->len, &offset, &why) < 0) {
+	if (rec_strict(r->line, r->len, &offset, &why) != 0) {
 		rec_reject(loop, r, "byte offset %zu: %s", offset, why);
 		return false;
 	}
@@ -205,7 +203,14 @@ static void handle_view(struct rec_loop *loop, struct rec *r, rec_handler handle
 			return;
 		r->strict = true;
 		if (jsonview_parse(&view, r->line, r->len, &why) != 0) {
-			rec_reject(loop, r, "%s", why);
+			/* Strict JSON a flat view cannot hold (many members, deep nesting): a jq value, view NULL. */
+			r->value = jv_parse_sized(r->line, (int)r->len);
+			if (jv_get_kind(r->value) != JV_KIND_OBJECT)
+				rec_reject(loop, r, "record is not a JSON object");
+			else
+				loop->read++, handler(loop, r, arg);
+			jv_free(r->value);
+			r->value = jv_invalid();
 			return;
 		}
 	}

@@ -28,7 +28,8 @@
 
 struct rec {
 	jv value;               /* the parsed object (jv_invalid in view mode) */
-	const struct jsonview *view;   /* view mode: its top-level members (else NULL) */
+	const struct jsonview *view;   /* view mode: its top-level members; NULL (and value set) for a
+	                                  strict object a view cannot hold: more than JSONVIEW_MAX members */
 	bool strict;            /* view mode: the line had the strict pass (jsonscan.h); see handle_view */
 	const char *line;       /* its bytes as read, without the line terminator */
 	size_t len;
@@ -81,6 +82,13 @@ void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_ha
  */
 void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The checks every line gets before it is read as a record: UTF-8, no NUL,
+ * strict JSON (jsonscan.h). Returns 0, or -1 with *offset at the bad byte
+ * and *why a static reason.
+ */
+int rec_strict(const char *line, size_t len, size_t *offset, const char **why);
 
 /* Writes the record's bytes exactly as read, and a newline. Returns 0 or -1 (fatal set). */
 int rec_pass(struct rec_loop *loop, const struct rec *r);

@@ -50,6 +50,9 @@ struct slot {
 	int64_t demand, generation, shared;
 	mpz_t hive_cost, surplus, platform_fee, owner_fee;   /* from its clearing_slot record, mbu */
 	mpz_t paid, standalone;                              /* sums of its clearing records, mbu */
+	mpz_t buy, sell;                                     /* its prices, base units per kWh */
+	int64_t pos_wh, neg_wh;                              /* sums of its records' imports and exports */
+	bool conflict;                                       /* two records for one Worker, or two slot records */
 	uint8_t *taken;                                      /* bit per Worker index */
 	size_t taken_len;
 	int64_t *energy;                                     /* per Worker index, Wh where taken; INT64_MIN: not metered */
@@ -63,6 +66,7 @@ struct worker {
 	int64_t slots, unmetered;
 	int64_t import_wh, export_wh, from_community, from_grid, to_community, to_grid;
 	mpz_t standalone_mbu, payment_mbu;
+	bool member;                         /* in the hive's export */
 	/* reputation */
 	bool scored_before, declared;
 	int64_t rep_prev;
@@ -89,10 +93,12 @@ struct settle {
 	struct keymap slot_index;            /* int64 ms → slot */
 	char last_slot_text[40];
 	size_t last_slot_len;
-	uint32_t last_slot;
+	int64_t last_slot_ms;
 	struct worker *workers;
 	size_t nworkers, workers_cap;
 	struct keymap worker_text, worker_bytes;   /* address text / bytes → worker */
+	struct keymap members;               /* the export's members */
+	struct keymap bids;                  /* (Worker, first slot) → its declaration */
 	struct declared *decl;
 	size_t ndecl, decl_cap;
 	char params[NPARAMS][PARAM_TEXT];
@@ -117,6 +123,7 @@ struct settle {
 	size_t declared_slots;
 	struct buf s;
 	struct recsig rs;
+	mpz_t c, x, y, z, buy, sell;         /* scratch for one record */
 };
 
 /* ------------------------------------------------------------ small parsers */
@@ -131,10 +138,9 @@ static const struct jsonview_member *get_kind(const struct jsonview *v, const ch
 static int view_int(const struct jsonview *v, const char *key, int64_t *out)
 {
 	const struct jsonview_member *m = get_kind(v, key, JV_NUMBER_SPAN);
-	if (!m || m->vlen == 0 || m->vlen > 19)
-		return -1;
-	size_t i = m->val[0] == '-';
-	if (i == m->vlen)
+	size_t i = m && m->vlen > 0 && m->val[0] == '-';
+	/* At most 18 digits: below 10^18, so no int64 overflow here nor in a sum of a few. */
+	if (!m || m->vlen == i || m->vlen - i > 18)
 		return -1;
 	int64_t x = 0;
 	for (; i < m->vlen; i++) {
@@ -192,8 +198,11 @@ struct settle *settle_new(const struct settle_config *cfg, const char **why)
 		return NULL;
 	}
 	mpz_inits(s->w_total, s->dso, s->platform, s->owner_keeps, s->owner_fee_floor, s->pot, s->hive_cost, s->surplus,
-	          s->platform_fee, s->owner_fee, s->standalone_mbu, s->payment_mbu, NULL);
+	          s->platform_fee, s->owner_fee, s->standalone_mbu, s->payment_mbu, s->c, s->x, s->y, s->z, s->buy, s->sell,
+	          NULL);
 	recsig_init(&s->rs);
+	for (size_t i = 0; i < cfg->hx->nmembers; i++)
+		keymap_put(&s->members, cfg->hx->members[i], 20, 0);
 	return s;
 }
 
@@ -203,7 +212,7 @@ void settle_free(struct settle *s)
 		return;
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct slot *t = &s->slots[i];
-		mpz_clears(t->hive_cost, t->surplus, t->platform_fee, t->owner_fee, t->paid, t->standalone, NULL);
+		mpz_clears(t->hive_cost, t->surplus, t->platform_fee, t->owner_fee, t->paid, t->standalone, t->buy, t->sell, NULL);
 		free(t->taken);
 		free(t->energy);
 		free(t->chan);
@@ -215,7 +224,8 @@ void settle_free(struct settle *s)
 	}
 	if (s->w_total[0]._mp_d)
 		mpz_clears(s->w_total, s->dso, s->platform, s->owner_keeps, s->owner_fee_floor, s->pot, s->hive_cost,
-		           s->surplus, s->platform_fee, s->owner_fee, s->standalone_mbu, s->payment_mbu, NULL);
+		           s->surplus, s->platform_fee, s->owner_fee, s->standalone_mbu, s->payment_mbu, s->c, s->x, s->y,
+		           s->z, s->buy, s->sell, NULL);
 	mpz_clear(s->dev_price);
 	free(s->slots);
 	free(s->workers);
@@ -226,6 +236,8 @@ void settle_free(struct settle *s)
 	keymap_free(&s->slot_index);
 	keymap_free(&s->worker_text);
 	keymap_free(&s->worker_bytes);
+	keymap_free(&s->members);
+	keymap_free(&s->bids);
 	keymap_free(&s->prev_score);
 	buf_free(&s->s);
 	buf_free(&s->problems);
@@ -254,6 +266,7 @@ static uint32_t worker_new(struct settle *s, const uint8_t addr[20])
 	uint32_t score;
 	w->scored_before = keymap_get(&s->prev_score, addr, 20, &score);
 	w->rep_prev = w->scored_before ? score : SETTLE_REPUTATION_START;
+	w->member = keymap_get(&s->members, addr, 20, &score);
 	keymap_put(&s->worker_bytes, addr, 20, (uint32_t)s->nworkers);
 	return (uint32_t)s->nworkers++;
 }
@@ -284,33 +297,43 @@ static uint32_t slot_find(struct settle *s, int64_t ms)
 	struct slot *t = &s->slots[s->nslots];
 	memset(t, 0, sizeof *t);
 	t->ms = ms;
-	mpz_inits(t->hive_cost, t->surplus, t->platform_fee, t->owner_fee, t->paid, t->standalone, NULL);
+	mpz_inits(t->hive_cost, t->surplus, t->platform_fee, t->owner_fee, t->paid, t->standalone, t->buy, t->sell, NULL);
 	keymap_put(&s->slot_index, &ms, sizeof ms, (uint32_t)s->nslots);
 	return (uint32_t)s->nslots++;
 }
 
 /* The slot a record names; consecutive records of one slot parse its time once. */
-static int slot_of(struct settle *s, const struct jsonview *v, uint32_t *out, int64_t *ms)
+/*
+ * The time of the slot a record names: 0, 1 when it is outside the period,
+ * -1 when malformed. Consecutive records of one slot parse its time once.
+ * Nothing is created: a slot exists once a record of it is accepted.
+ */
+static int slot_of(struct settle *s, const struct jsonview *v, int64_t *ms)
 {
 	const struct jsonview_member *m = get_kind(v, "slot", JV_STRING_SPAN);
 	if (!m)
 		return -1;
 	if (s->last_slot_len && m->vlen == s->last_slot_len && memcmp(m->val, s->last_slot_text, m->vlen) == 0) {
-		*out = s->last_slot;
-		*ms = s->slots[*out].ms;
+		*ms = s->last_slot_ms;
 		return 0;
 	}
 	if (view_time(v, "slot", ms) != 0)
 		return -1;
 	if (*ms < s->cfg.from_ms || *ms >= s->cfg.to_ms)
 		return 1;
-	*out = slot_find(s, *ms);
 	if (m->vlen < sizeof s->last_slot_text) {
 		memcpy(s->last_slot_text, m->val, m->vlen);
 		s->last_slot_len = m->vlen;
-		s->last_slot = *out;
+		s->last_slot_ms = *ms;
 	}
 	return 0;
+}
+
+/* The slot at ms if a record of it was accepted: its index, or -1. */
+static int64_t slot_known(const struct settle *s, int64_t ms)
+{
+	uint32_t i;
+	return keymap_get(&s->slot_index, &ms, sizeof ms, &i) ? (int64_t)i : -1;
 }
 
 static int hive_of(const struct settle *s, const struct jsonview *v)
@@ -404,10 +427,10 @@ static bool add_overflows(int64_t *acc, int64_t x)
 
 static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, const char **why)
 {
-	uint32_t si, wi;
+	uint32_t wi;
 	int64_t ms, e, fc, fg, tc, tg;
 	bool metered;
-	int r = slot_of(s, v, &si, &ms);
+	int r = slot_of(s, v, &ms);
 	if (r < 0)
 		return refuse(why, "no valid 'slot' time");
 	if (r > 0)
@@ -415,31 +438,34 @@ static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, 
 	const struct jsonview_member *m = get_kind(v, "worker", JV_STRING_SPAN);
 	if (!m || m->escaped || worker_find(s, m->val, m->vlen, &wi) != 0)
 		return refuse(why, "no valid 'worker' address");
+	if (!s->workers[wi].member)
+		return refuse(why, "the Worker is not a member of the hive's export");
 	struct chan chan;
 	if (view_int(v, "energy_wh", &e) || view_int(v, "from_community_wh", &fc) || view_int(v, "from_grid_wh", &fg) ||
 	    view_int(v, "to_community_wh", &tc) || view_int(v, "to_grid_wh", &tg) || view_bool(v, "metered", &metered) ||
 	    read_chan(v, &chan))
 		return refuse(why, "a missing or malformed energy field");
-	int64_t in = 0, out = 0;
-	if (fc < 0 || fg < 0 || tc < 0 || tg < 0 || __builtin_add_overflow(fc, fg, &in) ||
-	    __builtin_add_overflow(tc, tg, &out) || (e >= 0 ? in != e || out != 0 : in != 0 || -out != e))
+	if (fc < 0 || fg < 0 || tc < 0 || tg < 0 || (e >= 0 ? fc + fg != e || tc + tg != 0 : fc + fg != 0 || tc + tg != -e))
 		return refuse(why, "the energy split does not add up to 'energy_wh'");
-	mpz_t c, x;
-	mpz_inits(c, x, NULL);
-	int bad = view_mpz(v, "standalone_mbu", c) != 0 || view_mpz(v, "payment_mbu", x) != 0 || mpz_cmp(x, c) > 0;
-	struct slot *t = &s->slots[si];
-	if (bad || bit_taken(t, wi)) {
-		mpz_clears(c, x, NULL);
-		return refuse(why, bad ? "malformed amounts, or a payment above the stand-alone cost"
-		                       : "a second clearing record for the same Worker and slot");
-	}
+	mpz_set_ui(s->c, 0);
+	if (view_mpz(v, "standalone_mbu", s->c) != 0 || view_mpz(v, "payment_mbu", s->x) != 0 || mpz_cmp(s->x, s->c) > 0)
+		return refuse(why, "malformed amounts, or a payment above the stand-alone cost");
 	struct worker *w = &s->workers[wi];
 	struct worker sum = *w;
 	if (add_overflows(&sum.import_wh, e > 0 ? e : 0) || add_overflows(&sum.export_wh, e < 0 ? -e : 0) ||
 	    add_overflows(&sum.from_community, fc) || add_overflows(&sum.from_grid, fg) ||
-	    add_overflows(&sum.to_community, tc) || add_overflows(&sum.to_grid, tg)) {
-		mpz_clears(c, x, NULL);
+	    add_overflows(&sum.to_community, tc) || add_overflows(&sum.to_grid, tg))
 		return refuse(why, "the Worker's energy over the period exceeds 64-bit integers");
+	int64_t known = slot_known(s, ms), pos = known >= 0 ? s->slots[known].pos_wh : 0,
+	        neg = known >= 0 ? s->slots[known].neg_wh : 0;
+	if (add_overflows(&pos, e > 0 ? e : 0) || add_overflows(&neg, e < 0 ? -e : 0))
+		return refuse(why, "the slot's energy exceeds 64-bit integers");
+	uint32_t si = slot_find(s, ms);   /* may move s->slots */
+	struct slot *t = &s->slots[si];
+	if (bit_taken(t, wi)) {
+		/* Two records for one Worker and slot: which is right is not for the order of the input to decide. */
+		t->conflict = true;
+		return refuse(why, "a second clearing record for the same Worker and slot");
 	}
 	w->import_wh = sum.import_wh;
 	w->export_wh = sum.export_wh;
@@ -452,13 +478,14 @@ static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, 
 	if (metered)
 		keep_chan(t, wi, &chan);
 	t->seen++;
-	mpz_add(t->paid, t->paid, x);
-	mpz_add(t->standalone, t->standalone, c);
-	mpz_add(w->payment_mbu, w->payment_mbu, x);
-	mpz_add(w->standalone_mbu, w->standalone_mbu, c);
+	t->pos_wh = pos;
+	t->neg_wh = neg;
+	mpz_add(t->paid, t->paid, s->x);
+	mpz_add(t->standalone, t->standalone, s->c);
+	mpz_add(w->payment_mbu, w->payment_mbu, s->x);
+	mpz_add(w->standalone_mbu, w->standalone_mbu, s->c);
 	w->slots++;
 	w->unmetered += !metered;
-	mpz_clears(c, x, NULL);
 	return SETTLE_USED;
 }
 
@@ -472,45 +499,73 @@ static bool param_text(const struct jsonview *v, const char *key, char out[PARAM
 	return true;
 }
 
-static enum settle_use slot_params(struct settle *s, const struct jsonview *v, const char **why)
+/* The clearing parameters of a slot record; the period's are set by the first accepted one. */
+static enum settle_use slot_params(const struct settle *s, const struct jsonview *v, char p[NPARAMS][PARAM_TEXT],
+                                   const char **why)
 {
-	char p[NPARAMS][PARAM_TEXT] = { { 0 } };
+	memset(p, 0, NPARAMS * PARAM_TEXT);
 	for (int k = 0; k < NPARAMS; k++)
 		if (!param_text(v, param_keys[k], p[k]))
 			return refuse(why, "a missing or malformed clearing parameter (rule, fees, missing_policy, tariff)");
-	if (!s->have_params) {
-		memcpy(s->params, p, sizeof p);
-		s->have_params = true;
-	} else if (memcmp(s->params, p, sizeof p) != 0) {
+	long long seconds = strtoll(p[P_SECONDS], NULL, 10);
+	if (seconds <= 0 || 86400 % seconds != 0)
+		return refuse(why, "a slot length ('seconds') that does not divide a day");
+	if (s->have_params && memcmp(s->params, p, NPARAMS * PARAM_TEXT) != 0)
 		return refuse(why, "cleared under other parameters (rule, fees, missing policy or tariff) than the "
 		                   "period's other slots");
-	}
 	return SETTLE_USED;
 }
 
 static enum settle_use add_slot(struct settle *s, const struct jsonview *v, const char **why)
 {
-	uint32_t si;
-	int64_t ms;
-	int r = slot_of(s, v, &si, &ms);
+	int64_t ms, workers, demand = 0, generation = 0, shared = 0;
+	bool cleared, complete;
+	char p[NPARAMS][PARAM_TEXT];
+	int r = slot_of(s, v, &ms);
 	if (r < 0)
 		return refuse(why, "no valid 'slot' time");
 	if (r > 0)
 		return SETTLE_OUTSIDE;
-	struct slot *t = &s->slots[si];
-	if (t->have_record)
-		return refuse(why, "a second clearing_slot record for the same slot");
-	if (slot_params(s, v, why) != SETTLE_USED)
+	if (slot_params(s, v, p, why) != SETTLE_USED)
 		return SETTLE_REFUSED;
-	if (view_bool(v, "cleared", &t->cleared) || view_bool(v, "complete", &t->complete) ||
-	    view_int(v, "workers", &t->workers) || t->workers < 0 || t->workers > (int64_t)CLEARING_MAX_MEMBERS)
+	if (view_bool(v, "cleared", &cleared) || view_bool(v, "complete", &complete) ||
+	    view_int(v, "workers", &workers) || workers < 0 || workers > (int64_t)CLEARING_MAX_MEMBERS)
 		return refuse(why, "missing or malformed 'cleared', 'complete' or 'workers'");
-	if (t->cleared &&
-	    (view_int(v, "demand_wh", &t->demand) || view_int(v, "generation_wh", &t->generation) ||
-	     view_int(v, "shared_wh", &t->shared) || view_mpz(v, "hive_cost_mbu", t->hive_cost) ||
-	     view_mpz(v, "surplus_mbu", t->surplus) || view_mpz(v, "platform_fee_mbu", t->platform_fee) ||
-	     view_mpz(v, "owner_fee_mbu", t->owner_fee)))
-		return refuse(why, "a cleared slot without its energies and amounts");
+	mpz_set_ui(s->c, 0);
+	mpz_set_ui(s->x, 0);
+	mpz_set_ui(s->y, 0);
+	mpz_set_ui(s->z, 0);
+	if (cleared &&
+	    (view_int(v, "demand_wh", &demand) || view_int(v, "generation_wh", &generation) ||
+	     view_int(v, "shared_wh", &shared) || demand < 0 || generation < 0 ||
+	     shared != (demand < generation ? demand : generation) || view_mpz(v, "hive_cost_mbu", s->c) ||
+	     view_mpz(v, "surplus_mbu", s->x) || view_mpz(v, "platform_fee_mbu", s->y) ||
+	     view_mpz(v, "owner_fee_mbu", s->z) || view_mpz(v, "price_buy", s->buy) || view_mpz(v, "price_sell", s->sell) ||
+	     mpz_sgn(s->sell) < 0 || mpz_cmp(s->buy, s->sell) < 0))
+		return refuse(why, "a cleared slot without its energies, prices and amounts");
+	int64_t known = slot_known(s, ms);
+	if (known >= 0 && s->slots[known].have_record) {
+		s->slots[known].conflict = true;
+		return refuse(why, "a second clearing_slot record for the same slot");
+	}
+	if (!s->have_params) {
+		memcpy(s->params, p, sizeof s->params);
+		s->have_params = true;
+	}
+	uint32_t si = slot_find(s, ms);   /* may move s->slots */
+	struct slot *t = &s->slots[si];
+	t->cleared = cleared;
+	t->complete = complete;
+	t->workers = workers;
+	t->demand = demand;
+	t->generation = generation;
+	t->shared = shared;
+	mpz_set(t->hive_cost, s->c);
+	mpz_set(t->surplus, s->x);
+	mpz_set(t->platform_fee, s->y);
+	mpz_set(t->owner_fee, s->z);
+	mpz_set(t->buy, s->buy);
+	mpz_set(t->sell, s->sell);
 	t->have_record = true;
 	return SETTLE_USED;
 }
@@ -558,17 +613,28 @@ static enum settle_use bid_fields(struct settle *s, jv bid, const char **why)
 	         rfc3339_parse(&ms, jv_string_value(start), (size_t)jv_string_length_bytes(jv_copy(start)), &no_why) != 0)
 		use = refuse(why, "a bid without a valid 'start' time");
 	else if (jv_get_kind(seconds) != JV_KIND_NUMBER || jv_get_kind(first) != JV_KIND_NUMBER ||
-	         jv_number_value(first) != (double)(int64_t)jv_number_value(first) ||
-	         jv_number_value(first) > 9007199254740992.0 || jv_number_value(first) < -9007199254740992.0)
+	         jv_number_value(first) > 9007199254740992.0 || jv_number_value(first) < -9007199254740992.0 ||
+	         jv_number_value(first) != (double)(int64_t)jv_number_value(first))
 		use = refuse(why, "a bid without 'seconds' and an integer first 'plan_wh' value");
 	else if (ms < s->cfg.from_ms || ms >= s->cfg.to_ms)
 		use = SETTLE_OUTSIDE;
 	if (use == SETTLE_USED) {
 		if (!keymap_get(&s->worker_bytes, addr, 20, &wi))
 			wi = worker_new(s, addr);
-		for (size_t i = 0; i < s->ndecl && use == SETTLE_USED; i++)
-			if (s->decl[i].worker == wi && s->decl[i].ms == ms)
-				use = refuse(why, "a second bid of the same Worker for the same first slot");
+		uint8_t key[sizeof wi + sizeof ms];
+		uint32_t at;
+		memcpy(key, &wi, sizeof wi);
+		memcpy(key + sizeof wi, &ms, sizeof ms);
+		if (keymap_get(&s->bids, &key, sizeof key, &at)) {
+			const struct declared *d = &s->decl[at];
+			/* The same plan again (from two files, say) is harmless; another one is not. */
+			if (d->wh != (int64_t)jv_number_value(first) || d->seconds != jv_number_value(seconds))
+				use = refuse(why, "a second, different bid of the same Worker for the same first slot");
+			else
+				use = SETTLE_OUTSIDE;
+		} else {
+			keymap_put(&s->bids, &key, sizeof key, (uint32_t)s->ndecl);
+		}
 	}
 	if (use == SETTLE_USED) {
 		if (s->ndecl == s->decl_cap) {
@@ -670,8 +736,13 @@ static int check_slots(struct settle *s, const char **why)
 	for (size_t i = 0; i < s->nslots && rc == 0; i++) {
 		struct slot *t = &s->slots[i];
 		s->bad_slot = t->ms;
-		if (!t->have_record)
+		if (t->conflict)
+			rc = (*why = "two records for one Worker and slot, or two clearing_slot records: which one holds is "
+			             "not for the order of the input to decide", -1);
+		else if (!t->have_record)
 			rc = (*why = "clearing records without their slot's clearing_slot record", -1);
+		else if (t->ms % (strtoll(s->params[P_SECONDS], NULL, 10) * 1000) != 0)
+			rc = (*why = "a slot that does not start at a multiple of the slot length", -1);
 		else if (!t->cleared && t->seen > 0)
 			rc = (*why = "clearing records for a slot its clearing_slot record says was not cleared", -1);
 		else if (t->cleared && t->seen != t->workers)
@@ -685,12 +756,28 @@ static int check_slots(struct settle *s, const char **why)
 		mpz_sub(want, t->standalone, t->hive_cost);
 		if (rc == 0 && mpz_cmp(want, t->surplus) != 0)
 			rc = (*why = "the stand-alone costs minus the hive's cost are not the slot's surplus", -1);
+		if (rc == 0 && (t->pos_wh != t->demand || t->neg_wh != t->generation))
+			rc = (*why = "the Workers' energies do not add up to the slot's demand and generation", -1);
+		/* Σ C_i = p_b·D − p_s·G and C_h = f_c(D − G), from the slot's own prices. */
+		mpz_t cost;
+		mpz_init(cost);
+		amount_set_i64(want, t->demand);
+		mpz_mul(want, want, t->buy);
+		amount_set_i64(cost, t->generation);
+		mpz_submul(want, cost, t->sell);
+		if (rc == 0 && mpz_cmp(want, t->standalone) != 0)
+			rc = (*why = "the stand-alone costs are not the slot's prices times its energies", -1);
+		amount_set_i64(cost, t->demand - t->generation);
+		mpz_mul(cost, cost, t->demand >= t->generation ? t->buy : t->sell);
+		if (rc == 0 && mpz_cmp(cost, t->hive_cost) != 0)
+			rc = (*why = "the hive's cost is not its net energy at the slot's prices", -1);
+		mpz_clear(cost);
 	}
 	mpz_clear(want);
 	return rc;
 }
 
-static void hive_totals(struct settle *s)
+static int hive_totals(struct settle *s, const char **why)
 {
 	for (size_t i = 0; i < s->nslots; i++) {
 		const struct slot *t = &s->slots[i];
@@ -706,12 +793,13 @@ static void hive_totals(struct settle *s)
 		mpz_add(s->owner_fee, s->owner_fee, t->owner_fee);
 		mpz_add(s->standalone_mbu, s->standalone_mbu, t->standalone);
 		mpz_add(s->payment_mbu, s->payment_mbu, t->paid);
-		s->demand += t->demand;
-		s->generation += t->generation;
-		s->shared += t->shared;
-		s->import_wh += t->demand > t->generation ? t->demand - t->generation : 0;
-		s->export_wh += t->generation > t->demand ? t->generation - t->demand : 0;
+		int64_t net = t->demand - t->generation;
+		if (add_overflows(&s->demand, t->demand) || add_overflows(&s->generation, t->generation) ||
+		    add_overflows(&s->shared, t->shared) || add_overflows(&s->import_wh, net > 0 ? net : 0) ||
+		    add_overflows(&s->export_wh, net < 0 ? -net : 0))
+			return *why = "the hive's energy over the period exceeds 64-bit integers", -1;
 	}
+	return 0;
 }
 
 /* Larger remainder first, then the lower address: who gets the units left over. */
@@ -1256,7 +1344,8 @@ int settle_finish(struct settle *s, struct buf *out, const uint8_t *seckey, int6
 		return -1;
 	}
 	s->finished = true;
-	hive_totals(s);
+	if (hive_totals(s, why) != 0)
+		return -1;
 	uint32_t *idx = settled_workers(s, &n);
 	round_market(s, idx, n);
 	int rc = reputation(s, idx, n, why);

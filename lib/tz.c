@@ -603,3 +603,26 @@ int tz_load_any(struct tz **out, const char *spec, const char **why)
 	*why = why_buf;
 	return -1;
 }
+
+int tz_day_range(const struct tz *z, const char *day, int64_t now_ms, int64_t *from_ms, int64_t *to_ms)
+{
+	int64_t year;
+	int month, mday;
+	if (strcmp(day, "yesterday") == 0 || strcmp(day, "today") == 0) {
+		/* The zone's calendar date now: "yesterday" is the day that just ended there. */
+		int64_t now = now_ms / 1000, local = now + tz_offset(z, now);
+		int64_t days = (local >= 0 ? local : local - 86399) / 86400 - (day[0] == 'y');
+		unsigned m, d;
+		civil_from_days(days, &year, &m, &d);
+		month = (int)m;
+		mday = (int)d;
+	} else if (tz_parse_date(day, &year, &month, &mday) != 0) {
+		return -1;
+	}
+	int64_t y2;
+	unsigned m2, d2;
+	civil_from_days(days_from_civil(year, (unsigned)month, (unsigned)mday) + 1, &y2, &m2, &d2);
+	*from_ms = tz_day_start_ms(z, year, month, mday);
+	*to_ms = tz_day_start_ms(z, y2, (int)m2, (int)d2);
+	return 0;
+}

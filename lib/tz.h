@@ -82,6 +82,14 @@ int64_t tz_day_start_ms(const struct tz *z, int64_t year, int month, int day);
  */
 int tz_parse_date(const char *s, int64_t *year, int *month, int *day);
 
+/*
+ * The period of a local day in UTC: day is "YYYY-MM-DD", "yesterday" or
+ * "today" (the zone's calendar date at now_ms, less a day for yesterday).
+ * Sets [*from_ms, *to_ms): this day's start to the next one's. Returns 0,
+ * or -1 when day is none of these.
+ */
+int tz_day_range(const struct tz *z, const char *day, int64_t now_ms, int64_t *from_ms, int64_t *to_ms);
+
 void tz_free(struct tz *z);
 
 #endif

@@ -168,6 +168,17 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 	assert_output --partial "beyond what any meter measures in a slot"
 }
 
+@test "an incomplete interval next to a complete one of the same slot: the same result in either order" {
+	{ interval "$A" 2026-06-21T10:00:00Z 3 900 false | signed a; deficit_slot; } > "$T/one.ndjson"
+	{ deficit_slot; interval "$A" 2026-06-21T10:00:00Z 3 900 false | signed a; } > "$T/two.ndjson"
+	run -1 --separate-stderr clear --missing skip "$T/one.ndjson"
+	echo "$output" > "$T/one.out"
+	run -1 --separate-stderr clear --missing skip "$T/two.ndjson"
+	cmp "$T/one.out" - <<< "$output"
+	run jq -r 'select(.type == "clearing_slot") | "\(.complete) \(.cleared)"' "$T/one.out"
+	assert_output "true true"
+}
+
 @test "out of order: an interval before one already taken from the same meter" {
 	{
 		interval "$A" 2026-06-21T10:15:00Z 5 | signed a
@@ -202,6 +213,17 @@ clear() { hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$@"; }
 	run -3 hive-clear --export "$T/export.ndjson" --tariff "$FIX/market/gap.ndjson" "$T/in.ndjson"
 	assert_output --partial "slot 2026-06-21T10:15:00Z: the tariff has no valid prices for this slot"
 	refute_output --partial '"type":"clearing'
+}
+
+@test "--day: a local day's slots, as hive-settle takes the day" {
+	{ deficit_slot 2026-06-20T21:45:00Z; deficit_slot 2026-06-20T22:00:00Z; deficit_slot 2026-06-21T21:45:00Z;
+	  deficit_slot 2026-06-21T22:00:00Z; } > "$T/in.ndjson"
+	clear --day 2026-06-21 --tz Europe/Zurich "$T/in.ndjson" > "$T/out.ndjson"
+	run jq -r 'select(.type == "clearing_slot") | .slot' "$T/out.ndjson"
+	assert_output "$(printf '2026-06-20T22:00:00Z\n2026-06-21T21:45:00Z')"
+	run -2 clear --day 2026-06-21 --from 2026-06-21T00:00:00Z
+	run -2 clear --tz Europe/Zurich
+	assert_output --partial "--tz goes with --day"
 }
 
 @test "the same intervals in any order clear to the same bytes" {

@@ -121,8 +121,22 @@ print("ok", h["slots_incomplete"], h["platform_fee_bps"], h["owner_fee_basis"])'
 	grep -v clearing_slot "$T/clear.ndjson" > "$T/noslot.ndjson"
 	run -3 settle "${DAY[@]}" "$T/noslot.ndjson"
 	assert_output --partial "without their slot's clearing_slot record"
-	run -1 settle "${DAY[@]}" "$T/clear.ndjson" "$T/clear.ndjson"
+	# The same records twice, or two different ones for a Worker's slot: not for the input's order to decide.
+	run -3 settle "${DAY[@]}" "$T/clear.ndjson" "$T/clear.ndjson"
 	assert_output --partial "a second clearing_slot record for the same slot"
+	assert_output --partial "which one holds is not for the order of the input to decide"
+	# Records that do not add up at the slot's own prices, or name a Worker outside the export.
+	sed "s/\"standalone_mbu\":\"500000000\"/\"standalone_mbu\":\"500000001\"/; s/\"surplus_mbu\":\"255000000\"/\"surplus_mbu\":\"255000001\"/" \
+		"$T/clear.ndjson" > "$T/priced.ndjson"
+	run -3 settle "${DAY[@]}" "$T/priced.ndjson"
+	assert_output --partial "the stand-alone costs are not the slot's prices times its energies"
+	sed "s/$B/$OTHER/" "$T/clear.ndjson" > "$T/outsider.ndjson"
+	run -3 settle "${DAY[@]}" "$T/outsider.ndjson"
+	assert_output --partial "clearing refused: the Worker is not a member of the hive's export"
+	# A refused record leaves no trace: no slot appears for it.
+	{ cat "$T/clear.ndjson"; echo '{"hive":1,"slot":"2026-06-21T03:00:00Z","type":"clearing"}'; } > "$T/phantom.ndjson"
+	run -1 --separate-stderr settle "${DAY[@]}" "$T/phantom.ndjson"
+	assert_equal "$(echo "$output" | jq -r 'select(.scope == "hive") | .slots')" 1
 	run -3 settle --day 2026-06-25 "$T/clear.ndjson"
 	assert_output --partial "no clearing records in the period"
 }
@@ -347,4 +361,25 @@ channel_day() {
 	assert_equal "$(hive_field "$T/s.ndjson" channels_broken)" 1
 	# Its settlement stands.
 	[ -n "$(field_of "$T/s.ndjson" "$A" amount)" ]
+}
+
+@test "audit: a line hive-clear refuses (a repeated name ahead of the signed one) is refused by the audit too" {
+	deficit_slot | sed '1s/^{/{"energy_wh":99999,/' > "$T/dup.ndjson"
+	run -1 --separate-stderr hive-clear --export "$T/export.ndjson" --tariff "$TARIFF" "$T/dup.ndjson"
+	[[ "$stderr" == *"line 1: byte offset"*"duplicate member name"* ]]
+	echo "$output" | hive-settle --export "$T/export.ndjson" "${DAY[@]}" --key "$K/queen.key" --archive "$T/archive.ndjson" > /dev/null 2>&1
+	run -0 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF" --archive "$T/archive.ndjson" "$T/dup.ndjson"
+}
+
+@test "audit: a period settled twice in a re-chained, re-signed archive is found" {
+	need_reference cast
+	settle "${DAY[@]}" --key "$K/queen.key" --archive "$T/archive.ndjson" "$T/clear.ndjson" > /dev/null 2>&1
+	# The same four records again, each re-chained to the line before it and signed by the Queen anew.
+	cp "$T/archive.ndjson" "$T/twice.ndjson"
+	while read -r line; do
+		prev=$("$CAST" keccak "$(tail -n 1 "$T/twice.ndjson")")
+		echo "$line" | jq -c --arg p "$prev" 'del(.sig) | .prev = $p' | hive-sign sign --key "$K/queen.key" >> "$T/twice.ndjson"
+	done < "$T/archive.ndjson"
+	run -6 hive-settle audit --export "$T/export.ndjson" --tariff "$TARIFF" --archive "$T/twice.ndjson" "$T/in.ndjson"
+	assert_output --partial "line 8: the period overlaps one settled before it"
 }

@@ -64,6 +64,8 @@ static void make_hive(struct lines *out, const uint8_t (*addr)[20], size_t n, si
 		           slot, market_rule_name(p->rule), p->platform.bps, market_fee_basis_name(p->platform.basis),
 		           p->owner.bps, market_fee_basis_name(p->owner.basis), n, (long long)r.demand,
 		           (long long)r.generation, (long long)r.shared);
+		z(&b, "price_buy", buy);
+		z(&b, "price_sell", sell);
 		z(&b, "hive_cost_mbu", r.hive_cost);
 		z(&b, "surplus_mbu", r.surplus);
 		z(&b, "platform_fee_mbu", r.platform_fee);
@@ -101,7 +103,10 @@ static int settle_lines(struct buf *out, const struct hive_export *hx, const str
 		const char *line = l->v[reverse ? l->n - 1 - j : j];
 		struct jsonview v;
 		CHECK(jsonview_parse(&v, line, strlen(line), &why) == 0);
-		CHECK(settle_add(s, &v, &why) == SETTLE_USED);
+		enum settle_use use = settle_add(s, &v, &why);
+		CHECK(use == SETTLE_USED);
+		if (use != SETTLE_USED)
+			fprintf(stderr, "  refused: %s\n", why);
 	}
 	int rc = settle_finish(s, out, NULL, &slot, &why);
 	settle_free(s);
@@ -252,6 +257,8 @@ int main(void)
 	for (int i = 0; i < 20; i++)
 		for (int k = 0; k < 20; k++)
 			addr[i][k] = (uint8_t)next();
+	hx.members = addr;
+	hx.nmembers = 20;
 	for (int round = 0; round < 1000; round++) {
 		/* One draw per statement: the order C leaves unspecified must not change the hives. */
 		struct market_params p = { (enum market_rule)(round % 4), { 0, FEE_ON_SURPLUS }, { 0, FEE_ON_SURPLUS } };

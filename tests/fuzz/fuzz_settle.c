@@ -1,6 +1,6 @@
 /*
- * fuzz_settle — what hive-settle reads: a hive export (the input's first
- * line, standing for the whole file), then records: lines starting with "P"
+ * fuzz_settle — what hive-settle reads: a hive export (the input up to its
+ * first empty line), then records: lines starting with "P"
  * are archive lines (settle_previous), "bid" records go to settle_add_bid,
  * the rest to settle_add; then the period is settled. Checks: nothing
  * crashes or leaks; a refused finish appends nothing; every record a finish
@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sink = fopen("/dev/null", "w");
 		diag_redirect(sink);
 	}
-	const char *text = (const char *)data, *nl = memchr(text, '\n', size);
-	size_t first = nl ? (size_t)(nl - text) : size;
+	const char *text = (const char *)data, *blank = memmem(text, size, "\n\n", 2);
+	size_t first = blank ? (size_t)(blank - text) + 1 : size;
 	struct hive_export hx;
 	if (hive_export_parse(&hx, "fuzz", text, first) != HIVE_OK)
 		return 0;

@@ -87,7 +87,8 @@ echo "$(grep -c '"type":"clearing_slot"' "$work/clearing.ndjson") slots cleared,
 say "8. hive-settle: the day (in Zurich) settled in whole EURC base units, signed by the Queen (the building owner), archived"
 hive-settle --export "$work/hive-export.ndjson" --day 2026-06-21 --tz Europe/Zurich --key "$work/building.key" \
 	--archive "$work/settlements.ndjson" --csv "$work/day.csv" "$work/clearing.ndjson" > "$work/settled.ndjson"
-jq -r 'select(.scope == "hive") | "Workers pay \(.workers_pay), DSO \(.dso), platform \(.platform_fee), owner keeps \(.owner_keeps) (base units); Σ amounts = DSO + platform + owner"' \
+jq -r 'select(.scope == "hive") | "Workers pay \(.workers_pay), DSO \(.dso), platform \(.platform_fee), owner keeps \(.owner_keeps) (base units); Σ amounts = DSO + platform + owner",
+	"state channels closed: \(.channels_closed) (each meter'"'"'s registers chained over the day; a balance record the Queen signs as EIP-712 typed data)"' \
 	"$work/settled.ndjson"
 
 say "9. hive-settle audit: the archive derived again from the signed intervals, tariff and export"
@@ -111,6 +112,7 @@ jq -r --rawfile names "$work/names" '
 	def right(n): if length < n then " " + . | right(n) else . end;
 	def left(n): if length < n then . + " " | left(n) else . end;
 	($names | split("\n") | map(select(. != "") | split(" ") | {(.[0]): .[1]}) | add) as $who
+	| select(.type == "settlement")
 	| if .scope == "worker" then
 		"\($who[.worker] // .worker | left(9))\(.standalone | eurc | right(11))\(.amount | eurc | right(13))\(.saving | eurc | right(10))"
 	  else

@@ -97,7 +97,7 @@ declare -gA _hive_options=(
 	[hive-beekeeper apply]='--ledger --key --keystore --password-file --batch --strict --time'
 	[hive-beekeeper verify]='--ledger'
 	[hive-beekeeper repair]='--ledger'
-	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --step --rejects --strict'
+	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --day --tz --step --rejects --strict'
 	[hive-settle settle]='--export --day --tz --from --to --archive --key --keystore --password-file --bids --reputation-weight --deviation-price --csv --strict'
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
 )
@@ -261,8 +261,12 @@ declare -gA _hive_excludes=(
 	[hive-settle --day]='--from --to'
 	[hive-settle --from]='--day --tz'
 	[hive-settle --to]='--day --tz'
-	# --tz is accepted with --from and --to but only --day reads it.
+	# --tz goes with --day only: the tools refuse it with --from and --to.
 	[hive-settle --tz]='--from --to'
+	[hive-clear --day]='--from --to'
+	[hive-clear --from]='--day --tz'
+	[hive-clear --to]='--day --tz'
+	[hive-clear --tz]='--from --to'
 )
 # Options that one value of an option rules out, as "tool option value".
 # csv --kind energy or power gives intervals already: hive-read refuses with
@@ -295,8 +299,8 @@ _hive_maps()
 }
 
 # Adds the time zones whose names start with $1 to COMPREPLY, from $TZDIR or
-# /usr/share/zoneinfo, as hive-settle --tz reads them: a directory as
-# "Europe/" to go on from; POSIX TZ rules are typed by hand.
+# /usr/share/zoneinfo, as the --tz of hive-settle and hive-clear reads them: a
+# directory as "Europe/" to go on from; POSIX TZ rules are typed by hand.
 _hive_zones()
 {
 	local dir=${TZDIR:-/usr/share/zoneinfo} path name has_dir=

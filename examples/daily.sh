@@ -29,7 +29,7 @@ rc=0
 # cannot change this one. Into a new file, kept only once the day is settled.
 hive-clear --export "$dir/exports/$day.ndjson" --tariff "$dir/tariff.ndjson" --day "$day" --tz "$tz" \
 	--rejects "$dir/rejects.ndjson" "$dir/intervals/$day.ndjson" > "$dir/clearing/$day.new" || rc=$?
-[ "$rc" -le 1 ] || exit "$rc"
+[ "$rc" -le 1 ] || { rm -f "$dir/clearing/$day.new"; exit "$rc"; }
 
 # Bids from every intervals file, the set the audit reads them from (a day-ahead
 # plan may sit in the day before's file). Exit 1 here (a refused record, a

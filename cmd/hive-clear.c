@@ -15,7 +15,6 @@
 #include "record.h"
 #include "tariff.h"
 #include "timeutil.h"
-#include "tz.h"
 
 static const char usage[] =
 	"usage: hive-clear --export FILE --tariff FILE [--rule RULE] [--platform-fee BPS[:BASIS]]\n"
@@ -85,16 +84,9 @@ static int64_t parse_time(const char *opt, const char *value)
 /* --day: the local day's period in UTC, as hive-settle takes it, so both tools see the same slots. */
 static void day_period(struct args *a)
 {
-	struct tz *z;
-	const char *why;
 	if (a->cfg.from_ms != INT64_MIN || a->cfg.to_ms != INT64_MAX)
 		cli_usage_error(usage, "give --day or --from and --to, not both");
-	if (tz_load_any(&z, a->tz ? a->tz : "UTC", &why) != 0)
-		cli_usage_error(usage, "--tz: '%s': %s", a->tz ? a->tz : "UTC", why);
-	int bad = tz_day_range(z, a->day, now_ms(), &a->cfg.from_ms, &a->cfg.to_ms);
-	tz_free(z);
-	if (bad)
-		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", a->day);
+	cli_day_period(a->day, a->tz, &a->cfg.from_ms, &a->cfg.to_ms, usage);
 }
 
 static void parse_args(struct args *a, int argc, char **argv)

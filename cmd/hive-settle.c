@@ -17,7 +17,6 @@
 #include "secret.h"
 #include "settle.h"
 #include "timeutil.h"
-#include "tz.h"
 #include "xio.h"
 
 static const char usage[] =
@@ -128,14 +127,7 @@ static void settle_period(struct args *a)
 			cli_usage_error(usage, "--from must be before --to");
 		return;
 	}
-	struct tz *z;
-	const char *why;
-	if (tz_load_any(&z, a->tz ? a->tz : "UTC", &why) != 0)
-		cli_usage_error(usage, "--tz: '%s': %s", a->tz ? a->tz : "UTC", why);
-	int bad = tz_day_range(z, a->day, now_ms(), &a->from_ms, &a->to_ms);
-	tz_free(z);
-	if (bad)
-		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", a->day);
+	cli_day_period(a->day, a->tz, &a->from_ms, &a->to_ms, usage);
 }
 
 static void parse_args(struct args *a, int argc, char **argv)

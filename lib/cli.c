@@ -8,6 +8,8 @@
 
 #include "diag.h"
 #include "eth.h"
+#include "timeutil.h"
+#include "tz.h"
 
 void cli_help(const char *usage)
 {
@@ -93,4 +95,16 @@ const char *cli_option_name(const struct option *options, int opt)
 		if (o->val == opt)
 			return o->name;
 	return "?";
+}
+
+void cli_day_period(const char *day, const char *zone, int64_t *from_ms, int64_t *to_ms, const char *usage)
+{
+	struct tz *z;
+	const char *why;
+	if (tz_load_any(&z, zone ? zone : "UTC", &why) != 0)
+		cli_usage_error(usage, "--tz: '%s': %s", zone ? zone : "UTC", why);
+	int bad = tz_day_range(z, day, now_ms(), from_ms, to_ms);
+	tz_free(z);
+	if (bad)
+		cli_usage_error(usage, "--day: '%s' is not a date YYYY-MM-DD (or yesterday, today)", day);
 }

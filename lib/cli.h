@@ -18,6 +18,13 @@ _Noreturn void cli_version(void);
 _Noreturn void cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses an address given to option opt, or exits HIVE_EUSAGE naming the problem (EIP-55 checked). */
 void cli_address(uint8_t addr[20], const char *opt, const char *value, const char *usage);
+/*
+ * The UTC period [*from_ms, *to_ms) of --day DAY (YYYY-MM-DD, yesterday or
+ * today) in the zone --tz (NULL: UTC), or exits HIVE_EUSAGE naming the bad
+ * value (tz.h has the rules).
+ */
+void cli_day_period(const char *day, const char *zone, int64_t *from_ms, int64_t *to_ms, const char *usage);
+
 /* Parses an unsigned decimal integer in [min, max] given to option opt, or exits HIVE_EUSAGE. */
 uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage);
 /*

@@ -30,11 +30,6 @@ static const char *const param_keys[NPARAMS] = { "rule", "platform_fee_bps", "pl
 	                                         "owner_fee_basis", "missing_policy", "tariff", "seconds" };
 static const bool param_is_number[NPARAMS] = { [P_PLATFORM_BPS] = true, [P_OWNER_BPS] = true, [P_SECONDS] = true };
 
-/* A meter's state-channel fields in one slot (−1: not given). */
-struct chan {
-	int64_t import_wh, export_wh, reg_import, reg_export;
-};
-
 /* A Worker's chain of registers over the period, checked (see settle.h). */
 struct channel {
 	int64_t slots, gaps;
@@ -57,7 +52,7 @@ struct slot {
 	size_t taken_len;
 	int64_t *energy;                                     /* per Worker index, Wh where taken; INT64_MIN: not metered */
 	size_t energy_len;
-	struct chan *chan;                                   /* per Worker index, once a record of the slot has registers */
+	struct clearing_channel *chan;                                   /* per Worker index, once a record of the slot has registers */
 	size_t chan_len;
 };
 
@@ -245,11 +240,6 @@ void settle_free(struct settle *s)
 	free(s);
 }
 
-const uint8_t *settle_head(const struct settle *s)
-{
-	return s->head;
-}
-
 /* ------------------------------------------------------------ lookups */
 
 static uint32_t worker_new(struct settle *s, const uint8_t addr[20])
@@ -392,24 +382,24 @@ static int view_optional(const struct jsonview *v, const char *key, int64_t *out
 	return view_int(v, key, out) == 0 && *out >= 0 ? 0 : -1;
 }
 
-static int read_chan(const struct jsonview *v, struct chan *c)
+static int read_chan(const struct jsonview *v, struct clearing_channel *c)
 {
 	return view_optional(v, "import_wh", &c->import_wh) || view_optional(v, "export_wh", &c->export_wh) ||
-	               view_optional(v, "register_import_wh", &c->reg_import) ||
-	               view_optional(v, "register_export_wh", &c->reg_export)
+	               view_optional(v, "register_import_wh", &c->register_import) ||
+	               view_optional(v, "register_export_wh", &c->register_export)
 	       ? -1
 	       : 0;
 }
 
-static void keep_chan(struct slot *t, uint32_t w, const struct chan *c)
+static void keep_chan(struct slot *t, uint32_t w, const struct clearing_channel *c)
 {
-	if (c->reg_import < 0 && c->reg_export < 0)
+	if (c->register_import < 0 && c->register_export < 0)
 		return;
 	if (w >= t->chan_len) {
 		size_t len = grow_to(t, w);
 		t->chan = xrealloc(t->chan, len * sizeof *t->chan);
 		for (size_t i = t->chan_len; i < len; i++)
-			t->chan[i] = (struct chan){ -1, -1, -1, -1 };
+			t->chan[i] = (struct clearing_channel){ -1, -1, -1, -1 };
 		t->chan_len = len;
 	}
 	t->chan[w] = *c;
@@ -440,7 +430,7 @@ static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, 
 		return refuse(why, "no valid 'worker' address");
 	if (!s->workers[wi].member)
 		return refuse(why, "the Worker is not a member of the hive's export");
-	struct chan chan;
+	struct clearing_channel chan;
 	if (view_int(v, "energy_wh", &e) || view_int(v, "from_community_wh", &fc) || view_int(v, "from_grid_wh", &fg) ||
 	    view_int(v, "to_community_wh", &tc) || view_int(v, "to_grid_wh", &tg) || view_bool(v, "metered", &metered) ||
 	    read_chan(v, &chan))
@@ -460,7 +450,8 @@ static enum settle_use add_clearing(struct settle *s, const struct jsonview *v, 
 	        neg = known >= 0 ? s->slots[known].neg_wh : 0;
 	if (add_overflows(&pos, e > 0 ? e : 0) || add_overflows(&neg, e < 0 ? -e : 0))
 		return refuse(why, "the slot's energy exceeds 64-bit integers");
-	uint32_t si = slot_find(s, ms);   /* may move s->slots */
+	/* One lookup: the slot known above, else a new one (which may move s->slots). */
+	uint32_t si = known >= 0 ? (uint32_t)known : slot_find(s, ms);
 	struct slot *t = &s->slots[si];
 	if (bit_taken(t, wi)) {
 		/* Two records for one Worker and slot: which is right is not for the order of the input to decide. */
@@ -1027,21 +1018,21 @@ static const char *register_step(int64_t prev, int64_t reg, int64_t part, bool c
 static void chain_worker(struct settle *s, const uint32_t *order, uint32_t wi, int64_t step)
 {
 	struct channel *c = &s->workers[wi].ch;
-	struct chan prev = { -1, -1, -1, -1 };
+	struct clearing_channel prev = { -1, -1, -1, -1 };
 	for (size_t j = 0; j < s->nslots && !c->broken; j++) {
 		const struct slot *t = &s->slots[order[j]];
 		if (!bit_taken(t, wi) || t->energy[wi] == INT64_MIN || wi >= t->chan_len ||
-		    (t->chan[wi].reg_import < 0 && t->chan[wi].reg_export < 0))
+		    (t->chan[wi].register_import < 0 && t->chan[wi].register_export < 0))
 			continue;
-		const struct chan *x = &t->chan[wi];
+		const struct clearing_channel *x = &t->chan[wi];
 		if (c->slots == 0) {
 			c->first_ms = t->ms;
-			c->open_import = x->reg_import >= 0 && x->import_wh >= 0 ? x->reg_import - x->import_wh : -1;
-			c->open_export = x->reg_export >= 0 && x->export_wh >= 0 ? x->reg_export - x->export_wh : -1;
+			c->open_import = x->register_import >= 0 && x->import_wh >= 0 ? x->register_import - x->import_wh : -1;
+			c->open_export = x->register_export >= 0 && x->export_wh >= 0 ? x->register_export - x->export_wh : -1;
 		} else {
 			bool next = t->ms - c->last_ms == step;
-			const char *why = register_step(prev.reg_import, x->reg_import, x->import_wh, next);
-			why = why ? why : register_step(prev.reg_export, x->reg_export, x->export_wh, next);
+			const char *why = register_step(prev.register_import, x->register_import, x->import_wh, next);
+			why = why ? why : register_step(prev.register_export, x->register_export, x->export_wh, next);
 			c->gaps += (t->ms - c->last_ms) / step - 1;
 			if (why) {
 				char who[ETH_ADDR_STRLEN + 1], at[RFC3339_SIZE];
@@ -1056,8 +1047,8 @@ static void chain_worker(struct settle *s, const uint32_t *order, uint32_t wi, i
 		c->last_ms = t->ms;
 		c->slots++;
 	}
-	c->close_import = prev.reg_import;
-	c->close_export = prev.reg_export;
+	c->close_import = prev.register_import;
+	c->close_export = prev.register_export;
 }
 
 /* Every Worker's chain of registers, in time order. */

@@ -146,9 +146,6 @@ int64_t settle_slots_expected(const struct settle *s);
 /* The slots of the period that have clearing records. */
 int64_t settle_slots_seen(const struct settle *s);
 
-/* keccak256 of the last line settle_finish appended (or of the archive's last line). */
-const uint8_t *settle_head(const struct settle *s);
-
 /*
  * The accountant's table of the period settled (libcsv quoting): one row
  * per Worker, then the DSO, the platform and the owner; "amount" is what

@@ -1,0 +1,90 @@
+/*
+ * fchistory.h — a Worker's past energy, gathered from the records hive-read
+ * writes, and laid on a regular grid for the forecast models.
+ *
+ * Two kinds of record feed it. An "interval" gives the energy of one span
+ * [start, start + seconds) of its meter directly (only a complete one is
+ * taken: an incomplete slot's energy covers part of it). A "reading" gives
+ * the meter's registers at a time; two successive readings of a meter give
+ * the energy of the span between them, unless the register went down (a
+ * reset or a meter swap: the span is a gap) or the readings lie further
+ * apart than max_gap (the span is a gap: when the energy came is unknown).
+ * Meters are told apart by "meter" (an address) or, for readings that have
+ * none, "meter_id"; records without either belong to one unnamed meter.
+ *
+ * A grid slot is known only when spans cover every millisecond of it; its
+ * energy is the spans' energies shared in proportion to the overlap, so any
+ * step in, any step out (30-minute averages become 15-minute slots, 1-minute
+ * readings become 15-minute energies). Unknown slots are NaN. Spans that
+ * overlap one already taken (a replayed or repeated slot) are dropped, so no
+ * energy is counted twice.
+ *
+ * Energies are doubles: forecasts are estimates, never money.
+ *
+ * Ownership: struct fch owns its meters; jv records passed in are borrowed.
+ */
+#ifndef HIVE_FCHISTORY_H
+#define HIVE_FCHISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jv.h>
+
+enum fch_register { FCH_IMPORT = 0, FCH_EXPORT = 1 };
+
+struct fch_span {
+	int64_t t0_ms, t1_ms;
+	double wh;
+};
+
+struct fch_meter {
+	char name[64];              /* "0x…" address, a meter_id, or "" */
+	bool named_by_address;      /* name came from "meter" */
+	bool has[2];                /* the records carry this register */
+	bool any_export;            /* some span of the export register is non-zero */
+	struct fch_span *spans[2];
+	size_t nspans[2], capspans[2];
+	/* the last reading, for the next one's span */
+	bool have_reading;
+	int64_t reading_ms;
+	double reading_wh[2];
+	bool reading_has[2];
+	unsigned long resets, long_gaps, overlaps;
+	int64_t first_ms, last_ms;  /* the earliest start and latest end of any span (0 when none) */
+};
+
+struct fch {
+	struct fch_meter *meters;
+	size_t nmeters, cap;
+	int64_t max_gap_ms;          /* readings further apart than this leave a gap */
+};
+
+void fch_init(struct fch *h, int64_t max_gap_ms);
+void fch_free(struct fch *h);
+
+/*
+ * Takes one record. Returns 1 when it is not a reading or interval (the
+ * caller passes it on), 0 when taken or deliberately skipped (an incomplete
+ * interval), -1 with *why when it is malformed: no valid time, a negative or
+ * non-numeric energy, a register that is not a number, a reading not after
+ * its meter's previous one.
+ */
+int fch_add(struct fch *h, jv rec, const char **why);
+
+/*
+ * Sorts each meter's spans and drops those overlapping an earlier one
+ * (counted in overlaps). Call once after the last fch_add.
+ */
+void fch_finish(struct fch *h);
+
+/*
+ * The meter's register on the grid begin_ms + i·step_ms, i < n: energy in
+ * Wh per slot, NaN where not every millisecond is covered. Spans must have
+ * been put in order by fch_finish.
+ */
+void fch_series(const struct fch_meter *m, enum fch_register reg, int64_t begin_ms, int64_t step_ms, size_t n,
+                double *out);
+
+#endif

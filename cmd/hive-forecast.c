@@ -178,7 +178,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 	cfg->horizon = 86400000;
 	cfg->nq = 3;
 	cfg->q[0] = 0.1, cfg->q[1] = 0.5, cfg->q[2] = 0.9;
-	cfg->inner_origins = 7;
+	cfg->inner_origins = 21;
 	cfg->window_days = 56;
 	a->job.start_ms = INT64_MIN;
 	a->job.days = 7;

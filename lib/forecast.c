@@ -294,6 +294,9 @@ static int linear_point(const struct ctx *c, double *out)
 
 /* --- clear sky ---------------------------------------------------------- */
 
+static int cmp_double(const void *a, const void *b);
+static double quantile_sorted(const double *v, size_t n, double tau);
+
 /* Computed once per slot: the inner backtest asks for the same slots again. */
 static double clearsky_mean(const struct ctx *c, size_t i)
 {
@@ -304,20 +307,49 @@ static double clearsky_mean(const struct ctx *c, size_t i)
 	return c->cs[i];
 }
 
-/* The site's clear-sky irradiance scaled by the last three days' ratio of energy to it. */
+/*
+ * The site's clear-sky irradiance, times how the Worker's system turns it
+ * into energy at each time of day, times the recent clearness. The
+ * transfer K_s of slot of day s is the 90th percentile of energy over
+ * clear-sky irradiance at that slot over the last two weeks: the clear
+ * days' ratio, which takes in the panels' size, tilt, orientation and
+ * shading, and a label offset of the data. The clearness is the last three
+ * days' energy over what K and the clear sky would have given.
+ */
 static void clearsky_point(const struct ctx *c, double *out)
 {
-	size_t from = c->n > 3 * c->day ? c->n - 3 * c->day : 0;
-	double e = 0, cs = 0;
-	for (size_t i = from; i < c->n; i++)
-		if (!isnan(c->y[i])) {
+	size_t from = c->n > 14 * c->day ? c->n - 14 * c->day : 0, days = (c->n - from) / c->day + 1;
+	double *K = xmalloc(c->day * sizeof *K), *ratios = xmalloc(days * sizeof *ratios);
+	double peak = 0;
+	for (size_t i = from; i < c->n + c->cfg->horizon; i++)
+		if (clearsky_mean(c, i) > peak)
+			peak = clearsky_mean(c, i);
+	for (size_t s = 0; s < c->day; s++) {
+		size_t nr = 0;
+		for (size_t i = from + (s + c->day - from % c->day) % c->day; i < c->n; i += c->day) {
 			double g = clearsky_mean(c, i);
-			e += c->y[i];
-			cs += g;
+			if (!isnan(c->y[i]) && g > 0.02 * peak)   /* near the horizon the ratio is noise */
+				ratios[nr++] = c->y[i] / g;
 		}
-	double ratio = cs > 0 ? e / cs : 0;
+		if (nr) {
+			qsort(ratios, nr, sizeof *ratios, cmp_double);
+			K[s] = quantile_sorted(ratios, nr, 0.9);
+		} else {
+			K[s] = 0;
+		}
+	}
+	size_t recent = c->n > 3 * c->day ? c->n - 3 * c->day : 0;
+	double e = 0, model = 0;
+	for (size_t i = recent; i < c->n; i++)
+		if (!isnan(c->y[i])) {
+			e += c->y[i];
+			model += K[i % c->day] * clearsky_mean(c, i);
+		}
+	double clearness = model > 0 ? e / model : 0;
 	for (size_t k = 0; k < c->cfg->horizon; k++)
-		out[k] = ratio * clearsky_mean(c, c->n + k);
+		out[k] = clearness * K[(c->n + k) % c->day] * clearsky_mean(c, c->n + k);
+	free(K);
+	free(ratios);
 }
 
 /* --- one point forecast ------------------------------------------------- */
@@ -448,6 +480,28 @@ static void inner_backtest(const struct ctx *c, enum fc_model m, size_t k, struc
 	}
 }
 
+/*
+ * combo's inner backtest from dshw's and linear's: its forecast is their
+ * mean, so its residual is the mean of theirs (point()'s numbers without
+ * fitting both again; they differ only where a component was clamped at
+ * 0). Nothing when either is missing.
+ */
+static void combine_inner(const struct inner *a, const struct inner *b, size_t cells, struct inner *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!a->resid || !b->resid)
+		return;
+	out->norigins = a->norigins;
+	out->resid = xmalloc(cells * sizeof *out->resid);
+	for (size_t i = 0; i < cells; i++) {
+		out->resid[i] = (a->resid[i] + b->resid[i]) / 2;
+		if (!isnan(out->resid[i])) {
+			out->abs_sum += fabs(out->resid[i]);
+			out->count++;
+		}
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -557,24 +611,29 @@ int fc_forecast(const struct fc_config *cfg, const struct fc_series *s, enum fc_
 	enum fc_model chosen = model;
 	if (model == FC_AUTO) {
 		double best_mae = INFINITY;
+		struct inner all[FC_NMODELS] = { 0 };
 		chosen = FC_SNAIVE_DAY;
 		for (size_t i = 0; i < sizeof candidates / sizeof *candidates && k > 0; i++) {
 			enum fc_model m = candidates[i];
 			if (m == FC_CLEARSKY && !cfg->have_site)
 				continue;
-			struct inner in;
-			inner_backtest(&c, m, k, &in, scratch);
-			double mae = in.count ? in.abs_sum / (double)in.count : INFINITY;
-			out->selection_mae[m] = in.count ? mae : NAN;
+			if (m == FC_COMBO)
+				combine_inner(&all[FC_DSHW], &all[FC_LINEAR], k * h, &all[m]);
+			else
+				inner_backtest(&c, m, k, &all[m], scratch);
+			double mae = all[m].count ? all[m].abs_sum / (double)all[m].count : INFINITY;
+			out->selection_mae[m] = all[m].count ? mae : NAN;
 			if (mae < best_mae) {
 				best_mae = mae;
 				chosen = m;
-				free(best.resid);
-				best = in;
-			} else {
-				free(in.resid);
 			}
 		}
+		if (k > 0) {
+			best = all[chosen];
+			all[chosen].resid = NULL;
+		}
+		for (int m = 0; m < FC_NMODELS; m++)
+			free(all[m].resid);
 	} else if (k > 0) {
 		inner_backtest(&c, model, k, &best, scratch);
 	}

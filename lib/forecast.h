@@ -14,9 +14,11 @@
  *   linear       a ridge regression of each slot on the same slot a day and
  *                a week earlier, yesterday's mean, day of week, holidays and
  *                exogenous series, all around the slot-of-day profile
- *   clearsky     the clear-sky irradiance of the site (solar.h) times the
- *                ratio of the last three days' energy to their clear-sky
- *                irradiance: PV without weather data
+ *   clearsky     PV without weather data: the site's clear-sky irradiance
+ *                (solar.h), times the system's transfer at each time of day
+ *                (the 90th percentile of energy over irradiance in the last
+ *                two weeks: size, tilt, orientation, shading), times the
+ *                clearness of the last three days
  *   combo        the mean of the dshw and linear forecasts
  *   auto         the model with the lowest MAE over the inner backtest
  *
@@ -71,7 +73,7 @@ struct fc_config {
 	size_t nholidays;
 	bool have_site;             /* clearsky is available */
 	struct solar_site site;
-	size_t inner_origins;       /* days of inner backtest (default 7) */
+	size_t inner_origins;       /* days of inner backtest (hive-forecast's default: 21) */
 	size_t window_days;         /* history used at most (default 56) */
 	size_t nexog;               /* exogenous series for linear: exog[j][i] at t0 + i·step, */
 	const double *exog[FC_MAXEXOG];   /* for i < nexog_len (history and horizon; NaN unknown) */

@@ -97,6 +97,7 @@ struct exog_parse {
 	double vals[FC_MAXEXOG];
 	int64_t t;
 	const char *error;
+	unsigned long error_row;    /* 1-based row the error is in */
 	bool failed;
 };
 
@@ -105,6 +106,7 @@ static void fail(struct exog_parse *p, const char *why)
 	if (!p->failed) {
 		p->failed = true;
 		p->error = why;
+		p->error_row = p->row + 1;
 	}
 }
 
@@ -158,9 +160,10 @@ static void on_row(int c, void *arg)
 	p->field = 0;
 	if (p->failed)
 		return;
-	if (p->row++ == 0) {
+	if (p->row == 0) {
 		if (e->ncols == 0)
 			fail(p, "the header names no series after the time column");
+		p->row++;
 		return;
 	}
 	if (fields != e->ncols + 1)
@@ -175,6 +178,7 @@ static void on_row(int c, void *arg)
 	e->t_ms[e->nrows] = p->t;
 	memcpy(e->values + e->nrows * e->ncols, p->vals, e->ncols * sizeof *e->values);
 	e->nrows++;
+	p->row++;
 }
 
 int fc_exog_load(struct fc_exog *e, const char *path)
@@ -201,7 +205,7 @@ int fc_exog_load(struct fc_exog *e, const char *path)
 		if (!p.failed)
 			csv_fini(&parser, on_field, on_row, &p);
 		if (p.failed) {
-			diag_warn("exogenous series '%s' row %lu: %s", path, p.row + (p.row == 0), p.error);
+			diag_warn("exogenous series '%s' row %lu: %s", path, p.error_row, p.error);
 			rc = HIVE_EINPUT;
 		} else if (e->nrows == 0) {
 			diag_warn("exogenous series '%s': no rows", path);

@@ -454,18 +454,17 @@ static void inner_backtest(const struct ctx *c, enum fc_model m, size_t k, struc
 	in->resid = xmalloc((k ? k : 1) * h * sizeof *in->resid);
 	in->abs_sum = 0;
 	in->count = 0;
+	if ((m == FC_DSHW || m == FC_COMBO) && k > 0) {
+		/* Fitted once, at the last inner origin, where the history is longest. */
+		struct ctx last = sub(c, c->n - h);
+		unsigned warn = 0;
+		have_p = point(&last, FC_DSHW, NULL, &p, &warn, scratch) == FC_DSHW;
+	}
 	for (size_t j = 0; j < k; j++) {
 		size_t o = c->n - h - (k - 1 - j) * c->day;
 		struct ctx sc = sub(c, o);
 		unsigned warn = 0;
-		bool uses_dshw = m == FC_DSHW || m == FC_COMBO;
-		if (uses_dshw && !have_p) {
-			have_p = point(&sc, FC_DSHW, NULL, &p, &warn, scratch) == FC_DSHW;
-			if (m == FC_COMBO)
-				point(&sc, m, have_p ? &p : NULL, NULL, &warn, scratch);
-		} else {
-			point(&sc, m, uses_dshw && have_p ? &p : NULL, NULL, &warn, scratch);
-		}
+		point(&sc, m, have_p ? &p : NULL, NULL, &warn, scratch);
 		for (size_t t = 0; t < h; t++) {
 			double a = c->y[o + t], f = scratch[t];
 			if (c->cfg->nonneg && f < 0)
@@ -602,10 +601,17 @@ int fc_forecast(const struct fc_config *cfg, const struct fc_series *s, enum fc_
 	out->point = xmalloc(h * sizeof *out->point);
 	out->q = xmalloc((cfg->nq ? cfg->nq : 1) * h * sizeof *out->q);
 
-	/* Inner origins need a day of history before the first and the horizon after the last. */
-	size_t k = cfg->inner_origins;
-	while (k > 0 && (c.n < h + (k - 1) * day || c.n - h - (k - 1) * day < 2 * day))
-		k--;
+	/*
+	 * Inner origins need the horizon after the last and, before the first, a
+	 * week of history (two days when the history is short).
+	 */
+	size_t k = 0;
+	if (c.n >= h + 2 * day) {
+		size_t min_hist = c.n >= h + 8 * day ? 7 * day : 2 * day;
+		k = (c.n - h - min_hist) / day + 1;
+		if (k > cfg->inner_origins)
+			k = cfg->inner_origins;
+	}
 	double *scratch = xmalloc(h * sizeof *scratch);
 	struct inner best = { 0 };
 	enum fc_model chosen = model;

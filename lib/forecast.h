@@ -27,8 +27,10 @@
  * Its residuals, pooled per slot of the horizon with their neighbours, give
  * the empirical quantiles put around the point forecast; auto also picks
  * its model from them. For speed, dshw's parameters are fitted once for
- * the inner backtest (at its first origin) and the filter re-run for the
- * other origins; the final forecast is a fresh fit.
+ * the inner backtest (at its last origin, where the history is longest)
+ * and the filter re-run for the other origins; the final forecast is a
+ * fresh fit. The first inner origin has a week of history before it (two
+ * days when the history is short).
  *
  * Robustness: only the last cfg.window_days of history are used; values
  * beyond ten times the 99th percentile of the series' magnitudes are taken

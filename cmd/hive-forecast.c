@@ -230,7 +230,7 @@ static int handle(struct rec_loop *loop, const struct rec *r, void *arg)
 {
 	struct run *run = arg;
 	const char *why;
-	int rc = fch_add(&run->h, r->value, &why);
+	int rc = r->view ? fch_add_view(&run->h, r->view, &why) : fch_add(&run->h, r->value, &why);
 	if (rc == 1)
 		return rec_pass(loop, r);
 	if (rc < 0) {
@@ -254,10 +254,13 @@ int main(int argc, char **argv)
 
 	diag_init(argv[0]);
 	parse_args(&a, argc, argv);
-	if (fc_calendar_load(&cal, a.tz, a.holidays) != HIVE_OK || (a.exog && fc_exog_load(&ex, a.exog) != HIVE_OK)) {
+	int lrc = fc_calendar_load(&cal, a.tz, a.holidays);
+	if (lrc == HIVE_OK && a.exog)
+		lrc = fc_exog_load(&ex, a.exog);
+	if (lrc != HIVE_OK) {
 		fc_calendar_free(&cal);
 		fc_exog_free(&ex);
-		return HIVE_EINPUT;
+		return lrc;
 	}
 	a.job.fc.tz = cal.tz;
 	a.job.fc.holidays = cal.days;
@@ -272,7 +275,7 @@ int main(int argc, char **argv)
 
 	fch_init(&run.h, a.max_gap_ms);
 	rec_loop_init(&run.loop, STDOUT_FILENO, a.strict);
-	/* History records are parsed as jq values: the view mode is for flat, trusted streams. */
+	run.loop.view_mode = true;   /* flat records seen in place: a history is thousands of them */
 	int rc = rec_loop_run(&run.loop, a.files, a.nfiles, handle, &run);
 	if (rc == HIVE_EINPUT) {
 		diag_warn("no forecast: an input file could not be read");

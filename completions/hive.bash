@@ -20,7 +20,8 @@
 # line at the end. A tool without subcommands (hive-clear) has an empty list
 # of subcommands and a default command named after its job, under which its
 # options are listed; so has the command a tool runs without a subcommand
-# name (hive-settle's "settle", beside "audit"). An option whose argument is
+# name (hive-settle's "settle", beside "audit"; hive-forecast's "forecast",
+# beside "backtest"). An option whose argument is
 # a file in one tool and another value in others (--export) is named in
 # _hive_tool_file_options.
 
@@ -40,6 +41,7 @@ declare -gA _hive_commands=(
 	[hive-beekeeper hive]='create freeze add-meter drop-meter split merge info list'
 	[hive-clear]=''
 	[hive-settle]='audit'
+	[hive-forecast]='forecast backtest'
 )
 
 # The subcommand a tool runs when its first argument is none of them: then the
@@ -48,6 +50,7 @@ declare -gA _hive_default_command=(
 	[hive-read]=read
 	[hive-clear]=clear
 	[hive-settle]=settle
+	[hive-forecast]=forecast
 )
 
 # Options a tool takes before its subcommand as well as after it.
@@ -100,6 +103,8 @@ declare -gA _hive_options=(
 	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --day --tz --step --rejects --strict'
 	[hive-settle settle]='--export --day --tz --from --to --archive --key --keystore --password-file --bids --reputation-weight --deviation-price --csv --strict'
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
+	[hive-forecast forecast]='--model --start --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
+	[hive-forecast backtest]='--model --days --table --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.
@@ -132,10 +137,12 @@ declare -gA _hive_operands=(
 	[hive-clear clear]=files
 	[hive-settle settle]=files
 	[hive-settle audit]=files
+	[hive-forecast forecast]=files
+	[hive-forecast backtest]=files
 )
 
 # Options whose argument is a file name.
-_hive_file_options=' --key --keystore --password-file --key-file --ledger --tariff --rejects --archive --bids --csv '
+_hive_file_options=' --key --keystore --password-file --key-file --ledger --tariff --rejects --archive --bids --csv --holidays --exog '
 # Options whose argument is a file in one tool only ("--export" is a column
 # of hive-read csv, and the hive's export of hive-clear and hive-settle).
 declare -gA _hive_tool_file_options=(
@@ -218,6 +225,14 @@ declare -gA _hive_value_options=(
 	[--reputation-weight]=''
 	[--deviation-price]=''
 	[--queen]=''
+	[--model]='auto snaive-day snaive-week dshw linear combo clearsky'
+	[--horizon]='6h 12h 1d 2d 7d'
+	[--quantiles]='10,50,90 5,50,95 10,25,50,75,90'
+	[--tilt]=''
+	[--azimuth]='0 90 180 270'
+	[--window]=''
+	[--origins]=''
+	[--days]=''
 )
 # Values of an option that depend on the subcommand, as "tool subcommand option".
 declare -gA _hive_command_values=(
@@ -225,6 +240,8 @@ declare -gA _hive_command_values=(
 	[hive-beekeeper meter list --status]='registered certified online offline revoked'
 	[hive-beekeeper hive list --status]='active frozen split merged'
 	[hive-clear clear --step]='5m 15m 30m 1h'
+	[hive-forecast forecast --step]='5m 15m 30m 1h'
+	[hive-forecast backtest --step]='5m 15m 30m 1h'
 )
 # Options that may be given more than once: in every subcommand that takes
 # them, or in one subcommand only ("tool subcommand").
@@ -299,8 +316,9 @@ _hive_maps()
 }
 
 # Adds the time zones whose names start with $1 to COMPREPLY, from $TZDIR or
-# /usr/share/zoneinfo, as the --tz of hive-settle and hive-clear reads them: a
-# directory as "Europe/" to go on from; POSIX TZ rules are typed by hand.
+# /usr/share/zoneinfo, as the --tz of hive-settle, hive-clear and hive-forecast
+# read them: a directory as "Europe/" to go on from; POSIX TZ rules are typed
+# by hand.
 _hive_zones()
 {
 	local dir=${TZDIR:-/usr/share/zoneinfo} path name has_dir=
@@ -486,3 +504,5 @@ _hive_clear() { _hive_complete hive-clear; }
 complete -F _hive_clear hive-clear
 _hive_settle() { _hive_complete hive-settle; }
 complete -F _hive_settle hive-settle
+_hive_forecast() { _hive_complete hive-forecast; }
+complete -F _hive_forecast hive-forecast

@@ -73,7 +73,7 @@ int fc_calendar_load(struct fc_calendar *c, const char *zone, const char *holida
 		const char *why;
 		if (tz_load_any(&c->tz, zone, &why) != 0) {
 			diag_warn("--tz '%s': %s", zone, why);
-			return HIVE_EINPUT;
+			return HIVE_EUSAGE;
 		}
 	}
 	return holidays ? load_holidays(c, holidays) : HIVE_OK;

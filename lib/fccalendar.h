@@ -11,10 +11,13 @@
  * FC_MAXEXOG series), then rows of an RFC 3339 time and decimal numbers; an
  * empty field is unknown. Times must ascend. A value belongs to the slot its
  * time falls in (several in one slot are averaged), so it must cover the
- * horizon too for the linear model to use it there.
+ * horizon too for the linear model to use it there. A slot without a row
+ * holds the last value for up to an hour, so hourly weather serves
+ * 15-minute slots.
  *
  * Both loaders report what is wrong with the file and its line on stderr
- * and return HIVE_EINPUT; HIVE_OK otherwise.
+ * and return HIVE_EINPUT (HIVE_EUSAGE for a zone that is not one); HIVE_OK
+ * otherwise.
  *
  * Ownership: the structs own their memory (the _free functions release it).
  */

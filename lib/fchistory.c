@@ -2,9 +2,12 @@
 #include "fchistory.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "timeutil.h"
 
@@ -26,25 +29,36 @@ void fch_free(struct fch *h)
 	memset(h, 0, sizeof *h);
 }
 
+/* What a record says, whichever way it was parsed. */
+struct fields {
+	int kind;                   /* 0 another record, 1 interval, 2 reading */
+	char name[64];              /* the meter's "meter", else its "meter_id", else "" */
+	bool by_address;
+	bool time_ok;               /* "start" (interval) or "time" (reading) is an RFC 3339 time */
+	int64_t t_ms;
+	int has_seconds;            /* 0 a finite number, 1 absent, -1 not a number */
+	double seconds;
+	int has[2];                 /* the same for import_wh and export_wh */
+	double wh[2];
+	bool incomplete;            /* "complete": false */
+};
+
+static void set_name(struct fields *f, const char *s, size_t len, bool by_address)
+{
+	if (len >= sizeof f->name)
+		len = sizeof f->name - 1;   /* long ids are cut, not refused: they only name a group */
+	memcpy(f->name, s, len);
+	f->name[len] = '\0';
+	f->by_address = by_address;
+}
+
 static jv member(jv rec, const char *key)
 {
 	return jv_object_get(jv_copy(rec), jv_string(key));
 }
 
-static int get_time(jv rec, const char *key, int64_t *ms)
-{
-	jv v = member(rec, key);
-	const char *why;
-	int rc = jv_get_kind(v) == JV_KIND_STRING &&
-	                 rfc3339_parse(ms, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), &why) == 0
-	             ? 0
-	             : -1;
-	jv_free(v);
-	return rc;
-}
-
 /* 1 when absent, 0 with a finite number, -1 when present but not one. */
-static int get_number(jv rec, const char *key, double *out)
+static int jv_number_of(jv rec, const char *key, double *out)
 {
 	jv v = member(rec, key);
 	int rc = 1;
@@ -58,27 +72,87 @@ static int get_number(jv rec, const char *key, double *out)
 	return rc;
 }
 
-static struct fch_meter *meter_for(struct fch *h, jv rec)
+static void fields_from_jv(jv rec, struct fields *f)
 {
-	char name[sizeof h->meters[0].name] = "";
-	bool by_address = false;
-	jv v = member(rec, "meter");
-	if (jv_get_kind(v) != JV_KIND_STRING) {
+	memset(f, 0, sizeof *f);
+	jv v = member(rec, "type");
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		f->kind = strcmp(jv_string_value(v), "interval") == 0 ? 1 : strcmp(jv_string_value(v), "reading") == 0 ? 2 : 0;
+	jv_free(v);
+	if (f->kind == 0)
+		return;
+	v = member(rec, "meter");
+	bool by_address = jv_get_kind(v) == JV_KIND_STRING;
+	if (!by_address) {
 		jv_free(v);
 		v = member(rec, "meter_id");
-	} else {
-		by_address = true;
 	}
-	if (jv_get_kind(v) == JV_KIND_STRING) {
-		size_t len = (size_t)jv_string_length_bytes(jv_copy(v));
-		if (len >= sizeof name)
-			len = sizeof name - 1;   /* long ids are cut, not refused: they only name a group */
-		memcpy(name, jv_string_value(v), len);
-		name[len] = '\0';
-	}
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		set_name(f, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), by_address);
 	jv_free(v);
+	v = member(rec, f->kind == 1 ? "start" : "time");
+	const char *why;
+	f->time_ok = jv_get_kind(v) == JV_KIND_STRING &&
+	             rfc3339_parse(&f->t_ms, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), &why) == 0;
+	jv_free(v);
+	f->has_seconds = jv_number_of(rec, "seconds", &f->seconds);
+	f->has[0] = jv_number_of(rec, reg_key[0], &f->wh[0]);
+	f->has[1] = jv_number_of(rec, reg_key[1], &f->wh[1]);
+	v = member(rec, "complete");
+	f->incomplete = jv_get_kind(v) == JV_KIND_FALSE;
+	jv_free(v);
+}
+
+static int view_number_of(const struct jsonview *view, const char *key, double *out)
+{
+	const struct jsonview_member *m = jsonview_get(view, key);
+	if (!m || m->kind == JV_NULL_SPAN)
+		return 1;
+	char buf[64], *end;
+	if (m->kind != JV_NUMBER_SPAN || m->vlen >= sizeof buf)
+		return -1;
+	memcpy(buf, m->val, m->vlen);
+	buf[m->vlen] = '\0';
+	*out = strtod(buf, &end);   /* the view checked the JSON number grammar */
+	return isfinite(*out) ? 0 : -1;
+}
+
+static bool view_is(const struct jsonview_member *m, const char *s)
+{
+	return m && m->kind == JV_STRING_SPAN && !m->escaped && m->vlen == strlen(s) && memcmp(m->val, s, m->vlen) == 0;
+}
+
+static void fields_from_view(const struct jsonview *view, struct fields *f, struct buf *tmp)
+{
+	memset(f, 0, sizeof *f);
+	const struct jsonview_member *m = jsonview_get(view, "type");
+	f->kind = view_is(m, "interval") ? 1 : view_is(m, "reading") ? 2 : 0;
+	if (f->kind == 0)
+		return;
+	bool by_address = true;
+	m = jsonview_get(view, "meter");
+	if (!m || m->kind != JV_STRING_SPAN) {
+		m = jsonview_get(view, "meter_id");
+		by_address = false;
+	}
+	if (m && jsonview_string(m, tmp) == 0)
+		set_name(f, tmp->data ? tmp->data : "", tmp->len, by_address);
+	m = jsonview_get(view, f->kind == 1 ? "start" : "time");
+	const char *why;
+	f->time_ok = m && m->kind == JV_STRING_SPAN && !m->escaped && rfc3339_parse(&f->t_ms, m->val, m->vlen, &why) == 0;
+	f->has_seconds = view_number_of(view, "seconds", &f->seconds);
+	f->has[0] = view_number_of(view, reg_key[0], &f->wh[0]);
+	f->has[1] = view_number_of(view, reg_key[1], &f->wh[1]);
+	m = jsonview_get(view, "complete");
+	f->incomplete = m && m->kind == JV_FALSE_SPAN;
+}
+
+static struct fch_meter *meter_for(struct fch *h, const struct fields *f)
+{
+	/* An address names one meter however its letters are cased (EIP-55 or not). */
 	for (size_t i = 0; i < h->nmeters; i++)
-		if (strcmp(h->meters[i].name, name) == 0)
+		if (h->meters[i].named_by_address == f->by_address &&
+		    (f->by_address ? strcasecmp(h->meters[i].name, f->name) : strcmp(h->meters[i].name, f->name)) == 0)
 			return &h->meters[i];
 	if (h->nmeters == h->cap) {
 		h->cap = h->cap ? 2 * h->cap : 8;
@@ -86,8 +160,8 @@ static struct fch_meter *meter_for(struct fch *h, jv rec)
 	}
 	struct fch_meter *m = &h->meters[h->nmeters++];
 	memset(m, 0, sizeof *m);
-	strcpy(m->name, name);
-	m->named_by_address = by_address;
+	strcpy(m->name, f->name);
+	m->named_by_address = f->by_address;
 	return m;
 }
 
@@ -110,66 +184,57 @@ static void add_span(struct fch_meter *m, int reg, int64_t t0, int64_t t1, doubl
 		m->any_export = true;
 }
 
-static int add_interval(struct fch *h, jv rec, const char **why)
+/* The registers' checks both kinds share; 0 or -1 with *why. */
+static int check_registers(const struct fields *f, const char **why, const char *what)
 {
-	int64_t start;
-	double seconds, wh[2];
-	int has[2];
-	if (get_time(rec, "start", &start) != 0)
-		return *why = "no valid 'start' time", -1;
-	if (get_number(rec, "seconds", &seconds) != 0 || seconds < 1 || seconds > 31 * 86400.0 ||
-	    seconds != floor(seconds))
-		return *why = "no whole number of 'seconds' (1 s to 31 days)", -1;
-	for (int r = 0; r < 2; r++) {
-		has[r] = get_number(rec, reg_key[r], &wh[r]);
-		if (has[r] < 0 || (has[r] == 0 && wh[r] < 0))
-			return *why = r == 0 ? "'import_wh' is not a number of Wh, 0 or more"
-			                     : "'export_wh' is not a number of Wh, 0 or more",
-			       -1;
-	}
-	if (has[0] && has[1])
+	for (int r = 0; r < 2; r++)
+		if (f->has[r] < 0 || (f->has[r] == 0 && f->wh[r] < 0)) {
+			static char msg[2][2][64];
+			snprintf(msg[f->kind - 1][r], sizeof msg[0][0], "'%s' is not %s, 0 or more", reg_key[r], what);
+			return *why = msg[f->kind - 1][r], -1;
+		}
+	if (f->has[0] && f->has[1])
 		return *why = "neither 'import_wh' nor 'export_wh'", -1;
-	jv c = member(rec, "complete");
-	bool incomplete = jv_get_kind(c) == JV_KIND_FALSE;
-	jv_free(c);
-	struct fch_meter *m = meter_for(h, rec);
-	for (int r = 0; r < 2; r++)
-		if (has[r] == 0)
-			m->has[r] = true;
-	if (incomplete)
-		return 0;   /* part of the slot is unknown: a gap, not a low value */
-	for (int r = 0; r < 2; r++)
-		if (has[r] == 0)
-			add_span(m, r, start, start + (int64_t)seconds * 1000, wh[r]);
 	return 0;
 }
 
-static int add_reading(struct fch *h, jv rec, const char **why)
+static int add_interval(struct fch *h, const struct fields *f, const char **why)
 {
-	int64_t t;
-	double wh[2];
-	int has[2];
-	if (get_time(rec, "time", &t) != 0)
+	if (!f->time_ok)
+		return *why = "no valid 'start' time", -1;
+	if (f->has_seconds != 0 || f->seconds < 1 || f->seconds > 31 * 86400.0 || f->seconds != floor(f->seconds))
+		return *why = "no whole number of 'seconds' (1 s to 31 days)", -1;
+	if (check_registers(f, why, "a number of Wh") != 0)
+		return -1;
+	struct fch_meter *m = meter_for(h, f);
+	for (int r = 0; r < 2; r++)
+		if (f->has[r] == 0)
+			m->has[r] = true;
+	if (f->incomplete)
+		return 0;   /* part of the slot is unknown: a gap, not a low value */
+	for (int r = 0; r < 2; r++)
+		if (f->has[r] == 0)
+			add_span(m, r, f->t_ms, f->t_ms + (int64_t)f->seconds * 1000, f->wh[r]);
+	return 0;
+}
+
+static int add_reading(struct fch *h, const struct fields *f, const char **why)
+{
+	if (!f->time_ok)
 		return *why = "no valid 'time'", -1;
-	for (int r = 0; r < 2; r++) {
-		has[r] = get_number(rec, reg_key[r], &wh[r]);
-		if (has[r] < 0 || (has[r] == 0 && wh[r] < 0))
-			return *why = r == 0 ? "'import_wh' is not a register in Wh, 0 or more"
-			                     : "'export_wh' is not a register in Wh, 0 or more",
-			       -1;
-	}
-	if (has[0] && has[1])
-		return *why = "neither 'import_wh' nor 'export_wh'", -1;
-	struct fch_meter *m = meter_for(h, rec);
+	if (check_registers(f, why, "a register in Wh") != 0)
+		return -1;
+	struct fch_meter *m = meter_for(h, f);
+	int64_t t = f->t_ms;
 	if (m->have_reading && t <= m->reading_ms)
 		return *why = "not after the meter's previous reading", -1;
 	for (int r = 0; r < 2; r++) {
-		if (has[r] != 0)
+		if (f->has[r] != 0)
 			continue;
 		m->has[r] = true;
 		if (!m->have_reading || !m->reading_has[r])
 			continue;
-		double d = wh[r] - m->reading_wh[r];
+		double d = f->wh[r] - m->reading_wh[r];
 		if (d < 0)
 			m->resets++;   /* a reset or a new meter: the span's energy is unknown */
 		else if (t - m->reading_ms > h->max_gap_ms)
@@ -179,30 +244,39 @@ static int add_reading(struct fch *h, jv rec, const char **why)
 	}
 	m->have_reading = true;
 	m->reading_ms = t;
+	if (t > m->seen_ms)
+		m->seen_ms = t;
 	for (int r = 0; r < 2; r++) {
-		m->reading_has[r] = has[r] == 0;
-		if (has[r] == 0)
-			m->reading_wh[r] = wh[r];
+		m->reading_has[r] = f->has[r] == 0;
+		if (f->has[r] == 0)
+			m->reading_wh[r] = f->wh[r];
 	}
 	return 0;
 }
 
+static int add_fields(struct fch *h, const struct fields *f, const char **why)
+{
+	if (f->kind == 1)
+		return add_interval(h, f, why);
+	if (f->kind == 2)
+		return add_reading(h, f, why);
+	return 1;
+}
+
 int fch_add(struct fch *h, jv rec, const char **why)
 {
-	jv type = member(rec, "type");
-	int kind = 0;
-	if (jv_get_kind(type) == JV_KIND_STRING) {
-		if (strcmp(jv_string_value(type), "interval") == 0)
-			kind = 1;
-		else if (strcmp(jv_string_value(type), "reading") == 0)
-			kind = 2;
-	}
-	jv_free(type);
-	if (kind == 1)
-		return add_interval(h, rec, why);
-	if (kind == 2)
-		return add_reading(h, rec, why);
-	return 1;
+	struct fields f;
+	fields_from_jv(rec, &f);
+	return add_fields(h, &f, why);
+}
+
+int fch_add_view(struct fch *h, const struct jsonview *view, const char **why)
+{
+	struct fields f;
+	struct buf tmp = { 0 };
+	fields_from_view(view, &f, &tmp);
+	buf_free(&tmp);
+	return add_fields(h, &f, why);
 }
 
 static int span_cmp(const void *a, const void *b)

@@ -9,8 +9,9 @@
  * the energy of the span between them, unless the register went down (a
  * reset or a meter swap: the span is a gap) or the readings lie further
  * apart than max_gap (the span is a gap: when the energy came is unknown).
- * Meters are told apart by "meter" (an address) or, for readings that have
- * none, "meter_id"; records without either belong to one unnamed meter.
+ * Meters are told apart by "meter" (an address, in any letter case) or,
+ * for records that have none, "meter_id"; records without either belong
+ * to one unnamed meter.
  *
  * A grid slot is known only when spans cover every millisecond of it; its
  * energy is the spans' energies shared in proportion to the overlap, so any
@@ -31,6 +32,8 @@
 #include <stdint.h>
 
 #include <jv.h>
+
+#include "jsonview.h"
 
 enum fch_register { FCH_IMPORT = 0, FCH_EXPORT = 1 };
 
@@ -53,6 +56,7 @@ struct fch_meter {
 	bool reading_has[2];
 	unsigned long resets, long_gaps, overlaps;
 	int64_t first_ms, last_ms;  /* the earliest start and latest end of any span (0 when none) */
+	int64_t seen_ms;            /* the latest reading's time, spans or not (0 when none) */
 };
 
 struct fch {
@@ -72,6 +76,8 @@ void fch_free(struct fch *h);
  * its meter's previous one.
  */
 int fch_add(struct fch *h, jv rec, const char **why);
+/* The same for a record seen as a flat view (record.h's view mode): no jq values built. */
+int fch_add_view(struct fch *h, const struct jsonview *view, const char **why);
 
 /*
  * Sorts each meter's spans and drops those overlapping an earlier one

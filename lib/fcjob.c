@@ -2,6 +2,7 @@
 #include "fcjob.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,7 +49,10 @@ static void build_series(const struct fch_meter *m, int which, const struct grid
 	}
 }
 
-/* The exogenous series on the grid: the mean of the values whose time falls in each slot. */
+/*
+ * The exogenous series on the grid: the mean of the values whose time falls
+ * in each slot; a slot without one holds the last value for up to an hour.
+ */
 static double *lay_exog(const struct fcjob *job, const struct grid *g, size_t len)
 {
 	if (job->nexog == 0)
@@ -66,9 +70,22 @@ static double *lay_exog(const struct fcjob *job, const struct grid *g, size_t le
 		for (size_t j = 0; j < job->nexog; j++)
 			v[j * len + i] += job->exog_v[r * job->nexog + j];
 	}
-	for (size_t j = 0; j < job->nexog; j++)
-		for (size_t i = 0; i < len; i++)
-			v[j * len + i] = cnt[i] ? v[j * len + i] / (double)cnt[i] : NAN;
+	size_t hold = (size_t)((3600000 + g->step_ms - 1) / g->step_ms);
+	for (size_t j = 0; j < job->nexog; j++) {
+		size_t since = SIZE_MAX;   /* slots since the last one with a value */
+		double last = NAN;
+		for (size_t i = 0; i < len; i++) {
+			double *x = &v[j * len + i];
+			if (cnt[i]) {
+				*x /= (double)cnt[i];
+				last = *x;
+				since = 0;
+			} else {
+				since = since == SIZE_MAX ? since : since + 1;
+				*x = since < hold ? last : NAN;
+			}
+		}
+	}
 	free(cnt);
 	return v;
 }
@@ -186,6 +203,8 @@ static void span_of(const struct fch *h, int64_t *first, int64_t *last)
 			*first = m->first_ms;
 		if (m->last_ms > *last)
 			*last = m->last_ms;
+		if (m->seen_ms > *last)
+			*last = m->seen_ms;   /* readings after a gap: the forecast starts after them */
 	}
 }
 
@@ -456,6 +475,12 @@ int fcjob_backtest(const struct fcjob *job, const struct fch *h, int (*write_lin
 		}
 	}
 	if (rc == HIVE_OK && h->nmeters > 1) {
+		size_t known_hive = 0;
+		for (size_t i = 0; i < g.n; i++)
+			known_hive += !isnan(hive[i]);
+		if (known_hive < g.n / 2)
+			diag_warn("the hive's aggregate is known in %zu of %zu slots only: every meter must be known in a slot",
+			          known_hive, g.n);
 		struct fc_config cfg = job->fc;
 		cfg.nonneg = false;
 		set_exog(&cfg, job, laid, g.n);

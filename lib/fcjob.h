@@ -12,10 +12,11 @@
  * Records (RFC 8785 order, values rounded to 0.1 Wh):
  *   {"type":"forecast","meter":…,"model":ASKED,"start":T,"step":S,"horizon":H,
  *    "quantiles":[…],"series":{NAME:{"model":USED,"point":[…],"q10":[…],…,
- *    "known_slots":N,"warnings":[…]}}}
+ *    "known_slots":N,["outliers":N,]"warnings":[…]}}}
  *   {"type":"backtest","scope":"meter"|"hive","meter":…,"series":NAME,"model":M,
  *    "origins":N,"first_origin":T,"last_origin":T,"step":S,"horizon":H,"slots":N,
- *    "mae":…,"rmse":…,"mase":…,"pinball":…,"coverage":…,"interval":[lo,hi],"picked":{…}}
+ *    "mae":…,"rmse":…,"mase":…,"pinball":…,"coverage":…,"interval":[lo,hi],"picked":{…},
+ *    "warnings":[…]}   (a measure that cannot be computed is null)
  *
  * Ownership: the caller keeps the histories and the configuration.
  */

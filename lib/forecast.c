@@ -454,16 +454,14 @@ static void inner_backtest(const struct ctx *c, enum fc_model m, size_t k, struc
 	in->resid = xmalloc((k ? k : 1) * h * sizeof *in->resid);
 	in->abs_sum = 0;
 	in->count = 0;
-	if ((m == FC_DSHW || m == FC_COMBO) && k > 0) {
-		/* Fitted once, at the last inner origin, where the history is longest. */
-		struct ctx last = sub(c, c->n - h);
-		unsigned warn = 0;
-		have_p = point(&last, FC_DSHW, NULL, &p, &warn, scratch) == FC_DSHW;
-	}
+	bool uses_dshw = m == FC_DSHW || m == FC_COMBO;
 	for (size_t j = 0; j < k; j++) {
 		size_t o = c->n - h - (k - 1 - j) * c->day;
 		struct ctx sc = sub(c, o);
 		unsigned warn = 0;
+		/* Fitted afresh every week of origins, from the history before the first of them. */
+		if (uses_dshw && j % 7 == 0)
+			have_p = point(&sc, FC_DSHW, NULL, &p, &warn, scratch) == FC_DSHW;
 		point(&sc, m, have_p ? &p : NULL, NULL, &warn, scratch);
 		for (size_t t = 0; t < h; t++) {
 			double a = c->y[o + t], f = scratch[t];

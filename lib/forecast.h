@@ -26,10 +26,10 @@
  * forecast from origins one day apart, each from the history before it.
  * Its residuals, pooled per slot of the horizon with their neighbours, give
  * the empirical quantiles put around the point forecast; auto also picks
- * its model from them. For speed, dshw's parameters are fitted once for
- * the inner backtest (at its last origin, where the history is longest)
- * and the filter re-run for the other origins; the final forecast is a
- * fresh fit. The first inner origin has a week of history before it (two
+ * its model from them. For speed, dshw's parameters are fitted once per
+ * week of inner origins, from the history before the first of them, and
+ * the filter re-run with them for the other six (never with parameters
+ * that have seen the days forecast); the final forecast is a fresh fit. The first inner origin has a week of history before it (two
  * days when the history is short).
  *
  * Robustness: only the last cfg.window_days of history are used; values

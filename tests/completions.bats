@@ -4,7 +4,7 @@ load helpers
 
 BASH_COMP=$TOP/completions/hive.bash
 ZSH_COMP=$TOP/completions/_hive
-TOOLS='hive-sign hive-read hive-beekeeper hive-clear hive-settle'
+TOOLS='hive-sign hive-read hive-beekeeper hive-clear hive-settle hive-forecast'
 
 setup() {
 	setup_scratch

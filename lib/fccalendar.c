@@ -24,6 +24,13 @@ static int load_holidays(struct fc_calendar *c, const char *path)
 		diag_warn_errno("holidays '%s'", path);
 		return HIVE_EINPUT;
 	}
+	int rc = fc_holidays_read(c, f, path);
+	fclose(f);
+	return rc;
+}
+
+int fc_holidays_read(struct fc_calendar *c, FILE *f, const char *path)
+{
 	char line[512];
 	size_t cap = 0;
 	unsigned long lineno = 0;
@@ -54,7 +61,6 @@ static int load_holidays(struct fc_calendar *c, const char *path)
 		diag_warn_errno("holidays '%s'", path);
 		rc = HIVE_EINPUT;
 	}
-	fclose(f);
 	if (rc == HIVE_OK && c->ndays) {
 		qsort(c->days, c->ndays, sizeof *c->days, cmp_day);
 		size_t k = 1;
@@ -189,6 +195,14 @@ int fc_exog_load(struct fc_exog *e, const char *path)
 		diag_warn_errno("exogenous series '%s'", path);
 		return HIVE_EINPUT;
 	}
+	int rc = fc_exog_read(e, f, path);
+	fclose(f);
+	return rc;
+}
+
+int fc_exog_read(struct fc_exog *e, FILE *f, const char *path)
+{
+	memset(e, 0, sizeof *e);
 	struct csv_parser parser;
 	struct exog_parse p = { .e = e, .path = path };
 	HIVE_ASSERT(csv_init(&parser, 0) == 0);
@@ -213,7 +227,6 @@ int fc_exog_load(struct fc_exog *e, const char *path)
 		}
 	}
 	csv_free(&parser);
-	fclose(f);
 	if (rc != HIVE_OK)
 		fc_exog_free(e);
 	return rc;

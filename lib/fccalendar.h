@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "forecast.h"
 #include "tz.h"
@@ -38,6 +39,8 @@ struct fc_calendar {
 
 /* zone may be NULL (UTC), holidays NULL (none). */
 int fc_calendar_load(struct fc_calendar *c, const char *zone, const char *holidays);
+/* Adds the holidays of an open file (name names it in diagnostics). */
+int fc_holidays_read(struct fc_calendar *c, FILE *f, const char *name);
 void fc_calendar_free(struct fc_calendar *c);
 
 struct fc_exog {
@@ -48,6 +51,8 @@ struct fc_exog {
 };
 
 int fc_exog_load(struct fc_exog *e, const char *path);
+/* The same from an open file (name names it in diagnostics). */
+int fc_exog_read(struct fc_exog *e, FILE *f, const char *name);
 void fc_exog_free(struct fc_exog *e);
 
 #endif

@@ -136,6 +136,8 @@ static jv warning_list(unsigned w)
 		a = jv_array_append(a, jv_string("no backtest possible: quantiles from day-to-day changes"));
 	if (w & FC_WARN_OUTLIERS)
 		a = jv_array_append(a, jv_string("outliers taken for gaps"));
+	if (w & FC_WARN_EXOG)
+		a = jv_array_append(a, jv_string("exogenous series do not cover the history: linear fell back"));
 	return a;
 }
 
@@ -162,6 +164,9 @@ static void warn_series(const struct fch_meter *m, const char *series, const str
 	if (r->warnings & FC_WARN_SHORT)
 		diag_warn("meter %s: %s: history too short for the model asked: used %s", meter_label(m), series,
 		          fc_model_name(r->model));
+	if (r->warnings & FC_WARN_EXOG)
+		diag_warn("meter %s: %s: the exogenous series do not cover enough of the history: linear used snaive-day",
+		          meter_label(m), series);
 	if (r->warnings & FC_WARN_OUTLIERS)
 		diag_warn("meter %s: %s: %zu values beyond ten times the 99th percentile taken for gaps",
 		          meter_label(m), series, r->outliers);

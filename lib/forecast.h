@@ -95,6 +95,7 @@ enum {
 	FC_WARN_NOQUANT = 2,        /* no inner backtest was possible: quantiles from day-to-day changes */
 	FC_WARN_OUTLIERS = 4,       /* values were taken for glitches (outliers counts them) */
 	FC_WARN_EMPTY = 8,          /* less than a day of history: the mean, or 0 with none at all */
+	FC_WARN_EXOG = 16,          /* the exogenous series leave too few complete rows: linear fell back */
 };
 
 struct fc_result {

@@ -160,7 +160,13 @@ double solar_clearsky_mean(const struct solar_site *s, int64_t start_unix_s, int
 {
 	if (seconds <= 0)
 		return NAN;
-	int64_t n = seconds / 60 + (seconds % 60 != 0);
+	return solar_clearsky_mean_n(s, start_unix_s, seconds, seconds / 60 + (seconds % 60 != 0));
+}
+
+double solar_clearsky_mean_n(const struct solar_site *s, int64_t start_unix_s, int64_t seconds, int64_t n)
+{
+	if (seconds <= 0 || n <= 0)
+		return NAN;
 	double step = (double)seconds / (double)n;
 	double sum = 0;
 	for (int64_t i = 0; i < n; i++)

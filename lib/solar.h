@@ -88,5 +88,7 @@ double solar_clearsky_poa(const struct solar_site *s, double unix_s);
  * NaN when seconds ≤ 0.
  */
 double solar_clearsky_mean(const struct solar_site *s, int64_t start_unix_s, int64_t seconds);
+/* The same with n equal sub-intervals: coarser and faster (NaN when n ≤ 0). */
+double solar_clearsky_mean_n(const struct solar_site *s, int64_t start_unix_s, int64_t seconds, int64_t n);
 
 #endif

@@ -321,8 +321,21 @@ static void test_tilt(void)
 	CHECK(rel_near(h, cs.ghi, 1e-12));
 }
 
+/* The sampled mean: 15 sub-intervals of a 15-minute slot are the minute mean; fewer differ a little; none is NaN. */
+static void test_mean_n(void)
+{
+	struct solar_site s = { 47.4, 8.5, 30, 180, };
+	int64_t noon = 1750500000 - 1750500000 % 86400 + 11 * 3600;   /* 2025-06-21T11:00Z */
+	CHECK(solar_clearsky_mean_n(&s, noon, 900, 15) == solar_clearsky_mean(&s, noon, 900));
+	double coarse = solar_clearsky_mean_n(&s, noon, 900, 5), fine = solar_clearsky_mean(&s, noon, 900);
+	CHECK(fabs(coarse - fine) < 1e-3 * fine);
+	CHECK(isnan(solar_clearsky_mean_n(&s, noon, 900, 0)));
+	CHECK(isnan(solar_clearsky_mean_n(&s, noon, 0, 5)));
+}
+
 int main(void)
 {
+	test_mean_n();
 	test_reference_positions();
 	test_clearsky_known();
 	test_noon();

@@ -51,7 +51,29 @@ for w in home flat pv roof battery; do
 done
 sed -n 49p "$work/pv.ndjson"
 
-say "4. hive-sign sign: each meter signs its records (EIP-191 over the RFC 8785 canonical form)"
+say "4. hive-forecast: each Worker forecasts the day from its meter's four weeks before (auto picks a model per series by backtest)"
+printf '%-9s %-12s %14s %14s %16s\n' Worker model 'forecast net' 'metered net' 'MAE per slot'
+for w in home flat pv roof battery; do
+	case $w in   # the same meters as in step 3: seed and equipment
+	home) seed=1 opts= ;;
+	flat) seed=7 opts= ;;
+	pv) seed=2 opts="--pv 4" ;;
+	roof) seed=5 opts="--pv 2" ;;
+	battery) seed=3 opts="--pv 6 --battery 10 --battery-kw 5" ;;
+	esac
+	# shellcheck disable=SC2086
+	hive-read sim --seed "$seed" --start 2026-05-24T00:00:00Z --duration 28d $opts --meter "$(cat "$work/$w.addr")" \
+		--interval 15m --no-readings > "$work/$w.history"
+	hive-forecast --tz Europe/Zurich --lat 47.38 --lon 8.54 < "$work/$w.history" > "$work/$w.forecast" 2> /dev/null
+	jq -rs --arg w "$w" '(map(select(.type == "forecast")) | .[0].series.net_wh) as $f
+		| map(select(.type == "interval") | .energy_wh) as $m
+		| [range($m | length)] | map(($f.point[.] - $m[.]) | fabs) as $err
+		| "\($w | .[0:9] | . + " " * (9 - length)) \($f.model | . + " " * (12 - length)) \("\($f.point | add | round) Wh" | " " * (14 - length) + .) \("\($m | add) Wh" | " " * (14 - length) + .) \("\($err | add / length | round) Wh" | " " * (16 - length) + .)"' \
+		"$work/$w.forecast" "$work/$w.ndjson"
+done
+echo "each forecast record also holds import and export apart, and the 10/50/90 % quantiles of every slot"
+
+say "5. hive-sign sign: each meter signs its records (EIP-191 over the RFC 8785 canonical form)"
 for w in home flat pv roof battery; do
 	hive-sign sign --keystore "$work/$w.json" --type interval < "$work/$w.ndjson" > "$work/$w.signed"
 done
@@ -59,13 +81,13 @@ cat "$work/home.signed" "$work/flat.signed" "$work/pv.signed" "$work/roof.signed
 	> "$work/hive.ndjson"
 sed -n 49p "$work/pv.signed"
 
-say "5. the Queen verifies every record against the meter it names, a member of the hive"
+say "6. the Queen verifies every record against the meter it names, a member of the hive"
 members=$(jq -r 'select(.type == "member") | "--signer \(.meter)"' "$work/hive-export.ndjson")
 # shellcheck disable=SC2086
 hive-sign verify --signer-field meter $members --require-sig < "$work/hive.ndjson" > "$work/verified.ndjson"
 echo "$(wc -l < "$work/verified.ndjson") of $(wc -l < "$work/hive.ndjson") records verified"
 
-say "6. a tampered copy: record 20 claims less energy; verify names it and keeps the rest"
+say "7. a tampered copy: record 20 claims less energy; verify names it and keeps the rest"
 awk 'NR == 20 { sub(/"energy_wh":-?[0-9]+/, "\"energy_wh\":1") } { print }' "$work/hive.ndjson" > "$work/tampered.ndjson"
 if hive-sign verify --signer-field meter < "$work/tampered.ndjson" > "$work/kept.ndjson"; then
 	echo "demo: the tampered record was not caught" >&2
@@ -76,7 +98,7 @@ fi
 
 share=$(dirname "$0")/../share
 [ -d "$share/tariffs" ] || share=${HIVE_SHARE:-/usr/local/share/hive}
-say "7. hive-clear: every 15-minute slot cleared (whitepaper discount, Swiss-style time-of-use tariff, 2 % platform fee)"
+say "8. hive-clear: every 15-minute slot cleared (whitepaper discount, Swiss-style time-of-use tariff, 2 % platform fee)"
 hive-clear --export "$work/hive-export.ndjson" --tariff "$share/tariffs/tou-ch.ndjson" --platform-fee 200 \
 	--rejects "$work/rejects.ndjson" "$work/verified.ndjson" > "$work/clearing.ndjson"
 jq -r 'select(.type == "clearing_slot" and .slot == "2026-06-21T10:00:00Z")
@@ -84,14 +106,14 @@ jq -r 'select(.type == "clearing_slot" and .slot == "2026-06-21T10:00:00Z")
 	"$work/clearing.ndjson"
 echo "$(grep -c '"type":"clearing_slot"' "$work/clearing.ndjson") slots cleared, $(grep -c '"type":"clearing"' "$work/clearing.ndjson") Worker clearings"
 
-say "8. hive-settle: the day (in Zurich) settled in whole EURC base units, signed by the Queen (the building owner), archived"
+say "9. hive-settle: the day (in Zurich) settled in whole EURC base units, signed by the Queen (the building owner), archived"
 hive-settle --export "$work/hive-export.ndjson" --day 2026-06-21 --tz Europe/Zurich --key "$work/building.key" \
 	--archive "$work/settlements.ndjson" --csv "$work/day.csv" "$work/clearing.ndjson" > "$work/settled.ndjson"
 jq -r 'select(.scope == "hive") | "Workers pay \(.workers_pay), DSO \(.dso), platform \(.platform_fee), owner keeps \(.owner_keeps) (base units); Σ amounts = DSO + platform + owner",
 	"state channels closed: \(.channels_closed) (each meter'"'"'s registers chained over the day; a balance record the Queen signs as EIP-712 typed data)"' \
 	"$work/settled.ndjson"
 
-say "9. hive-settle audit: the archive derived again from the signed intervals, tariff and export"
+say "10. hive-settle audit: the archive derived again from the signed intervals, tariff and export"
 hive-settle audit --export "$work/hive-export.ndjson" --tariff "$share/tariffs/tou-ch.ndjson" \
 	--archive "$work/settlements.ndjson" "$work/verified.ndjson"
 awk 'NR == 30 { sub(/"energy_wh":-?[0-9]+/, "\"energy_wh\":9999") } { print }' "$work/verified.ndjson" > "$work/altered.ndjson"
@@ -102,7 +124,7 @@ if hive-settle audit --export "$work/hive-export.ndjson" --tariff "$share/tariff
 fi
 echo "one altered reading: $(cut -c1-160 "$work/audit.err")..."
 
-say "10. the day's bills in EURC: each Worker alone against in the hive (negative: paid to the Worker)"
+say "11. the day's bills in EURC: each Worker alone against in the hive (negative: paid to the Worker)"
 for w in home flat pv roof battery; do echo "$(cat "$work/$w.addr") $w"; done > "$work/names"
 # Base units to EURC by string operations only: no floating point touches money.
 jq -r --rawfile names "$work/names" '

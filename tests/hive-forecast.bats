@@ -334,3 +334,15 @@ assert_beats() { # FILE MARGIN LO HI [OPTIONS]
 	awk '{ m[$1] = $2; c[$1] = $3 } END { exit !(m["auto"] < 0.9 * m["snaive-week"] && m["auto"] < 0.5 * m["snaive-day"] &&
 		c["auto"] >= 0.65 && c["auto"] <= 0.95) }' <<< "$scores"
 }
+
+@test "examples/forecast.sh: a backtest table and tomorrow's CSV from a utility export" {
+	cd "$T"
+	run sh "$TOP/examples/forecast.sh" "$FIX/forecast/ausgrid_c12_load_30min_W.csv" Australia/Sydney
+	assert_success
+	assert_line --regexp '^\(unnamed\) +import_wh +auto '
+	[ "$(count_lines forecast.csv)" -eq 49 ]
+	[ "$(head -n 1 forecast.csv)" = "slot_start,forecast_wh,q10_wh,q90_wh" ]
+	[ "$(sed -n 2p forecast.csv | cut -d, -f1)" = '"2012-06-30T14:00:00Z"' ]
+	awk -F, 'NR > 1 && !($3 <= $2 && $2 <= $4) { bad = 1 } END { exit bad }' forecast.csv
+	run -2 sh "$TOP/examples/forecast.sh"
+}

@@ -519,12 +519,12 @@ static double quantile_sorted(const double *v, size_t n, double tau)
 
 /*
  * Quantiles around the point forecast from residuals pooled per lead with
- * the neighbouring leads (enough of them for about 30 values).
+ * the neighbouring leads (enough of them for about 100 values: with 21 origins, two leads each side).
  */
 static void quantiles_from(const struct fc_config *cfg, const double *resid, size_t rows, const double *point,
                            double *q)
 {
-	size_t h = cfg->horizon, w = rows >= 30 ? 0 : (30 / (rows ? rows : 1) + 1) / 2;
+	size_t h = cfg->horizon, w = rows >= 100 ? 0 : (100 / (rows ? rows : 1) + 1) / 2;
 	double *pool = xmalloc((2 * w + 1) * rows * sizeof *pool + sizeof *pool);
 	for (size_t t = 0; t < h; t++) {
 		size_t np = 0, lo = t > w ? t - w : 0, hi = t + w < h ? t + w : h - 1;

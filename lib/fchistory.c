@@ -188,9 +188,9 @@ static void add_span(struct fch_meter *m, int reg, int64_t t0, int64_t t1, doubl
 static int check_registers(const struct fields *f, const char **why, const char *what)
 {
 	for (int r = 0; r < 2; r++)
-		if (f->has[r] < 0 || (f->has[r] == 0 && f->wh[r] < 0)) {
+		if (f->has[r] < 0 || (f->has[r] == 0 && (f->wh[r] < 0 || f->wh[r] > FCH_MAX_WH))) {
 			static char msg[2][2][64];
-			snprintf(msg[f->kind - 1][r], sizeof msg[0][0], "'%s' is not %s, 0 or more", reg_key[r], what);
+			snprintf(msg[f->kind - 1][r], sizeof msg[0][0], "'%s' is not %s, 0 to 2^40", reg_key[r], what);
 			return *why = msg[f->kind - 1][r], -1;
 		}
 	if (f->has[0] && f->has[1])

@@ -37,6 +37,9 @@
 
 enum fch_register { FCH_IMPORT = 0, FCH_EXPORT = 1 };
 
+/* No meter's register or slot reaches 2^40 Wh (1.1 TWh); beyond is a broken record. */
+#define FCH_MAX_WH 1099511627776.0
+
 struct fch_span {
 	int64_t t0_ms, t1_ms;
 	double wh;
@@ -71,9 +74,9 @@ void fch_free(struct fch *h);
 /*
  * Takes one record. Returns 1 when it is not a reading or interval (the
  * caller passes it on), 0 when taken or deliberately skipped (an incomplete
- * interval), -1 with *why when it is malformed: no valid time, a negative or
- * non-numeric energy, a register that is not a number, a reading not after
- * its meter's previous one.
+ * interval), -1 with *why when it is malformed: no valid time, an energy or
+ * register that is not a number from 0 to 2^40 Wh, a reading not after its
+ * meter's previous one.
  */
 int fch_add(struct fch *h, jv rec, const char **why);
 /* The same for a record seen as a flat view (record.h's view mode): no jq values built. */

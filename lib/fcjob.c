@@ -106,8 +106,8 @@ static double tenth(double x)
 static jv number_array(const double *v, size_t n)
 {
 	jv a = jv_array_sized((int)n);
-	for (size_t i = 0; i < n; i++)
-		a = jv_array_append(a, jv_number(tenth(v[i])));
+	for (size_t i = 0; i < n; i++)   /* JSON has no NaN: an unknown value is null */
+		a = jv_array_append(a, isfinite(v[i]) ? jv_number(tenth(v[i])) : jv_null());
 	return a;
 }
 
@@ -237,6 +237,10 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 	}
 	int64_t origin = job->start_ms != INT64_MIN ? job->start_ms : floor_to(last + step - 1, step);
 	struct grid g = { floor_to(first, step), step, 0 };
+	/* Only the window is read: a record from long ago must not make the grid huge. */
+	int64_t keep = (int64_t)job->fc.window_days * 86400000;
+	if (origin - keep > g.t0_ms)
+		g.t0_ms = floor_to(origin - keep, step);
 	if (origin <= g.t0_ms) {
 		diag_warn("no history before the start");
 		return HIVE_EBAD;
@@ -273,6 +277,14 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 				continue;
 			}
 			build_series(m, s, &g, y, tmp);
+			size_t window_slots = job->fc.window_days * (size_t)(86400000 / step);
+			if (known(y, g.n, window_slots) == 0) {
+				/* Nothing to go on: a forecast would be invented. */
+				diag_warn("meter %s: %s: no known slot in the %zu days before the start: no forecast",
+				          meter_label(m), series_names[s], job->fc.window_days);
+				rc = HIVE_EBAD;
+				continue;
+			}
 			struct fc_config cfg = job->fc;
 			cfg.nonneg = s != S_NET;
 			set_exog(&cfg, job, laid, len);
@@ -280,7 +292,7 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 			struct fc_result r;
 			HIVE_ASSERT(fc_forecast(&cfg, &fs, job->model, &r) == 0);
 			warn_series(m, series_names[s], &r);
-			jv obj = series_object(&cfg, &r, known(y, g.n, cfg.window_days * (size_t)(86400000 / step)));
+			jv obj = series_object(&cfg, &r, known(y, g.n, window_slots));
 			fc_result_free(&r);
 			if (s == S_IMPORT) {
 				jv_free(import_obj);
@@ -289,6 +301,11 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 			series = jvb_set(series, series_names[s], obj);
 		}
 		jv_free(import_obj);
+		if (jv_object_length(jv_copy(series)) == 0) {
+			jv_free(series);
+			jv_free(rec);
+			continue;
+		}
 		rec = jvb_set(rec, "series", series);
 		if (emit(rec, write_line, arg) != 0)
 			rc = HIVE_EOUTPUT;
@@ -439,6 +456,10 @@ int fcjob_backtest(const struct fcjob *job, const struct fch *h, int (*write_lin
 	}
 	struct grid g = { floor_to(first, step), step, 0 };
 	int64_t end = floor_to(last, step);
+	/* The window before the first origin, the origins and the horizon: no more is read. */
+	int64_t keep = ((int64_t)(job->fc.window_days + job->days) + 2) * 86400000 + (int64_t)job->fc.horizon * step;
+	if (end - keep > g.t0_ms)
+		g.t0_ms = floor_to(end - keep, step);
 	g.n = end > g.t0_ms ? (size_t)((end - g.t0_ms) / step) : 0;
 	size_t *origins = xmalloc((job->days ? job->days : 1) * sizeof *origins);
 	size_t norigins = find_origins(job, &g, end, origins);

@@ -201,7 +201,7 @@ csv_intervals() {
 	assert_failure 1
 	[[ "$stderr" == *"line 3: no valid 'start' time"* ]]
 	[[ "$stderr" == *"line 5:"* ]]
-	[[ "$stderr" == *"line 1345: 'import_wh' is not a number of Wh, 0 or more"* ]]
+	[[ "$stderr" == *"line 1345: 'import_wh' is not a number of Wh, 0 to 2^40"* ]]
 	echo "$output" | jq -e '.type == "forecast" and (.series.import_wh.point | length) == 96'
 	run --separate-stderr hive-forecast --strict "$T/in.ndjson"
 	assert_failure 1
@@ -345,4 +345,25 @@ assert_beats() { # FILE MARGIN LO HI [OPTIONS]
 	[ "$(sed -n 2p forecast.csv | cut -d, -f1)" = '"2012-06-30T14:00:00Z"' ]
 	awk -F, 'NR > 1 && !($3 <= $2 && $2 <= $4) { bad = 1 } END { exit bad }' forecast.csv
 	run -2 sh "$TOP/examples/forecast.sh"
+}
+
+@test "one record from long ago does not make the grid huge; an energy beyond 2^40 Wh is refused" {
+	gen 21 > "$T/in.ndjson"
+	printf '{"type":"interval","meter":"%s","start":"1971-01-01T00:00:00Z","seconds":1,"import_wh":1}\n' "$A" >> "$T/in.ndjson"
+	run --separate-stderr hive-forecast --step 1s --horizon 1h --model snaive-day < "$T/in.ndjson"
+	assert_success
+	echo "$output" | jq -e '.step == 1 and (.series.import_wh.point | length) == 3600'
+	printf '{"type":"interval","meter":"%s","start":"2025-01-22T00:00:00Z","seconds":900,"import_wh":2e12}\n' "$A" >> "$T/in.ndjson"
+	run --separate-stderr hive-forecast < "$T/in.ndjson"
+	assert_failure 1
+	[[ "$stderr" == *"line 2018: 'import_wh' is not a number of Wh, 0 to 2^40"* ]]
+}
+
+@test "a meter whose data ended before the window gets no invented forecast" {
+	{ gen 7 900 "$A"; gen 80 900 "$B"; } > "$T/in.ndjson"
+	run --separate-stderr hive-forecast --model snaive-day < "$T/in.ndjson"
+	assert_failure 1
+	[[ "$stderr" == *"meter $A: import_wh: no known slot in the 56 days before the start: no forecast"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	echo "$output" | jq -e --arg b "$B" '.meter == $b'
 }

@@ -240,6 +240,22 @@ static int handle(struct rec_loop *loop, const struct rec *r, void *arg)
 	return 0;
 }
 
+/* What fch_finish left out of a meter's history, and why. */
+static void report_meter(const struct fch_meter *m)
+{
+	const char *name = m->name[0] ? m->name : "(unnamed)";
+	if (m->resets || m->long_gaps)
+		diag_warn("meter %s: %lu register resets and %lu readings further apart than --max-gap: left as gaps",
+		          name, m->resets, m->long_gaps);
+	if (m->conflicts)
+		diag_warn("meter %s: %lu records contradict another of the same span or time: all dropped", name,
+		          m->conflicts);
+	if (m->coarse)
+		diag_warn("meter %s: %lu spans overlap finer ones: the finer kept, those dropped", name, m->coarse);
+	if (m->repeats)
+		diag_warn("meter %s: %lu records repeat another exactly: counted once", name, m->repeats);
+}
+
 static int write_line(void *arg, const char *data, size_t len)
 {
 	return rec_write(arg, data, len);
@@ -281,13 +297,8 @@ int main(int argc, char **argv)
 		diag_warn("no forecast: an input file could not be read");
 	} else if (run.loop.fatal == 0 && !(a.strict && run.loop.bad > 0)) {
 		fch_finish(&run.h);
-		for (size_t i = 0; i < run.h.nmeters; i++) {
-			const struct fch_meter *m = &run.h.meters[i];
-			if (m->resets || m->long_gaps || m->overlaps)
-				diag_warn("meter %s: %lu register resets, %lu readings too far apart, %lu repeated spans: "
-				          "left as gaps", m->name[0] ? m->name : "(unnamed)", m->resets, m->long_gaps,
-				          m->overlaps);
-		}
+		for (size_t i = 0; i < run.h.nmeters; i++)
+			report_meter(&run.h.meters[i]);
 		int jrc = a.backtest ? fcjob_backtest(&a.job, &run.h, write_line, &run.loop)
 		                     : fcjob_forecast(&a.job, &run.h, write_line, &run.loop);
 		if (jrc != HIVE_OK && (rc == HIVE_OK || jrc == HIVE_EOUTPUT))

@@ -9,16 +9,22 @@
  * the energy of the span between them, unless the register went down (a
  * reset or a meter swap: the span is a gap) or the readings lie further
  * apart than max_gap (the span is a gap: when the energy came is unknown).
- * Meters are told apart by "meter" (an address, in any letter case) or,
- * for records that have none, "meter_id"; records without either belong
- * to one unnamed meter.
+ * Meters are told apart by "meter" (an address, 0x and 40 hex digits in
+ * any letter case, or another name as written) or, for records that have
+ * none, "meter_id"; records without either belong to one unnamed meter.
  *
  * A grid slot is known only when spans cover every millisecond of it; its
  * energy is the spans' energies shared in proportion to the overlap, so any
  * step in, any step out (30-minute averages become 15-minute slots, 1-minute
- * readings become 15-minute energies). Unknown slots are NaN. Spans that
- * overlap one already taken (a replayed or repeated slot) are dropped, so no
- * energy is counted twice.
+ * readings become 15-minute energies). Unknown slots are NaN.
+ *
+ * No energy is counted twice, and the order of the input never decides
+ * what is kept: readings are put in time order first; a record repeated
+ * exactly counts once; two different records of the same span (or two
+ * readings of the same time that differ) contradict each other and are all
+ * dropped; of spans that overlap otherwise, the finer are kept and the
+ * coarser dropped, so one bogus month-long record cannot hide a month of
+ * 15-minute intervals. Each case is counted on the meter.
  *
  * Energies are doubles: forecasts are estimates, never money.
  *
@@ -34,6 +40,7 @@
 #include <jv.h>
 
 #include "jsonview.h"
+#include "keymap.h"
 
 enum fch_register { FCH_IMPORT = 0, FCH_EXPORT = 1 };
 
@@ -45,27 +52,34 @@ struct fch_span {
 	double wh;
 };
 
+struct fch_reading {
+	int64_t t_ms;
+	double wh[2];
+	bool has[2];
+};
+
 struct fch_meter {
 	char name[64];              /* "0x…" address, a meter_id, or "" */
 	bool named_by_address;      /* name came from "meter" */
 	bool has[2];                /* the records carry this register */
-	bool any_export;            /* some span of the export register is non-zero */
+	bool any_export;            /* some span of the export register is non-zero (after fch_finish) */
 	struct fch_span *spans[2];
 	size_t nspans[2], capspans[2];
-	/* the last reading, for the next one's span */
-	bool have_reading;
-	int64_t reading_ms;
-	double reading_wh[2];
-	bool reading_has[2];
-	unsigned long resets, long_gaps, overlaps;
-	int64_t first_ms, last_ms;  /* the earliest start and latest end of any span (0 when none) */
-	int64_t seen_ms;            /* the latest reading's time, spans or not (0 when none) */
+	struct fch_reading *readings;   /* in input order until fch_finish turns them into spans */
+	size_t nreadings, capreadings;
+	unsigned long resets;       /* a register went down between readings */
+	unsigned long long_gaps;    /* readings further apart than max_gap */
+	unsigned long repeats;      /* a record repeated exactly (one kept) */
+	unsigned long conflicts;    /* two different records of the same span or time (all dropped) */
+	unsigned long coarse;       /* a span overlapping a finer one already kept (dropped) */
+	int64_t first_ms, last_ms;  /* the earliest start and latest end of the kept spans (after fch_finish) */
 };
 
 struct fch {
 	struct fch_meter *meters;
 	size_t nmeters, cap;
 	int64_t max_gap_ms;          /* readings further apart than this leave a gap */
+	struct keymap index;         /* meter name (addresses in lower case) → meters[] */
 };
 
 void fch_init(struct fch *h, int64_t max_gap_ms);
@@ -75,23 +89,25 @@ void fch_free(struct fch *h);
  * Takes one record. Returns 1 when it is not a reading or interval (the
  * caller passes it on), 0 when taken or deliberately skipped (an incomplete
  * interval), -1 with *why when it is malformed: no valid time, an energy or
- * register that is not a number from 0 to 2^40 Wh, a reading not after its
- * meter's previous one.
+ * register that is not a number from 0 to 2^40 Wh, a meter name of more
+ * than 63 bytes.
  */
 int fch_add(struct fch *h, jv rec, const char **why);
 /* The same for a record seen as a flat view (record.h's view mode): no jq values built. */
 int fch_add_view(struct fch *h, const struct jsonview *view, const char **why);
 
 /*
- * Sorts each meter's spans and drops those overlapping an earlier one
- * (counted in overlaps). Call once after the last fch_add.
+ * Turns each meter's readings into spans and resolves repeated, conflicting
+ * and overlapping spans as above. Call once after the last fch_add.
  */
 void fch_finish(struct fch *h);
 
 /*
  * The meter's register on the grid begin_ms + i·step_ms, i < n: energy in
- * Wh per slot, NaN where not every millisecond is covered. Spans must have
- * been put in order by fch_finish.
+ * Wh per slot, NaN where not every millisecond is covered. A span that
+ * ends after the grid does is not used: at the grid's end (a forecast's
+ * start) its energy was not known yet. Spans must have been put in order
+ * by fch_finish.
  */
 void fch_series(const struct fch_meter *m, enum fch_register reg, int64_t begin_ms, int64_t step_ms, size_t n,
                 double *out);

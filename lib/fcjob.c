@@ -208,8 +208,6 @@ static void span_of(const struct fch *h, int64_t *first, int64_t *last)
 			*first = m->first_ms;
 		if (m->last_ms > *last)
 			*last = m->last_ms;
-		if (m->seen_ms > *last)
-			*last = m->seen_ms;   /* readings after a gap: the forecast starts after them */
 	}
 }
 

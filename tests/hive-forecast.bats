@@ -160,7 +160,7 @@ csv_intervals() {
 			r += 100 }}' > "$T/r.ndjson"
 	run --separate-stderr hive-forecast --model snaive-day < "$T/r.ndjson"
 	assert_success
-	[[ "$stderr" == *"1 register resets, 1 readings too far apart"* ]]
+	[[ "$stderr" == *"1 register resets and 1 readings further apart than --max-gap: left as gaps"* ]]
 	# 300 Wh per 15 min everywhere; the forecast starts at the end of the slot of the last reading.
 	echo "$output" | jq -e '.start == "2025-01-11T00:00:00Z" and (.series.import_wh.point | all(. == 300))
 		and .series.import_wh.known_slots < 959'
@@ -174,7 +174,7 @@ csv_intervals() {
 	sed -n '100,120p' "$T/clean.ndjson" >> "$T/dirty.ndjson"
 	run --separate-stderr hive-forecast --model snaive-day < "$T/dirty.ndjson"
 	assert_success
-	[[ "$stderr" == *"repeated spans"* ]]
+	[[ "$stderr" == *"records repeat another exactly: counted once"* ]]
 	[[ "$stderr" == *"1 values beyond ten times the 99th percentile"* ]]
 	clean=$(hive-forecast --model snaive-day < "$T/clean.ndjson" | jq -c '.series.import_wh.point')
 	[ "$(echo "$output" | jq -c '.series.import_wh.point')" = "$clean" ]

@@ -80,23 +80,31 @@ static int64_t parse_duration(const char *opt, const char *value)
 	return ms;
 }
 
-/* "10,50,90": percentages, ascending, each in (0, 100). */
+/* "10,50,90": plain decimal percentages, ascending, each in (0, 100), each its own "qP" key. */
 static void parse_quantiles(struct fc_config *cfg, const char *value)
 {
 	const char *p = value;
+	char prev_key[32] = "";
 	cfg->nq = 0;
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		if (end == p || (*end != ',' && *end != '\0') || !(v > 0 && v < 100) || cfg->nq == FC_MAXQ ||
-		    (cfg->nq > 0 && v / 100 <= cfg->q[cfg->nq - 1]))
-			cli_usage_error(usage, "--quantiles: '%s' is not ascending percentages in (0, 100), at most %d",
-			                value, FC_MAXQ);
+	for (;;) {
+		size_t len = strspn(p, "0123456789.");
+		char num[32], *end, key[32];
+		if (len == 0 || len >= sizeof num || (p[len] != ',' && p[len] != '\0'))
+			cli_usage_error(usage, "--quantiles: '%s' is not ascending percentages such as 10,50,90", value);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		double v = strtod(num, &end);
+		snprintf(key, sizeof key, "%.6g", v);
+		if (*end != '\0' || !(v > 0 && v < 100) || cfg->nq == FC_MAXQ ||
+		    (cfg->nq > 0 && (v / 100 <= cfg->q[cfg->nq - 1] || strcmp(key, prev_key) == 0)))
+			cli_usage_error(usage, "--quantiles: '%s' is not ascending percentages in (0, 100), at most %d, "
+			                "distinct in 6 digits", value, FC_MAXQ);
+		strcpy(prev_key, key);
 		cfg->q[cfg->nq++] = v / 100;
-		p = *end ? end + 1 : end;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
 	}
-	if (cfg->nq == 0)
-		cli_usage_error(usage, "--quantiles: give at least one percentage");
 }
 
 static void parse_models(struct fcjob *job, const char *value)
@@ -144,7 +152,7 @@ static void take_option(struct args *a, int c)
 	case OPT_ORIGINS: cfg->inner_origins = (size_t)cli_uint("origins", optarg, 0, 365, usage); break;
 	case OPT_MAX_GAP: a->max_gap_ms = parse_duration("max-gap", optarg); break;
 	case OPT_STRICT: a->strict = true; break;
-	case OPT_DAYS: a->job.days = (size_t)cli_uint("days", optarg, 1, 3660, usage); break;
+	case OPT_DAYS: a->job.days = (size_t)cli_uint("days", optarg, 1, 366, usage); break;
 	case OPT_TABLE: a->job.table = true; break;
 	default: cli_usage_error(usage, "unexpected option");
 	}
@@ -159,6 +167,10 @@ static void check_grid(struct args *a)
 	if (horizon_ms % cfg->step_ms != 0 || horizon_ms > 14 * 86400000LL)
 		cli_usage_error(usage, "--horizon: a whole number of steps, at most 14 days");
 	cfg->horizon = (size_t)(horizon_ms / cfg->step_ms);
+	/* A grid of at most 2^21 slots (56 days of 1-minute slots; 3660 days need 30 minutes or more). */
+	if ((86400000 / cfg->step_ms) * (int64_t)cfg->window_days > 2097152)
+		cli_usage_error(usage, "--window %zu days of --step slots exceed 2097152 slots: a coarser step or fewer days",
+		                cfg->window_days);
 	if (a->job.start_ms != INT64_MIN && a->job.start_ms % cfg->step_ms != 0)
 		cli_usage_error(usage, "--start: not on the grid of --step (a slot's start)");
 	if (a->have_lat != a->have_lon)

@@ -31,11 +31,11 @@ static int load_holidays(struct fc_calendar *c, const char *path)
 
 int fc_holidays_read(struct fc_calendar *c, FILE *f, const char *path)
 {
-	char line[512];
-	size_t cap = 0;
+	char *line = NULL;
+	size_t cap = 0, size = 0;
 	unsigned long lineno = 0;
 	int rc = HIVE_OK;
-	while (fgets(line, sizeof line, f)) {
+	while (getline(&line, &size, f) > 0) {
 		lineno++;
 		char *p = line;
 		while (*p == ' ' || *p == '\t')
@@ -57,6 +57,7 @@ int fc_holidays_read(struct fc_calendar *c, FILE *f, const char *path)
 		}
 		c->days[c->ndays++] = days_from_civil(y, (unsigned)mo, (unsigned)d);
 	}
+	free(line);
 	if (rc == HIVE_OK && ferror(f)) {
 		diag_warn_errno("holidays '%s'", path);
 		rc = HIVE_EINPUT;

@@ -13,6 +13,8 @@
 #include "timeutil.h"
 
 enum { S_IMPORT, S_EXPORT, S_NET, S_N };
+
+#define TIME_MAX_MS 253402300800000LL   /* 10000-01-01T00:00:00Z: RFC 3339 has four digits of year */
 static const char *const series_names[S_N] = { "import_wh", "export_wh", "net_wh" };
 
 struct grid {
@@ -21,12 +23,41 @@ struct grid {
 };
 
 /* Which series a meter has; *net_is_import when net equals import (no export). */
-static void meter_series(const struct fch_meter *m, bool has[S_N], bool *net_is_import)
+/*
+ * Which series a meter has: import and export as its records carry them
+ * (an export that is always 0 beside an import is left out), and net.
+ * *net_of is S_IMPORT when net is the import, S_EXPORT when it is minus the
+ * export (no import register), S_NET when it is a series of its own.
+ */
+static void meter_series(const struct fch_meter *m, bool has[S_N], int *net_of)
 {
 	has[S_IMPORT] = m->has[FCH_IMPORT];
-	has[S_EXPORT] = m->has[FCH_EXPORT] && m->any_export;
+	has[S_EXPORT] = m->has[FCH_EXPORT] && (m->any_export || !m->has[FCH_IMPORT]);
 	has[S_NET] = has[S_IMPORT] || has[S_EXPORT];
-	*net_is_import = !has[S_EXPORT];
+	*net_of = !has[S_EXPORT] ? S_IMPORT : !has[S_IMPORT] ? S_EXPORT : S_NET;
+}
+
+/* Levels that pair up around 50 % (10/50/90): minus a quantile at τ is one at 1 − τ. */
+static bool symmetric_levels(const struct fc_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nq; i++)
+		if (fabs(cfg->q[i] + cfg->q[cfg->nq - 1 - i] - 1) > 1e-9)
+			return false;
+	return true;
+}
+
+/* Net of a meter without import: minus its export's forecast, the quantiles mirrored. */
+static void negate_result(const struct fc_config *cfg, const struct fc_result *in, struct fc_result *out)
+{
+	size_t H = cfg->horizon;
+	*out = *in;
+	out->point = xmalloc(H * sizeof *out->point);
+	out->q = xmalloc((cfg->nq ? cfg->nq : 1) * H * sizeof *out->q);
+	for (size_t t = 0; t < H; t++) {
+		out->point[t] = -in->point[t];
+		for (size_t i = 0; i < cfg->nq; i++)
+			out->q[i * H + t] = -in->q[(cfg->nq - 1 - i) * H + t];
+	}
 }
 
 /* Fills out[0..n) with the series on the grid. */
@@ -152,6 +183,14 @@ static int emit(jv rec, int (*write_line)(void *, const char *, size_t), void *a
 	return rc;
 }
 
+/* An RFC 3339 text of t for diagnostics (one static buffer). */
+static const char *time_text(int64_t t)
+{
+	static char buf[RFC3339_SIZE];
+	rfc3339_format(buf, t);
+	return buf;
+}
+
 static const char *meter_label(const struct fch_meter *m)
 {
 	return m->name[0] ? m->name : "(unnamed)";
@@ -234,6 +273,10 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 		return HIVE_EBAD;
 	}
 	int64_t origin = job->start_ms != INT64_MIN ? job->start_ms : floor_to(last + step - 1, step);
+	if (origin + (int64_t)job->fc.horizon * step > TIME_MAX_MS) {
+		diag_warn("the forecast would end after 9999-12-31: no forecast");
+		return HIVE_EBAD;
+	}
 	struct grid g = { floor_to(first, step), step, 0 };
 	/* Only the window is read: a record from long ago must not make the grid huge. */
 	int64_t keep = (int64_t)job->fc.window_days * 86400000;
@@ -249,11 +292,13 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 	double *y = xmalloc(g.n * sizeof *y), *tmp = xmalloc(g.n * sizeof *tmp);
 	for (size_t mi = 0; mi < h->nmeters && rc != HIVE_EOUTPUT; mi++) {
 		const struct fch_meter *m = &h->meters[mi];
-		bool has[S_N], net_is_import;
-		meter_series(m, has, &net_is_import);
+		bool has[S_N];
+		int net_of;
+		meter_series(m, has, &net_of);
 		progress(job, "meter", mi + 1, h->nmeters);
 		if (m->nspans[0] + m->nspans[1] == 0 || m->first_ms >= origin) {
-			diag_warn("meter %s: no history before the start: no forecast", meter_label(m));
+			diag_warn("meter %s: no usable history (a complete interval, or two readings in a row) before the "
+			          "start: no forecast", meter_label(m));
 			rc = HIVE_EBAD;
 			continue;
 		}
@@ -267,41 +312,60 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 		rec = jvb_set(rec, "horizon", jv_number((double)(H * (size_t)(step / 1000))));
 		rec = jvb_set(rec, "quantiles", quantile_levels(&job->fc));
 		jv import_obj = jv_null();
+		struct fc_result export_r = { 0 };
+		size_t window_slots = job->fc.window_days * (size_t)(86400000 / step), export_known = 0;
 		for (int s = 0; s < S_N; s++) {
 			if (!has[s])
 				continue;
-			if (s == S_NET && net_is_import && jv_get_kind(import_obj) == JV_KIND_OBJECT) {
-				series = jvb_set(series, series_names[s], jv_copy(import_obj));
-				continue;
-			}
-			build_series(m, s, &g, y, tmp);
-			size_t window_slots = job->fc.window_days * (size_t)(86400000 / step);
-			if (known(y, g.n, window_slots) == 0) {
-				/* Nothing to go on: a forecast would be invented. */
-				diag_warn("meter %s: %s: no known slot in the %zu days before the start: no forecast",
-				          meter_label(m), series_names[s], job->fc.window_days);
-				rc = HIVE_EBAD;
+			if (s == S_NET && net_of == S_IMPORT) {
+				if (jv_get_kind(import_obj) == JV_KIND_OBJECT)
+					series = jvb_set(series, series_names[s], jv_copy(import_obj));
 				continue;
 			}
 			struct fc_config cfg = job->fc;
 			cfg.nonneg = s != S_NET;
+			if (s == S_NET && net_of == S_EXPORT && symmetric_levels(&cfg)) {
+				if (export_r.point) {
+					struct fc_result neg;
+					negate_result(&cfg, &export_r, &neg);
+					series = jvb_set(series, series_names[s], series_object(&cfg, &neg, export_known));
+					fc_result_free(&neg);
+				}
+				continue;
+			}
+			build_series(m, s, &g, y, tmp);
+			size_t k = known(y, g.n, window_slots);
+			if (k == 0) {
+				/* Nothing to go on: a forecast would be invented. */
+				diag_warn("meter %s: %s: no known slot in the %zu days before the start (%s): no forecast",
+				          meter_label(m), series_names[s], job->fc.window_days, time_text(origin));
+				rc = HIVE_EBAD;
+				continue;
+			}
 			set_exog(&cfg, job, laid, len);
 			struct fc_series fs = { y, g.n, g.t0_ms };
 			struct fc_result r;
 			HIVE_ASSERT(fc_forecast(&cfg, &fs, job->model, &r) == 0);
 			warn_series(m, series_names[s], &r);
-			jv obj = series_object(&cfg, &r, known(y, g.n, window_slots));
-			fc_result_free(&r);
+			jv obj = series_object(&cfg, &r, k);
+			if (s == S_EXPORT) {
+				export_r = r;   /* kept for net */
+				export_known = k;
+			} else {
+				fc_result_free(&r);
+			}
 			if (s == S_IMPORT) {
 				jv_free(import_obj);
 				import_obj = jv_copy(obj);
 			}
 			series = jvb_set(series, series_names[s], obj);
 		}
+		fc_result_free(&export_r);
 		jv_free(import_obj);
 		if (jv_object_length(jv_copy(series)) == 0) {
 			jv_free(series);
 			jv_free(rec);
+			rc = HIVE_EBAD;   /* each series said why */
 			continue;
 		}
 		rec = jvb_set(rec, "series", series);
@@ -421,9 +485,15 @@ static void table_row(struct buf *b, const struct row *r)
 }
 
 /* Backtests one series with every model asked; a record or a table row each. */
+static const char *meter_or(const char *name)
+{
+	return name[0] ? name : "(unnamed)";
+}
+
 static int backtest_series(const struct fcjob *job, const char *meter, const char *series, const struct fc_config *cfg,
                            const struct fc_series *fs, const struct grid *g, const size_t *origins, size_t norigins,
-                           struct buf *table, int (*write_line)(void *, const char *, size_t), void *arg)
+                           struct buf *table, bool *nothing, int (*write_line)(void *, const char *, size_t),
+                           void *arg)
 {
 	for (size_t k = 0; k < job->nmodels; k++) {
 		struct row r = { 0 };
@@ -431,6 +501,11 @@ static int backtest_series(const struct fcjob *job, const char *meter, const cha
 		if (fc_backtest(cfg, fs, job->models[k], origins, norigins, &r.sc) != 0)
 			continue;   /* clearsky without a site: not asked for by the caller */
 		r.ms_per_forecast = (seconds_now() - t) * 1000 / (double)norigins;
+		if (r.sc.n == 0) {
+			diag_warn("%s %s %s: no slot of the horizons was known: nothing compared", meter ? meter_or(meter) : "hive",
+			          series, fc_model_name(job->models[k]));
+			*nothing = true;
+		}
 		if (job->table) {
 			snprintf(r.who, sizeof r.who, "%s", meter ? (meter[0] ? meter : "(unnamed)") : "hive");
 			snprintf(r.series, sizeof r.series, "%s", series);
@@ -473,28 +548,30 @@ int fcjob_backtest(const struct fcjob *job, const struct fch *h, int (*write_lin
 	double *hive = xcalloc(g.n, sizeof *hive);
 	struct buf table = { 0 };
 	int rc = HIVE_OK;
+	bool nothing = false;   /* some backtest compared no slot */
 	if (job->table) {
 		const char *head = "meter                                        series    model              MAE       RMSE    MASE    pinball coverage  ms/fcast\n";
 		buf_append(&table, head, strlen(head));
 	}
 	for (size_t mi = 0; mi < h->nmeters && rc == HIVE_OK; mi++) {
 		const struct fch_meter *m = &h->meters[mi];
-		bool has[S_N], net_is_import;
-		meter_series(m, has, &net_is_import);
+		bool has[S_N];
+		int net_of;
+		meter_series(m, has, &net_of);
 		progress(job, "meter", mi + 1, h->nmeters);
 		for (int s = 0; s < S_N && rc == HIVE_OK; s++) {
-			if (!has[s] || (s == S_NET && net_is_import && has[S_IMPORT]))
-				continue;
+			if (!has[s] || (s == S_NET && net_of != S_NET))
+				continue;   /* net is the import, or minus the export: scored there */
 			build_series(m, s, &g, y, tmp);
-			if (s == S_NET || (s == S_IMPORT && net_is_import))
+			if (s == net_of)   /* NaN anywhere leaves the hive's slot unknown */
 				for (size_t i = 0; i < g.n; i++)
-					hive[i] += y[i];   /* NaN anywhere leaves the hive's slot unknown */
+					hive[i] += s == S_EXPORT ? -y[i] : y[i];
 			struct fc_config cfg = job->fc;
 			cfg.nonneg = s != S_NET;
 			set_exog(&cfg, job, laid, g.n);
 			struct fc_series fs = { y, g.n, g.t0_ms };
 			if (backtest_series(job, m->name, series_names[s], &cfg, &fs, &g, origins, norigins, &table,
-			                    write_line, arg) != 0)
+			                    &nothing, write_line, arg) != 0)
 				rc = HIVE_EOUTPUT;
 		}
 	}
@@ -509,11 +586,14 @@ int fcjob_backtest(const struct fcjob *job, const struct fch *h, int (*write_lin
 		cfg.nonneg = false;
 		set_exog(&cfg, job, laid, g.n);
 		struct fc_series fs = { hive, g.n, g.t0_ms };
-		if (backtest_series(job, NULL, "net_wh", &cfg, &fs, &g, origins, norigins, &table, write_line, arg) != 0)
+		if (backtest_series(job, NULL, "net_wh", &cfg, &fs, &g, origins, norigins, &table, &nothing, write_line,
+		                    arg) != 0)
 			rc = HIVE_EOUTPUT;
 	}
 	if (rc == HIVE_OK && job->table && write_line(arg, table.data, table.len - 1) != 0)
 		rc = HIVE_EOUTPUT;
+	if (rc == HIVE_OK && nothing)
+		rc = HIVE_EBAD;
 	buf_free(&table);
 	free(y);
 	free(tmp);

@@ -376,8 +376,10 @@ static double known_mean(const double *y, size_t n)
 static enum fc_model point(const struct ctx *c, enum fc_model m, const struct dshw_params *dshw_p,
                            struct dshw_params *dshw_fitted, unsigned *warn, double *out)
 {
-	size_t h = c->cfg->horizon;
-	if (c->n < c->day) {
+	size_t h = c->cfg->horizon, known = 0;
+	for (size_t i = 0; i < c->n; i++)
+		known += !isnan(c->y[i]);
+	if (known < c->day) {   /* under a day's worth of values, however long the grid */
 		double mean = known_mean(c->y, c->n);
 		for (size_t k = 0; k < h; k++)
 			out[k] = mean;
@@ -647,13 +649,13 @@ int fc_forecast(const struct fc_config *cfg, const struct fc_series *s, enum fc_
 	for (size_t t = 0; t < h; t++)
 		if (cfg->nonneg && out->point[t] < 0)
 			out->point[t] = 0;
-	if (best.resid && best.count > 0) {
+	if (best.resid && best.count >= h) {   /* at least a day's worth of residuals */
 		quantiles_from(cfg, best.resid, best.norigins, out->point, out->q);
 	} else {
 		double *resid;
 		size_t rows;
 		naive_residuals(&c, &resid, &rows);
-		quantiles_from(cfg, resid, rows, out->point, out->q);
+		quantiles_from(cfg, resid, rows, out->point, out->q);   /* with no residual at all: the point */
 		free(resid);
 		out->warnings |= FC_WARN_NOQUANT;
 	}

@@ -75,6 +75,13 @@ csv_intervals() {
 	run -2 hive-forecast backtest --model dshw,dshw < /dev/null
 	assert_output --partial "named twice"
 	run -2 hive-forecast --window 0 < /dev/null
+	run -2 hive-forecast --step 1s < /dev/null
+	assert_output --partial "exceed 2097152 slots"
+	run -2 hive-forecast --quantiles 10.0000001,10.0000002,90 < /dev/null
+	assert_output --partial "distinct in 6 digits"
+	run -2 hive-forecast --quantiles 10,50, < /dev/null
+	run -2 hive-forecast --quantiles 0x1A < /dev/null
+	run -2 hive-forecast backtest --days 367 < /dev/null
 }
 
 @test "unreadable inputs, a bad holiday or exogenous file exit 3; a bad zone 2" {
@@ -350,7 +357,7 @@ assert_beats() { # FILE MARGIN LO HI [OPTIONS]
 @test "one record from long ago does not make the grid huge; an energy beyond 2^40 Wh is refused" {
 	gen 21 > "$T/in.ndjson"
 	printf '{"type":"interval","meter":"%s","start":"1971-01-01T00:00:00Z","seconds":1,"import_wh":1}\n' "$A" >> "$T/in.ndjson"
-	run --separate-stderr hive-forecast --step 1s --horizon 1h --model snaive-day < "$T/in.ndjson"
+	run --separate-stderr hive-forecast --step 1s --horizon 1h --window 2 --model snaive-day < "$T/in.ndjson"
 	assert_success
 	echo "$output" | jq -e '.step == 1 and (.series.import_wh.point | length) == 3600'
 	printf '{"type":"interval","meter":"%s","start":"2025-01-22T00:00:00Z","seconds":900,"import_wh":2e12}\n' "$A" >> "$T/in.ndjson"
@@ -363,7 +370,34 @@ assert_beats() { # FILE MARGIN LO HI [OPTIONS]
 	{ gen 7 900 "$A"; gen 80 900 "$B"; } > "$T/in.ndjson"
 	run --separate-stderr hive-forecast --model snaive-day < "$T/in.ndjson"
 	assert_failure 1
-	[[ "$stderr" == *"meter $A: import_wh: no known slot in the 56 days before the start: no forecast"* ]]
+	[[ "$stderr" == *"meter $A: import_wh: no known slot in the 56 days before the start (2025-03-22T00:00:00Z): no forecast"* ]]
 	[ "${#lines[@]}" -eq 1 ]
 	echo "$output" | jq -e --arg b "$B" '.meter == $b'
+}
+
+@test "a meter with only an export register: net is minus its export, quantiles mirrored; all-zero export still forecast" {
+	gen 21 900 "$A" pv | sed 's/"import_wh":[0-9]*,//' > "$T/pv.ndjson"
+	run --separate-stderr hive-forecast --model snaive-day < "$T/pv.ndjson"
+	assert_success
+	echo "$output" | jq -e '(.series | keys) == ["export_wh","net_wh"] and .series.export_wh.point[44] == 200
+		and .series.net_wh.point[44] == -200 and .series.net_wh.q10 == (.series.export_wh.q90 | map(-.))
+		and .series.net_wh.q90 == (.series.export_wh.q10 | map(-.))'
+	sed 's/"export_wh":[0-9]*/"export_wh":0/' "$T/pv.ndjson" > "$T/zero.ndjson"
+	run --separate-stderr hive-forecast --model snaive-day < "$T/zero.ndjson"
+	assert_success
+	echo "$output" | jq -e '(.series | keys) == ["export_wh","net_wh"] and (.series.export_wh.point | all(. == 0))'
+}
+
+@test "a holiday file with a long comment; a backtest that can compare nothing exits 1" {
+	gen 14 > "$T/in.ndjson"
+	{ printf '# %0600d\n' 0; echo 2025-01-06; } > "$T/hol.txt"
+	run --separate-stderr hive-forecast --holidays "$T/hol.txt" < "$T/in.ndjson"
+	assert_success
+	# The last day's records are incomplete: the origin's horizon has no known slot.
+	{ head -n $((13 * 96)) "$T/in.ndjson"; tail -n 96 "$T/in.ndjson" | sed 's/"complete":true/"complete":false/'; } > "$T/gap.ndjson"
+	printf '{"type":"interval","meter":"%s","start":"2025-01-15T00:00:00Z","seconds":900,"import_wh":1,"complete":true}\n' "$A" >> "$T/gap.ndjson"
+	run --separate-stderr hive-forecast backtest --days 1 --model snaive-day < "$T/gap.ndjson"
+	assert_failure 1
+	[[ "$stderr" == *"no slot of the horizons was known: nothing compared"* ]]
+	echo "$output" | jq -e '.slots == 0 and .mae == null'
 }

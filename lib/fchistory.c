@@ -318,7 +318,8 @@ static void readings_to_spans(struct fch_meter *m, int64_t max_gap_ms)
 {
 	struct fch_reading *r = m->readings;
 	size_t n = m->nreadings, kept = 0;
-	qsort(r, n, sizeof *r, reading_cmp);
+	if (n > 1)   /* qsort must not get NULL, even for nothing */
+		qsort(r, n, sizeof *r, reading_cmp);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		bool differ = false;
@@ -374,7 +375,8 @@ static void resolve_spans(struct fch_meter *m, int reg)
 {
 	struct fch_span *s = m->spans[reg];
 	size_t n = m->nspans[reg], kept = 0;
-	qsort(s, n, sizeof *s, span_cmp);
+	if (n > 1)
+		qsort(s, n, sizeof *s, span_cmp);
 	/* Exact repeats count once; different energies for one span contradict each other. */
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;

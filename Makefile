@@ -66,7 +66,7 @@ build/unit/%: tests/unit/%.c tests/unit/check.h build/libhive.a $(LIB_HDR)
 # the library is compiled once per instrumentation, not once per test.
 SAN_OBJ  = $(LIB_SRC:lib/%.c=build/san-lib/%.o)
 FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz-lib/%.o)
-FUZZFLAGS = -O1 -g -fsanitize=address,undefined
+FUZZFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
 .SECONDARY: $(SAN_OBJ) $(FUZZ_OBJ)
 
 build/san-lib/%.o: lib/%.c $(LIB_HDR)

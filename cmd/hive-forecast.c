@@ -19,7 +19,8 @@ static const char usage[] =
 	"OPTIONS: [--step DURATION] [--horizon DURATION] [--quantiles P,P,...] [--tz ZONE]\n"
 	"         [--holidays FILE] [--exog FILE] [--lat DEG --lon DEG [--tilt DEG] [--azimuth DEG]]\n"
 	"         [--window DAYS] [--origins N] [--max-gap DURATION] [--strict]\n"
-	"MODEL: auto (default), snaive-day, snaive-week, dshw, linear, combo, clearsky (needs --lat, --lon)\n";
+	"MODEL: auto (default), snaive-day, snaive-week, dshw, dshw-log, linear, combo,\n"
+	"       clearsky (needs --lat, --lon)\n";
 
 enum opt {
 	OPT_MODEL = 256, OPT_START, OPT_STEP, OPT_HORIZON, OPT_QUANTILES, OPT_TZ, OPT_HOLIDAYS, OPT_EXOG, OPT_LAT,
@@ -212,8 +213,8 @@ static void parse_args(struct args *a, int argc, char **argv)
 		if (a->models)
 			parse_models(&a->job, a->models);
 		else {
-			static const enum fc_model all[] = { FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DSHW, FC_LINEAR, FC_CLEARSKY, FC_COMBO,
-			                                          FC_AUTO };
+			static const enum fc_model all[] = { FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DSHW, FC_DSHW_LOG,
+			                                          FC_LINEAR, FC_CLEARSKY, FC_COMBO, FC_AUTO };
 			for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 				if (all[i] != FC_CLEARSKY || cfg->have_site)
 					a->job.models[a->job.nmodels++] = all[i];

@@ -11,6 +11,10 @@
  *   dshw         double-seasonal exponential smoothing after Taylor (2003),
  *                additive, with an AR(1) error term; parameters fitted by
  *                least squares of the in-sample one-step errors (dshw.h)
+ *   dshw-log     dshw on log(y + offset), back with exp − offset: the
+ *                seasonality multiplicative (PV's day scales with the
+ *                weather), the forecast a median; for series that are never
+ *                negative (as dshw elsewhere)
  *   linear       a ridge regression of each slot on the same slot a day and
  *                a week earlier, yesterday's mean, day of week, holidays and
  *                exogenous series, all around the slot-of-day profile
@@ -20,7 +24,8 @@
  *                two weeks: size, tilt, orientation, shading), times the
  *                clearness of the last three days
  *   combo        the mean of the dshw and linear forecasts
- *   auto         the model with the lowest MAE over the inner backtest
+ *   auto         the model with the lowest MAE over the inner backtest, of
+ *                all but dshw-log
  *
  * The inner backtest: the history's last K days (cfg.inner_origins) are
  * forecast from origins one day apart, each from the history before it.
@@ -57,7 +62,8 @@
 #include "solar.h"
 #include "tz.h"
 
-enum fc_model { FC_AUTO, FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DSHW, FC_LINEAR, FC_CLEARSKY, FC_COMBO, FC_NMODELS };
+enum fc_model { FC_AUTO, FC_SNAIVE_DAY, FC_SNAIVE_WEEK, FC_DSHW, FC_LINEAR, FC_CLEARSKY, FC_COMBO, FC_DSHW_LOG,
+	         FC_NMODELS };
 
 const char *fc_model_name(enum fc_model m);
 int fc_model_parse(const char *name, enum fc_model *m);

@@ -115,7 +115,7 @@ csv_intervals() {
 		[ "$(echo "$output" | jq ".series.import_wh.point[$k]")" = "$(expected $k)" ]
 	done
 	# Every model, auto included, gets a noiseless pattern right; the quantiles collapse on it.
-	for m in snaive-week dshw linear combo auto; do
+	for m in snaive-week dshw dshw-log linear combo auto; do
 		run --separate-stderr hive-forecast --model "$m" < "$T/in.ndjson"
 		assert_success
 		echo "$output" | jq -e '.series.import_wh as $s | [range(96)] | all(. as $k |

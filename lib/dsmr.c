@@ -384,8 +384,8 @@ static int decode_id(char dst[READING_ID_SIZE], const struct obis_text *v)
 
 	for (size_t i = 0; hex_text && i < n; i++) {
 		int hi = hex_digit((unsigned char)v->p[2 * i]), lo = hex_digit((unsigned char)v->p[2 * i + 1]);
-		int c = hi << 4 | lo;
-		if (hi < 0 || lo < 0 || c < 0x20 || c > 0x7e)
+		int c = hi < 0 || lo < 0 ? -1 : hi << 4 | lo;   /* no shift of -1: undefined */
+		if (c < 0x20 || c > 0x7e)
 			hex_text = false;
 		else
 			text[i] = (char)c;

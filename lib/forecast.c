@@ -2,6 +2,7 @@
 #include "forecast.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ struct ctx {
 	size_t exog_off;            /* index of y[0] in the caller's exogenous arrays */
 	size_t day, week;           /* slots per day and per week */
 	double *cs;                 /* clear-sky means per slot of the window and horizon, NaN until computed */
+	unsigned char *cal;         /* per slot of the window and horizon: weekday (0 = Monday) | 8 on a holiday */
 };
 
 static size_t slots_per_day(const struct fc_config *cfg)
@@ -72,6 +74,23 @@ static bool is_holiday(const struct fc_config *cfg, int64_t day)
 			hi = mid;
 	}
 	return lo < cfg->nholidays && cfg->holidays[lo] == day;
+}
+
+/* The calendar of every slot, once: a zone lookup per slot and row would cost more than the fit. */
+static unsigned char *slot_calendar(const struct fc_config *cfg, int64_t t0_ms, size_t n)
+{
+	unsigned char *cal = xmalloc(n ? n : 1);
+	int64_t last_day = INT64_MIN;
+	unsigned char v = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t day = local_day(cfg, t0_ms + (int64_t)i * cfg->step_ms);
+		if (day != last_day) {
+			v = (unsigned char)(weekday(day) | (cfg->nholidays && is_holiday(cfg, day) ? 8 : 0));
+			last_day = day;
+		}
+		cal[i] = v;
+	}
+	return cal;
 }
 
 /* --- seasonal naive ----------------------------------------------------- */
@@ -190,24 +209,23 @@ static double day_mean(const double *v, size_t po, size_t day)
  * by the forecasts made so far), for a forecast made at origin po. Returns
  * false when one is unknown.
  */
-static bool lin_features(const struct ctx *c, const struct lin *L, const double *v, size_t i, size_t po,
+static bool lin_features(const struct ctx *c, const struct lin *L, const double *v, size_t i, double level,
                          double *x)
 {
 	size_t s = i % c->day;
 	if (i < c->week)
 		return false;
-	double lag_d = v[i - c->day], lag_w = v[i - c->week], level = day_mean(v, po, c->day);
+	double lag_d = v[i - c->day], lag_w = v[i - c->week];
 	if (isnan(lag_d) || isnan(lag_w) || isnan(level))
 		return false;
-	int64_t day = local_day(c->cfg, c->t0_ms + (int64_t)i * c->cfg->step_ms);
-	int wd = weekday(day);
+	int wd = c->cal[i] & 7;
 	x[0] = 1;
 	x[1] = lag_d - L->profile[s];
 	x[2] = lag_w - L->profile[s];
 	x[3] = level - L->mean;
 	for (int d = 0; d < 6; d++)
 		x[4 + d] = wd == d + 1;
-	x[10] = c->cfg->nholidays && is_holiday(c->cfg, day);
+	x[10] = (c->cal[i] & 8) != 0;
 	for (size_t j = 0; j < c->cfg->nexog; j++) {
 		double e = exog_at(c, j, i);
 		if (isnan(e))
@@ -293,9 +311,15 @@ static int linear_point(const struct ctx *c, double *out)
 	lin_profile(c, &L);
 	double A[LIN_MAXP * LIN_MAXP] = { 0 }, b[LIN_MAXP] = { 0 }, beta[LIN_MAXP], x[LIN_MAXP];
 	/* Each training slot is seen from the pseudo-origin at the same time of day as the real one. */
+	size_t level_po = SIZE_MAX;
+	double level = NAN;
 	for (size_t i = c->week; i < c->n; i++) {
 		size_t lead = (i + c->day - c->n % c->day) % c->day;
-		if (isnan(c->y[i]) || !lin_features(c, &L, c->y, i, i - lead, x))
+		if (i - lead != level_po) {   /* one level per pseudo-origin, not per row */
+			level_po = i - lead;
+			level = day_mean(c->y, level_po, c->day);
+		}
+		if (isnan(c->y[i]) || !lin_features(c, &L, c->y, i, level, x))
 			continue;
 		double t = c->y[i] - L.profile[i % c->day];
 		for (size_t r = 0; r < p; r++) {
@@ -313,10 +337,11 @@ static int linear_point(const struct ctx *c, double *out)
 		/* Leads beyond a day use the forecasts already made as their lags. */
 		double *v = xmalloc((c->n + h) * sizeof *v);
 		memcpy(v, c->y, c->n * sizeof *v);
+		double origin_level = day_mean(v, c->n, c->day);
 		for (size_t k = 0; k < h; k++) {
 			size_t i = c->n + k;
 			double f = NAN;
-			if (lin_features(c, &L, v, i, c->n, x)) {
+			if (lin_features(c, &L, v, i, origin_level, x)) {
 				f = L.profile[i % c->day];
 				for (size_t r = 0; r < p; r++)
 					f += beta[r] * x[r];
@@ -640,6 +665,7 @@ int fc_forecast(const struct fc_config *cfg, const struct fc_series *s, enum fc_
 	memcpy(y, s->y + skip, (s->n - skip) * sizeof *y);
 	struct ctx c = { .cfg = cfg, .y = y, .n = s->n - skip, .day = day, .week = 7 * day,
 	                 .t0_ms = s->t0_ms + (int64_t)skip * cfg->step_ms, .exog_off = skip };
+	c.cal = slot_calendar(cfg, c.t0_ms, c.n + h);
 	c.cs = xmalloc((c.n + h) * sizeof *c.cs);
 	for (size_t i = 0; i < c.n + h; i++)
 		c.cs[i] = NAN;
@@ -708,6 +734,7 @@ int fc_forecast(const struct fc_config *cfg, const struct fc_series *s, enum fc_
 	free(best.resid);
 	free(scratch);
 	free(c.cs);
+	free(c.cal);
 	free(y);
 	return 0;
 }

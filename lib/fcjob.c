@@ -390,20 +390,12 @@ static int64_t local_midnight(const struct fc_config *cfg, int64_t day)
 	return tz_day_start_ms(cfg->tz, y, (int)mo, (int)d);
 }
 
-static int64_t local_day_of(const struct fc_config *cfg, int64_t t_ms)
-{
-	int64_t s = t_ms / 1000 - (t_ms % 1000 < 0);
-	if (cfg->tz)
-		s += tz_offset(cfg->tz, s);
-	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-}
-
 /* The origins (slot indexes, ascending): the last `days` local midnights whose horizon fits before end. */
 static size_t find_origins(const struct fcjob *job, const struct grid *g, int64_t end_ms, size_t *origins)
 {
 	int64_t step = job->fc.step_ms, horizon_ms = (int64_t)job->fc.horizon * step, day_slots = 86400000 / step;
 	size_t n = 0;
-	int64_t day = local_day_of(&job->fc, end_ms - horizon_ms) + 1;
+	int64_t day = tz_local_day(job->fc.tz, end_ms - horizon_ms) + 1;
 	while (n < job->days) {
 		int64_t t = local_midnight(&job->fc, --day);
 		t = floor_to(t + step - 1, step);   /* a zone whose midnight is off the grid: the next slot */

@@ -50,10 +50,7 @@ static size_t slots_per_day(const struct fc_config *cfg)
 
 static int64_t local_day(const struct fc_config *cfg, int64_t t_ms)
 {
-	int64_t s = t_ms / 1000 - (t_ms % 1000 < 0);
-	if (cfg->tz)
-		s += tz_offset(cfg->tz, s);
-	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+	return tz_local_day(cfg->tz, t_ms);
 }
 
 /* 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday). */

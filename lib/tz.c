@@ -626,3 +626,11 @@ int tz_day_range(const struct tz *z, const char *day, int64_t now_ms, int64_t *f
 	*to_ms = tz_day_start_ms(z, y2, (int)m2, (int)d2);
 	return 0;
 }
+
+int64_t tz_local_day(const struct tz *z, int64_t t_ms)
+{
+	int64_t s = t_ms / 1000 - (t_ms % 1000 < 0);
+	if (z)
+		s += tz_offset(z, s);
+	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+}

@@ -75,6 +75,9 @@ int32_t tz_offset(const struct tz *z, int64_t unix_seconds);
  */
 int64_t tz_day_start_ms(const struct tz *z, int64_t year, int month, int day);
 
+/* The local day of t_ms in zone z (NULL: UTC), as days since 1970-01-01, rounded down before it. */
+int64_t tz_local_day(const struct tz *z, int64_t t_ms);
+
 /*
  * Parses exactly "YYYY-MM-DD" (four-digit year, a real date of the proleptic
  * Gregorian calendar: no 2026-02-29). Returns 0, or -1 leaving the outputs

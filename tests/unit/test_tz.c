@@ -529,9 +529,23 @@ static void test_any(void)
 	unsetenv("TZDIR");
 }
 
+/* The local day: UTC without a zone, rounded down before 1970; Zurich's day turns at 23:00Z in winter. */
+static void test_local_day(void)
+{
+	struct tz *z;
+	const char *why;
+	CHECK(tz_local_day(NULL, 0) == 0 && tz_local_day(NULL, -1) == -1 && tz_local_day(NULL, 86399999) == 0);
+	CHECK(tz_load_any(&z, "Europe/Zurich", &why) == 0);
+	int64_t jan1 = days_from_civil(2025, 1, 1) * 86400000;
+	CHECK(tz_local_day(z, jan1 + 22 * 3600000 + 3599999) == days_from_civil(2025, 1, 1));
+	CHECK(tz_local_day(z, jan1 + 23 * 3600000) == days_from_civil(2025, 1, 2));
+	tz_free(z);
+}
+
 int main(void)
 {
 	unsetenv("TZDIR");
+	test_local_day();
 	test_offsets();
 	test_day_starts();
 	test_rule_matches_zone();

@@ -1,0 +1,115 @@
+/* sharing.c — the Queen's exact z-update of sharing ADMM (see sharing.h). */
+#include "sharing.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "diag.h"
+
+static bool cost_ok(const struct sharing_cost *g)
+{
+	for (size_t t = 0; t < g->slots; t++)
+		if (!(g->buy[t] >= g->sell[t]) || !isfinite(g->buy[t]) || !isfinite(g->sell[t]))
+			return false;
+	if (g->limited && !(g->import_max >= 0 && g->export_max >= 0))
+		return false;
+	return g->peak_price >= 0 && isfinite(g->peak_price);
+}
+
+/*
+ * In the aggregate w = N·z the slot's objective is f(w) + κ/2·(w − A)² with
+ * κ = ρ/N and A = N·a. Each linear piece p·w has its minimiser at
+ * A − p/κ; between the two pieces the kink at 0 holds. Then the limits.
+ */
+static double slot_optimum(const struct sharing_cost *g, size_t t, double A, double kappa)
+{
+	double w_buy = A - g->buy[t] / kappa, w_sell = A - g->sell[t] / kappa;
+	double w = w_buy > 0 ? w_buy : w_sell < 0 ? w_sell : 0;
+	if (g->limited) {
+		if (w > g->import_max)
+			w = g->import_max;
+		if (w < -g->export_max)
+			w = -g->export_max;
+	}
+	return w;
+}
+
+static int desc(const void *a, const void *b)
+{
+	const double *x = *(const double *const *)a, *y = *(const double *const *)b;
+	return (*x < *y) - (*x > *y);
+}
+
+/*
+ * The cap P on the aggregate that the peak charge c sets: φ(P) = Σ h_t(min(w_t, P)) + c·P
+ * is convex, and its slope c + Σ_{w_t > P} (buy_t + κ(P − A_t)) is linear between the
+ * sorted optima w_t > 0. Walking down from the highest, the first segment where the slope
+ * reaches 0 holds the root; none: P = 0.
+ */
+static double peak_cap(const struct sharing_cost *g, const double *w, const double *A, double kappa)
+{
+	size_t k = 0, T = g->slots;
+	const double **top = xmalloc((T ? T : 1) * sizeof *top);
+	for (size_t t = 0; t < T; t++)
+		if (w[t] > 0)
+			top[k++] = &w[t];
+	if (k == 0) {
+		free(top);
+		return 0;
+	}
+	qsort(top, k, sizeof *top, desc);
+	double cap = 0, s1 = g->peak_price;   /* c + Σ over the active slots of (buy − κA) */
+	bool found = false;
+	for (size_t j = 0; j < k && !found; j++) {
+		size_t t = (size_t)(top[j] - w);
+		s1 += g->buy[t] - kappa * A[t];
+		double hi = *top[j], lo = j + 1 < k ? *top[j + 1] : 0, m = (double)(j + 1) * kappa;
+		if (s1 + m * hi <= 0) {            /* still paying to cut at the top of this segment: stop there */
+			cap = hi;
+			found = true;
+		} else if (s1 + m * lo <= 0) {     /* the slope crosses 0 inside */
+			cap = -s1 / m;
+			found = true;
+		}
+	}
+	free(top);
+	return found ? cap : 0;
+}
+
+int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, const double *a, double *z)
+{
+	if (!cost_ok(g) || workers == 0 || !(rho > 0))
+		return -1;
+	double N = (double)workers, kappa = rho / N;
+	double *A = xmalloc((g->slots ? g->slots : 1) * sizeof *A), *w = xmalloc((g->slots ? g->slots : 1) * sizeof *w);
+	for (size_t t = 0; t < g->slots; t++) {
+		A[t] = N * a[t];
+		w[t] = slot_optimum(g, t, A[t], kappa);
+	}
+	if (g->peak_price > 0) {
+		double cap = peak_cap(g, w, A, kappa);
+		for (size_t t = 0; t < g->slots; t++)
+			if (w[t] > cap)
+				w[t] = cap;
+	}
+	for (size_t t = 0; t < g->slots; t++)
+		z[t] = w[t] / N;
+	free(A);
+	free(w);
+	return 0;
+}
+
+double sharing_cost_of(const struct sharing_cost *g, const double *E)
+{
+	double cost = 0, peak = 0;
+	for (size_t t = 0; t < g->slots; t++) {
+		/* a hair of rounding (z = w / N, then N·z) is not beyond a limit */
+		double slack = 1e-9 * (1 + fabs(E[t]));
+		if (g->limited && (E[t] > g->import_max + slack || E[t] < -g->export_max - slack))
+			return INFINITY;
+		cost += E[t] >= 0 ? g->buy[t] * E[t] : g->sell[t] * E[t];
+		if (E[t] > peak)
+			peak = E[t];
+	}
+	return cost + g->peak_price * peak;
+}

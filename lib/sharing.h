@@ -1,0 +1,54 @@
+/*
+ * sharing.h — the Queen's step of ADMM for the sharing problem (Boyd et
+ * al. 2011, §7.3), for the hive's cost at the point of common coupling
+ * (whitepaper §4.3, eq. 4): the first piece of the coordination of issue 7.
+ *
+ * The hive of N Workers minimises Σ_i f_i(x_i) + g(Σ_i x_i), where x_i is
+ * Worker i's net energy per slot (Wh, import positive) and g the hive's
+ * cost of the aggregate E_t = Σ_i x_i,t:
+ *
+ *   g(E) = Σ_t f_t(E_t) + c_peak · max(0, max_t E_t)
+ *   f_t(E) = p_buy,t · E when E ≥ 0, p_sell,t · E otherwise (p_buy ≥ p_sell),
+ *            and +∞ outside [−export_max, import_max] when limits are set.
+ *
+ * In scaled form, with x̄ the Workers' mean plan and u the scaled dual,
+ * the Queen's z-update is
+ *
+ *   z̄ = argmin_z  g(N z) + (N ρ / 2) ‖z − (x̄ + u)‖²
+ *
+ * which this module solves exactly: per slot in closed form (the
+ * unconstrained minimiser of the two linear pieces, projected on the
+ * limits), and with a peak charge by finding the exact cap P on N z: the
+ * slots above it are cut to it, where the marginal saving of the slots cut
+ * meets the charge (a piecewise linear equation in P, solved from the
+ * sorted breakpoints, not by iteration).
+ *
+ * Plans are energies, not money: doubles. Prices are per Wh (any currency
+ * unit, the same for both). Nothing is allocated but scratch (freed).
+ */
+#ifndef HIVE_SHARING_H
+#define HIVE_SHARING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sharing_cost {
+	size_t slots;               /* T */
+	const double *buy, *sell;   /* per slot, buy ≥ sell (per Wh) */
+	bool limited;               /* import_max and export_max apply */
+	double import_max;          /* Wh per slot the coupling point may take, ≥ 0 */
+	double export_max;          /* Wh per slot it may feed in, ≥ 0 */
+	double peak_price;          /* per Wh of the highest slot's import over the horizon (0: none) */
+};
+
+/*
+ * z[t] for t < slots: the z-update above for N Workers and penalty rho > 0,
+ * from a[t] = x̄[t] + u[t]. Returns 0, or -1 when the cost is malformed (a
+ * slot with buy < sell, negative limits or peak price, N or rho not > 0).
+ */
+int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, const double *a, double *z);
+
+/* The hive's cost g(E) of an aggregate E (INFINITY beyond the limits). */
+double sharing_cost_of(const struct sharing_cost *g, const double *aggregate);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * test_sharing.c — the Queen's z-update against an independent search: on
+ * 1,500 random hives (prices with buy ≥ sell, sell negative too,
+ * limits and a peak charge or not), the objective at the z-update's answer
+ * is never above what a golden-section search over each slot (and over the
+ * peak cap) finds, and no small move from it lowers the objective.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "sharing.h"
+
+static double uniform(double lo, double hi)
+{
+	return lo + (hi - lo) * (double)(check_next() >> 11) / 9007199254740992.0;
+}
+
+/* The objective the z-update minimises, in z. */
+static double objective(const struct sharing_cost *g, size_t N, double rho, const double *a, const double *z)
+{
+	double E[64], prox = 0;
+	for (size_t t = 0; t < g->slots; t++) {
+		E[t] = (double)N * z[t];
+		prox += (z[t] - a[t]) * (z[t] - a[t]);
+	}
+	return sharing_cost_of(g, E) + (double)N * rho / 2 * prox;
+}
+
+/* Golden-section minimum of a convex 1-D function on [lo, hi]. */
+static double golden(double (*f)(double, void *), void *arg, double lo, double hi)
+{
+	const double r = (sqrt(5.0) - 1) / 2;
+	double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo), f1 = f(x1, arg), f2 = f(x2, arg);
+	for (int i = 0; i < 200; i++) {
+		if (f1 <= f2) {
+			hi = x2, x2 = x1, f2 = f1;
+			x1 = hi - r * (hi - lo), f1 = f(x1, arg);
+		} else {
+			lo = x1, x1 = x2, f1 = f2;
+			x2 = lo + r * (hi - lo), f2 = f(x2, arg);
+		}
+	}
+	return (lo + hi) / 2;
+}
+
+struct slot_arg {
+	const struct sharing_cost *g;
+	size_t t, N;
+	double rho, a, cap;   /* cap on N·z (INFINITY: none) */
+};
+
+static double slot_f(double z, void *p)
+{
+	struct slot_arg *s = p;
+	double E = (double)s->N * z;
+	if (E > s->cap || (s->g->limited && (E > s->g->import_max || E < -s->g->export_max)))
+		return INFINITY;
+	double c = E >= 0 ? s->g->buy[s->t] * E : s->g->sell[s->t] * E;
+	return c + (double)s->N * s->rho / 2 * (z - s->a) * (z - s->a);
+}
+
+struct cap_arg {
+	const struct sharing_cost *g;
+	size_t N;
+	double rho;
+	const double *a;
+	double *z;
+	double bound;
+};
+
+/* The best z with N·z ≤ cap in every slot, slot by slot; returns the objective with the charge on cap. */
+static double best_under(const struct cap_arg *c, double cap)
+{
+	for (size_t t = 0; t < c->g->slots; t++) {
+		struct slot_arg s = { c->g, t, c->N, c->rho, c->a[t], cap };
+		double lo = -c->bound, hi = c->bound;
+		if (c->g->limited) {
+			lo = -c->g->export_max / (double)c->N;
+			hi = c->g->import_max / (double)c->N;
+		}
+		if (cap / (double)c->N < hi)
+			hi = cap / (double)c->N;
+		c->z[t] = golden(slot_f, &s, lo, hi);
+	}
+	return objective(c->g, c->N, c->rho, c->a, c->z);
+}
+
+static double cap_f(double cap, void *p)
+{
+	return best_under(p, cap);
+}
+
+int main(void)
+{
+	enum { T_MAX = 24 };
+	for (int run = 0; run < 1500; run++) {
+		size_t T = 1 + check_next() % T_MAX, N = 1 + check_next() % 50;
+		double buy[T_MAX], sell[T_MAX], a[T_MAX], z[T_MAX], zb[T_MAX];
+		for (size_t t = 0; t < T; t++) {
+			buy[t] = uniform(0.05, 0.4);
+			sell[t] = check_next() % 5 == 0 ? buy[t] : buy[t] - uniform(0, 0.35);   /* sometimes negative */
+			a[t] = uniform(-400, 400);
+		}
+		struct sharing_cost g = { .slots = T, .buy = buy, .sell = sell };
+		if (check_next() % 2) {
+			g.limited = true;
+			g.import_max = uniform(0, 3000);
+			g.export_max = uniform(0, 3000);
+		}
+		if (check_next() % 2)
+			g.peak_price = uniform(0, 30);
+		double rho = uniform(1e-4, 0.05);
+		CHECK(sharing_z_update(&g, N, rho, a, z) == 0);
+		double mine = objective(&g, N, rho, a, z);
+		CHECK(isfinite(mine));
+
+		/* The independent answer: golden sections per slot, and over the cap when there is a charge. */
+		struct cap_arg c = { &g, N, rho, a, zb, 2000 };
+		double ref;
+		if (g.peak_price > 0) {
+			double top = g.limited ? g.import_max : 2000 * (double)N;
+			double cap = golden(cap_f, &c, 0, top);
+			ref = best_under(&c, cap);
+		} else {
+			ref = best_under(&c, INFINITY);
+		}
+		double scale = 1 + fabs(ref);
+		CHECK(mine <= ref + 1e-6 * scale);
+
+		/* No small move lowers it (a convex function: local is global). */
+		for (int k = 0; k < 20; k++) {
+			double moved[T_MAX];
+			double eps = uniform(1e-6, 1e-2);
+			for (size_t t = 0; t < T; t++)
+				moved[t] = z[t] + eps * uniform(-1, 1);
+			CHECK(objective(&g, N, rho, a, moved) >= mine - 1e-9 * scale);
+		}
+	}
+
+	/* Known answers. One Worker, ρ = 1, buy 0.3, sell 0.1: a = 1 → 0.7; a = −1 → −1.1 (selling pays); a = 0.2 → 0 (the kink). */
+	double buy = 0.3, sell = 0.1, z;
+	struct sharing_cost one = { .slots = 1, .buy = &buy, .sell = &sell };
+	sharing_z_update(&one, 1, 1, &(double){ 1 }, &z);
+	CHECK(fabs(z - 0.7) < 1e-12);
+	sharing_z_update(&one, 1, 1, &(double){ -1 }, &z);
+	CHECK(fabs(z + 1.1) < 1e-12);
+	sharing_z_update(&one, 1, 1, &(double){ 0.2 }, &z);
+	CHECK(z == 0);
+	/* A limit: import at most 0.5. */
+	one.limited = true, one.import_max = 0.5, one.export_max = 10;
+	sharing_z_update(&one, 1, 1, &(double){ 1 }, &z);
+	CHECK(fabs(z - 0.5) < 1e-12);
+	/* Two slots wanting 0.7 and 0.4, a peak charge 0.2: the slope at cap P is 0.2 + (P − 0.7) = 0 → P = 0.5. */
+	double buy2[2] = { 0.3, 0.3 }, sell2[2] = { 0.1, 0.1 }, a2[2] = { 1, 0.7 }, z2[2];
+	struct sharing_cost two = { .slots = 2, .buy = buy2, .sell = sell2, .peak_price = 0.2 };
+	sharing_z_update(&two, 1, 1, a2, z2);
+	CHECK(fabs(z2[0] - 0.5) < 1e-12 && fabs(z2[1] - 0.4) < 1e-12);
+	/* Malformed costs are refused. */
+	double bad_buy = 0.1, bad_sell = 0.2;
+	struct sharing_cost bad = { .slots = 1, .buy = &bad_buy, .sell = &bad_sell };
+	CHECK(sharing_z_update(&bad, 1, 1, &(double){ 0 }, &z) == -1);
+	CHECK(sharing_z_update(&one, 0, 1, &(double){ 0 }, &z) == -1);
+	CHECK(sharing_z_update(&one, 1, 0, &(double){ 0 }, &z) == -1);
+	return check_done("test_sharing");
+}

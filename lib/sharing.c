@@ -113,3 +113,63 @@ double sharing_cost_of(const struct sharing_cost *g, const double *E)
 	}
 	return cost + g->peak_price * peak;
 }
+
+void sharing_init(struct sharing_state *st, size_t workers, size_t slots, double rho)
+{
+	*st = (struct sharing_state){ .workers = workers, .slots = slots, .rho = rho, .first = true };
+	st->u = xcalloc(slots ? slots : 1, sizeof *st->u);
+	st->zbar = xcalloc(slots ? slots : 1, sizeof *st->zbar);
+	st->zi = xcalloc(workers * slots > 0 ? workers * slots : 1, sizeof *st->zi);
+}
+
+void sharing_free(struct sharing_state *st)
+{
+	free(st->u);
+	free(st->zbar);
+	free(st->zi);
+	*st = (struct sharing_state){ 0 };
+}
+
+int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const double *x, double eps_abs,
+                  double eps_rel, double *signal)
+{
+	size_t N = st->workers, T = st->slots;
+	double *xbar = xcalloc(T ? T : 1, sizeof *xbar), *a = xmalloc((T ? T : 1) * sizeof *a);
+	for (size_t i = 0; i < N; i++)
+		for (size_t t = 0; t < T; t++)
+			xbar[t] += x[i * T + t] / (double)N;
+	for (size_t t = 0; t < T; t++)
+		a[t] = xbar[t] + st->u[t];
+	if (sharing_z_update(g, N, st->rho, a, st->zbar) != 0) {
+		free(xbar);
+		free(a);
+		return -1;
+	}
+	double r2 = 0, s2 = 0, x2 = 0, z2 = 0, u2 = 0;
+	for (size_t t = 0; t < T; t++) {
+		double d = xbar[t] - st->zbar[t];
+		st->u[t] += d;
+		signal[t] = d + st->u[t];
+		r2 += d * d;
+		z2 += st->zbar[t] * st->zbar[t];
+		u2 += st->u[t] * st->u[t];
+	}
+	for (size_t i = 0; i < N; i++)
+		for (size_t t = 0; t < T; t++) {
+			double zi = x[i * T + t] - xbar[t] + st->zbar[t];
+			double dz = st->first ? 0 : zi - st->zi[i * T + t];
+			s2 += dz * dz;
+			x2 += x[i * T + t] * x[i * T + t];
+			st->zi[i * T + t] = zi;
+		}
+	double sqN = sqrt((double)N), sqNT = sqrt((double)(N * T));
+	st->r = sqN * sqrt(r2);
+	st->s = st->rho * sqrt(s2);
+	st->r_tol = sqNT * eps_abs + eps_rel * fmax(sqrt(x2), sqN * sqrt(z2));
+	st->s_tol = sqNT * eps_abs + eps_rel * st->rho * sqN * sqrt(u2);
+	bool done = !st->first && st->r <= st->r_tol && st->s <= st->s_tol;
+	st->first = false;
+	free(xbar);
+	free(a);
+	return done ? 1 : 0;
+}

@@ -51,4 +51,38 @@ int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, c
 /* The hive's cost g(E) of an aggregate E (INFINITY beyond the limits). */
 double sharing_cost_of(const struct sharing_cost *g, const double *aggregate);
 
+/*
+ * One round of the Queen (scaled sharing ADMM): from the Workers' plans
+ * x[i·T + t] of this iteration, x̄ = their mean, the z-update, and
+ * u ← u + x̄ − z̄. What goes back to every Worker is one vector,
+ * signal[t] = x̄[t] − z̄[t] + u[t]: Worker i's next plan minimises its own
+ * cost + ρ/2‖x_i − (x_i − signal)‖², so no Worker learns another's plan.
+ *
+ * Residuals (Boyd et al. §3.3, for the sharing form): the primal
+ * r = √N·‖x̄ − z̄‖ and the dual s = ρ·‖(x_i − x̄ + z̄) − (their values a
+ * round before)‖ over all i and t; converged when r ≤ √(NT)·ε_abs +
+ * ε_rel·max(‖x‖, √N‖z̄‖) and s ≤ √(NT)·ε_abs + ε_rel·ρ·√N‖u‖.
+ */
+struct sharing_state {
+	size_t workers, slots;
+	double rho;
+	double *u;          /* the scaled dual, per slot */
+	double *zbar;       /* the last z-update */
+	double *zi;         /* x_i − x̄ + z̄ of the last round, per Worker and slot (for the dual residual) */
+	bool first;         /* no round yet */
+	double r, s;        /* the last round's residuals */
+	double r_tol, s_tol;
+};
+
+void sharing_init(struct sharing_state *st, size_t workers, size_t slots, double rho);
+void sharing_free(struct sharing_state *st);
+
+/*
+ * One round from the plans x (workers × slots); writes the signal (slots).
+ * Returns 1 when converged to eps_abs and eps_rel, 0 when not, -1 for a
+ * malformed cost (as sharing_z_update).
+ */
+int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const double *x, double eps_abs,
+                  double eps_rel, double *signal);
+
 #endif

@@ -91,9 +91,110 @@ static double cap_f(double cap, void *p)
 	return best_under(p, cap);
 }
 
+/* min over E in [lo, hi] of slot t's price term (convex, piecewise linear: an end or the kink at 0). */
+static double slot_min(const struct sharing_cost *g, size_t t, double lo, double hi)
+{
+	double best = INFINITY, cand[3] = { lo, hi, 0 };
+	for (int k = 0; k < 3; k++) {
+		double E = cand[k];
+		if (E < lo || E > hi)
+			continue;
+		double c = E >= 0 ? g->buy[t] * E : g->sell[t] * E;
+		best = c < best ? c : best;
+	}
+	return best;
+}
+
+struct box_hive {
+	const struct sharing_cost *g;
+	const double *L, *H;   /* the aggregate's range per slot */
+};
+
+/* The centralized optimum with the aggregate capped at P (peak charge on P). */
+static double capped(double P, void *arg)
+{
+	const struct box_hive *b = arg;
+	double sum = b->g->peak_price > 0 && P > 0 ? b->g->peak_price * P : 0;
+	for (size_t t = 0; t < b->g->slots; t++) {
+		double lo = b->L[t], hi = b->H[t] < P ? b->H[t] : P;
+		if (b->g->limited) {
+			lo = lo > -b->g->export_max ? lo : -b->g->export_max;
+			hi = hi < b->g->import_max ? hi : b->g->import_max;
+		}
+		if (lo > hi)
+			return INFINITY;
+		sum += slot_min(b->g, t, lo, hi);
+	}
+	return sum;
+}
+
+/*
+ * Workers that may plan anything in a box [lo, hi] per slot at no cost of
+ * their own: their step is a projection, and the hive's optimum is known
+ * (the best aggregate in the boxes' sum). The rounds must reach it.
+ */
+static void test_rounds_reach_the_optimum(void)
+{
+	enum { T = 12, NW = 20 };
+	for (int run = 0; run < 40; run++) {
+		double buy[T], sell[T], lo[NW * T], hi[NW * T], x[NW * T], L[T] = { 0 }, H[T] = { 0 }, signal[T];
+		for (size_t t = 0; t < T; t++) {
+			buy[t] = uniform(0.2, 0.4);
+			sell[t] = run % 3 == 0 ? -uniform(0, 0.05) : uniform(0, 0.15);
+		}
+		for (size_t i = 0; i < NW; i++)
+			for (size_t t = 0; t < T; t++) {
+				double base = uniform(-300, 600), flex = uniform(0, 400);
+				lo[i * T + t] = base - flex;
+				hi[i * T + t] = base + flex;
+				x[i * T + t] = base;
+				L[t] += lo[i * T + t];
+				H[t] += hi[i * T + t];
+			}
+		struct sharing_cost g = { .slots = T, .buy = buy, .sell = sell };
+		if (run % 2) {
+			g.limited = true;
+			g.import_max = 6000;
+			g.export_max = 6000;
+		}
+		if (run % 4 >= 2)
+			g.peak_price = 2;
+		struct box_hive b = { &g, L, H };
+		double floor_p = -INFINITY, top = -INFINITY;
+		for (size_t t = 0; t < T; t++) {
+			floor_p = L[t] > floor_p ? L[t] : floor_p;
+			top = H[t] > top ? H[t] : top;
+		}
+		double best = g.peak_price > 0 ? capped(golden(capped, &b, floor_p, top), &b) : capped(INFINITY, &b);
+		struct sharing_state st;
+		sharing_init(&st, NW, T, 0.002);
+		int done = 0, rounds = 0;
+		while (!done && rounds < 5000) {
+			done = sharing_round(&st, &g, x, 1e-5, 1e-5, signal);
+			rounds++;
+			for (size_t i = 0; i < NW; i++)
+				for (size_t t = 0; t < T; t++) {
+					double v = x[i * T + t] - signal[t];
+					x[i * T + t] = v < lo[i * T + t] ? lo[i * T + t] : v > hi[i * T + t] ? hi[i * T + t] : v;
+				}
+		}
+		double E[T] = { 0 };
+		for (size_t i = 0; i < NW; i++)
+			for (size_t t = 0; t < T; t++)
+				E[t] += x[i * T + t];
+		double got = sharing_cost_of(&g, E);
+		CHECK(done == 1);
+		if (!(fabs(got - best) <= 0.005 * fabs(best) + 1e-6))
+			printf("run %d: rounds %d got %g best %g peak %g lim %d\n", run, rounds, got, best, g.peak_price, g.limited);
+		CHECK(fabs(got - best) <= 0.005 * fabs(best) + 1e-6);   /* the 0.5 % */
+		sharing_free(&st);
+	}
+}
+
 int main(void)
 {
 	enum { T_MAX = 24 };
+	test_rounds_reach_the_optimum();
 	for (int run = 0; run < 1500; run++) {
 		size_t T = 1 + check_next() % T_MAX, N = 1 + check_next() % 50;
 		double buy[T_MAX], sell[T_MAX], a[T_MAX], z[T_MAX], zb[T_MAX];

@@ -116,20 +116,11 @@ struct command {
 	const char *event;      /* the operation its event carries, for commands that append */
 };
 
-static int64_t parse_time(const char *opt, const char *value)
-{
-	int64_t ms;
-	const char *why;
-	if (rfc3339_parse(&ms, value, strlen(value), &why) != 0)
-		cli_usage_error(usage, "%s '%s': %s", opt, value, why);
-	return ms;
-}
-
 /* A time as events write it: UTC, RFC 3339. */
 static jv utc_jv(const char *opt, const char *value)
 {
 	char text[RFC3339_SIZE];
-	rfc3339_format(text, parse_time(opt, value));
+	rfc3339_format(text, cli_time(opt, value, usage));
 	return jv_string(text);
 }
 
@@ -203,8 +194,8 @@ static void parse_options(struct args *a, const struct command *c, int argc, cha
 		case OPT_KEY: a->keys.key_file = optarg; break;
 		case OPT_KEYSTORE: a->keys.keystore_file = optarg; break;
 		case OPT_PASSWORD_FILE: a->keys.password_file = optarg; break;
-		case OPT_TIME: a->time_ms = parse_time("--time", optarg); a->time_set = true; break;
-		case OPT_AT: a->at_ms = parse_time("--at", optarg); break;
+		case OPT_TIME: a->time_ms = cli_time("--time", optarg, usage); a->time_set = true; break;
+		case OPT_AT: a->at_ms = cli_time("--at", optarg, usage); break;
 		case OPT_HIVE_COST: set_field(a, opt, "hive_cost", hvt_amount_jv("--hive-cost", optarg)); break;
 		case OPT_METER_COST: set_field(a, opt, "meter_cost", hvt_amount_jv("--meter-cost", optarg)); break;
 		case OPT_TO: set_field(a, opt, "to", address_jv("--to", optarg)); break;

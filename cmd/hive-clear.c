@@ -72,15 +72,6 @@ static void parse_fee(struct market_fee *fee, const char *opt, const char *value
 		cli_usage_error(usage, "--%s: basis '%s' is neither 'surplus' nor 'traded'", opt, colon + 1);
 }
 
-static int64_t parse_time(const char *opt, const char *value)
-{
-	int64_t ms;
-	const char *why;
-	if (rfc3339_parse(&ms, value, strlen(value), &why) != 0)
-		cli_usage_error(usage, "--%s: '%s': %s", opt, value, why);
-	return ms;
-}
-
 /* --day: the local day's period in UTC, as hive-settle takes it, so both tools see the same slots. */
 static void day_period(struct args *a)
 {
@@ -106,8 +97,8 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case OPT_STRICT: a->strict = true; break;
 		case OPT_DAY: a->day = optarg; break;
 		case OPT_TZ: a->tz = optarg; break;
-		case OPT_FROM: a->cfg.from_ms = parse_time("from", optarg); break;
-		case OPT_TO: a->cfg.to_ms = parse_time("to", optarg); break;
+		case OPT_FROM: a->cfg.from_ms = cli_time("--from", optarg, usage); break;
+		case OPT_TO: a->cfg.to_ms = cli_time("--to", optarg, usage); break;
 		case OPT_PLATFORM_FEE: parse_fee(&a->cfg.params.platform, "platform-fee", optarg); break;
 		case OPT_OWNER_FEE: parse_fee(&a->cfg.params.owner, "owner-fee", optarg); break;
 		case OPT_RULE:

@@ -73,11 +73,12 @@ static double parse_degrees(const char *opt, const char *value, double lo, doubl
 	return v;
 }
 
-static int64_t parse_duration(const char *opt, const char *value)
+/* A duration above 0. */
+static int64_t positive_duration(const char *opt, const char *value)
 {
-	int64_t ms;
-	if (duration_parse(&ms, value) != 0 || ms <= 0)
-		cli_usage_error(usage, "--%s: '%s' is not a duration such as 15m, 1h or 900s", opt, value);
+	int64_t ms = cli_duration(opt, value, usage);
+	if (ms <= 0)
+		cli_usage_error(usage, "%s '%s': want a duration above 0", opt, value);
 	return ms;
 }
 
@@ -133,14 +134,9 @@ static void take_option(struct args *a, int c)
 	struct fc_config *cfg = &a->job.fc;
 	switch (c) {
 	case OPT_MODEL: a->models = optarg; break;
-	case OPT_START: {
-		const char *why;
-		if (rfc3339_parse(&a->job.start_ms, optarg, strlen(optarg), &why) != 0)
-			cli_usage_error(usage, "--start: '%s': %s", optarg, why);
-		break;
-	}
-	case OPT_STEP: cfg->step_ms = parse_duration("step", optarg); break;
-	case OPT_HORIZON: cfg->horizon = (size_t)parse_duration("horizon", optarg); break;   /* ms until checked */
+	case OPT_START: a->job.start_ms = cli_time("--start", optarg, usage); break;
+	case OPT_STEP: cfg->step_ms = positive_duration("--step", optarg); break;
+	case OPT_HORIZON: cfg->horizon = (size_t)positive_duration("--horizon", optarg); break;   /* ms until checked */
 	case OPT_QUANTILES: parse_quantiles(cfg, optarg); break;
 	case OPT_TZ: a->tz = optarg; break;
 	case OPT_HOLIDAYS: a->holidays = optarg; break;
@@ -149,11 +145,11 @@ static void take_option(struct args *a, int c)
 	case OPT_LON: cfg->site.lon_deg = parse_degrees("lon", optarg, -180, 180), a->have_lon = true; break;
 	case OPT_TILT: cfg->site.tilt_deg = parse_degrees("tilt", optarg, 0, 90), a->have_tilt = true; break;
 	case OPT_AZIMUTH: cfg->site.azimuth_deg = parse_degrees("azimuth", optarg, 0, 360), a->have_azimuth = true; break;
-	case OPT_WINDOW: cfg->window_days = (size_t)cli_uint("window", optarg, 1, 3660, usage); break;
-	case OPT_ORIGINS: cfg->inner_origins = (size_t)cli_uint("origins", optarg, 0, 365, usage); break;
-	case OPT_MAX_GAP: a->max_gap_ms = parse_duration("max-gap", optarg); break;
+	case OPT_WINDOW: cfg->window_days = (size_t)cli_uint("--window", optarg, 1, 3660, usage); break;
+	case OPT_ORIGINS: cfg->inner_origins = (size_t)cli_uint("--origins", optarg, 0, 365, usage); break;
+	case OPT_MAX_GAP: a->max_gap_ms = positive_duration("--max-gap", optarg); break;
 	case OPT_STRICT: a->strict = true; break;
-	case OPT_DAYS: a->job.days = (size_t)cli_uint("days", optarg, 1, 366, usage); break;
+	case OPT_DAYS: a->job.days = (size_t)cli_uint("--days", optarg, 1, 366, usage); break;
 	case OPT_TABLE: a->job.table = true; break;
 	default: cli_usage_error(usage, "unexpected option");
 	}

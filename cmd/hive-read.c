@@ -174,15 +174,6 @@ static double parse_number(const char *opt, const char *value, double min, doubl
 	return v;
 }
 
-static int64_t parse_duration(const char *opt, const char *value)
-{
-	int64_t ms;
-
-	if (duration_parse(&ms, value) < 0)
-		cli_usage_error(usage, "%s '%s': want a duration such as 900, 15m, 1h or 1d", opt, value);
-	return ms;
-}
-
 static void parse_common(struct args *a, int opt, const char *arg)
 {
 	uint8_t addr[ETH_ADDR_SIZE];
@@ -195,14 +186,14 @@ static void parse_common(struct args *a, int opt, const char *arg)
 		break;
 	case OPT_INTERVAL:
 		a->loop.intervals = true;
-		a->loop.interval.slot_ms = parse_duration("--interval", arg);
+		a->loop.interval.slot_ms = cli_duration("--interval", arg, usage);
 		break;
 	case OPT_MAX_POWER:
 		a->loop.interval.max_power_w = (int64_t)cli_uint("--max-power", arg, 1, 1000000000, usage);
 		a->interval_tuned = true;
 		break;
 	case OPT_MAX_GAP:
-		a->loop.interval.max_gap_ms = parse_duration("--max-gap", arg);
+		a->loop.interval.max_gap_ms = cli_duration("--max-gap", arg, usage);
 		a->interval_tuned = true;
 		break;
 	case OPT_CLOCK:
@@ -228,22 +219,17 @@ static void parse_read(struct args *a, int opt, const char *arg)
 	case OPT_KEY_FILE: a->key_file = arg; break;
 	case OPT_NO_CRC: a->stream.no_crc = true; break;
 	case OPT_RAW: a->stream.raw = true; break;
-	case OPT_STALL: a->stall_ms = parse_duration("--stall", arg); break;
+	case OPT_STALL: a->stall_ms = cli_duration("--stall", arg, usage); break;
 	}
 }
 
 static void parse_sim(struct args *a, int opt, const char *arg)
 {
-	const char *why;
-
 	switch (opt) {
 	case OPT_SEED: a->sim.seed = cli_uint("--seed", arg, 0, UINT64_MAX, usage); break;
-	case OPT_START:
-		if (rfc3339_parse(&a->sim.start_ms, arg, strlen(arg), &why) < 0)
-			cli_usage_error(usage, "--start '%s': %s", arg, why);
-		break;
-	case OPT_STEP: a->sim.period_ms = parse_duration("--step", arg); break;
-	case OPT_DURATION: a->duration_ms = parse_duration("--duration", arg); break;
+	case OPT_START: a->sim.start_ms = cli_time("--start", arg, usage); break;
+	case OPT_STEP: a->sim.period_ms = cli_duration("--step", arg, usage); break;
+	case OPT_DURATION: a->duration_ms = cli_duration("--duration", arg, usage); break;
 	case OPT_ANNUAL: a->sim.annual_kwh = parse_number("--annual-kwh", arg, 0, 1e7); break;
 	case OPT_PV: a->sim.pv_kwp = parse_number("--pv", arg, 0, 1e5); break;
 	case OPT_BATTERY: a->sim.battery_kwh = parse_number("--battery", arg, 0, 1e5); break;
@@ -277,7 +263,7 @@ static void parse_d0(struct args *a, int opt, const char *arg)
 		a->d0.address = arg;
 		break;
 	}
-	case OPT_EVERY: a->every_ms = parse_duration("--every", arg); break;
+	case OPT_EVERY: a->every_ms = cli_duration("--every", arg, usage); break;
 	case OPT_MAX_BAUD:
 		a->d0.max_baud = (int)cli_uint("--max-baud", arg, 300, 19200, usage);
 		if (d0_baud_char(a->d0.max_baud) == '\0')
@@ -295,7 +281,7 @@ static void parse_modbus(struct args *a, int opt, const char *arg)
 	case OPT_TCP: a->tcp = arg; break;
 	case OPT_LINE: a->line = arg; break;
 	case OPT_UNIT_ID: a->unit_id = (int)cli_uint("--unit-id", arg, 0, 247, usage); break;
-	case OPT_EVERY: a->every_ms = parse_duration("--every", arg); break;
+	case OPT_EVERY: a->every_ms = cli_duration("--every", arg, usage); break;
 	case OPT_TIMEOUT: a->timeout_ms = (int)cli_uint("--timeout", arg, 10, 60000, usage); break;
 	case OPT_RETRIES: a->retries = (int)cli_uint("--retries", arg, 0, 100, usage); break;
 	}
@@ -320,7 +306,7 @@ static void parse_csv(struct args *a, int opt, const char *arg)
 		if (csvimport_unit_parse(&c->unit, arg) < 0)
 			cli_usage_error(usage, "--unit '%s': want Wh, kWh, W or kW", arg);
 		break;
-	case OPT_STEP: c->step_ms = parse_duration("--step", arg); break;
+	case OPT_STEP: c->step_ms = cli_duration("--step", arg, usage); break;
 	case OPT_TIME: csv_column(&c->time, "--time", arg); break;
 	case OPT_IMPORT: csv_column(&c->import, "--import", arg); break;
 	case OPT_EXPORT: csv_column(&c->export, "--export", arg); break;

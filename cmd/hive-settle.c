@@ -75,15 +75,6 @@ struct args {
 	int nfiles;
 };
 
-static int64_t parse_time(const char *opt, const char *value)
-{
-	int64_t ms;
-	const char *why;
-	if (rfc3339_parse(&ms, value, strlen(value), &why) != 0)
-		cli_usage_error(usage, "--%s: '%s': %s", opt, value, why);
-	return ms;
-}
-
 static void take_option(struct args *a, int c)
 {
 	switch (c) {
@@ -94,8 +85,8 @@ static void take_option(struct args *a, int c)
 		break;
 	case OPT_DAY: a->day = optarg; break;
 	case OPT_TZ: a->tz = optarg; break;
-	case OPT_FROM: a->from_ms = parse_time("from", optarg), a->have_from = true; break;
-	case OPT_TO: a->to_ms = parse_time("to", optarg), a->have_to = true; break;
+	case OPT_FROM: a->from_ms = cli_time("--from", optarg, usage), a->have_from = true; break;
+	case OPT_TO: a->to_ms = cli_time("--to", optarg, usage), a->have_to = true; break;
 	case OPT_ARCHIVE: a->archive = optarg; break;
 	case OPT_KEY: a->keys.key_file = optarg; break;
 	case OPT_KEYSTORE: a->keys.keystore_file = optarg; break;

@@ -44,6 +44,23 @@ void cli_address(uint8_t addr[20], const char *opt, const char *value, const cha
 		cli_usage_error(usage, "%s '%s': %s", opt, value, eth_addr_status_str(st));
 }
 
+int64_t cli_time(const char *opt, const char *value, const char *usage)
+{
+	int64_t ms;
+	const char *why;
+	if (rfc3339_parse(&ms, value, strlen(value), &why) != 0)
+		cli_usage_error(usage, "%s '%s': %s", opt, value, why);
+	return ms;
+}
+
+int64_t cli_duration(const char *opt, const char *value, const char *usage)
+{
+	int64_t ms;
+	if (duration_parse(&ms, value) < 0)
+		cli_usage_error(usage, "%s '%s': want a duration such as 900, 15m, 1h or 1d", opt, value);
+	return ms;
+}
+
 uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage)
 {
 	char *end;

@@ -25,6 +25,11 @@ void cli_address(uint8_t addr[20], const char *opt, const char *value, const cha
  */
 void cli_day_period(const char *day, const char *zone, int64_t *from_ms, int64_t *to_ms, const char *usage);
 
+/* Parses an RFC 3339 time given to option opt (in ms since 1970), or exits HIVE_EUSAGE saying why. */
+int64_t cli_time(const char *opt, const char *value, const char *usage);
+/* Parses a duration (900, 15m, 1h, 1d) given to option opt, in ms, or exits HIVE_EUSAGE. */
+int64_t cli_duration(const char *opt, const char *value, const char *usage);
+
 /* Parses an unsigned decimal integer in [min, max] given to option opt, or exits HIVE_EUSAGE. */
 uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage);
 /*

@@ -252,7 +252,7 @@ static int handle(struct rec_loop *loop, const struct rec *r, void *arg)
 /* What fch_finish left out of a meter's history, and why. */
 static void report_meter(const struct fch_meter *m)
 {
-	const char *name = m->name[0] ? m->name : "(unnamed)";
+	const char *name = fch_label(m->name);
 	if (m->resets || m->long_gaps)
 		diag_warn("meter %s: %lu register resets and %lu readings further apart than --max-gap: left as gaps",
 		          name, m->resets, m->long_gaps);

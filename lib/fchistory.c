@@ -477,3 +477,8 @@ void fch_series(const struct fch_meter *m, enum fch_register reg, int64_t begin_
 		out[i] = covered == step_ms ? wh : NAN;
 	}
 }
+
+const char *fch_label(const char *name)
+{
+	return name[0] ? name : "(unnamed)";
+}

@@ -102,6 +102,9 @@ int fch_add_view(struct fch *h, const struct jsonview *view, const char **why);
  */
 void fch_finish(struct fch *h);
 
+/* How diagnostics name a meter: its name, or "(unnamed)". */
+const char *fch_label(const char *name);
+
 /*
  * The meter's register on the grid begin_ms + i·step_ms, i < n: energy in
  * Wh per slot, NaN where not every millisecond is covered. A span that

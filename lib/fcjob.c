@@ -22,7 +22,6 @@ struct grid {
 	size_t n;                  /* history slots before the origin (or the end) */
 };
 
-/* Which series a meter has; *net_is_import when net equals import (no export). */
 /*
  * Which series a meter has: import and export as its records carry them
  * (an export that is always 0 beside an import is left out), and net.
@@ -191,24 +190,19 @@ static const char *time_text(int64_t t)
 	return buf;
 }
 
-static const char *meter_label(const struct fch_meter *m)
-{
-	return m->name[0] ? m->name : "(unnamed)";
-}
-
 static void warn_series(const struct fch_meter *m, const char *series, const struct fc_result *r)
 {
 	if (r->warnings & FC_WARN_EMPTY)
-		diag_warn("meter %s: %s: under a day of history: forecast is its mean", meter_label(m), series);
+		diag_warn("meter %s: %s: under a day of history: forecast is its mean", fch_label(m->name), series);
 	if (r->warnings & FC_WARN_SHORT)
-		diag_warn("meter %s: %s: history too short for the model asked: used %s", meter_label(m), series,
+		diag_warn("meter %s: %s: history too short for the model asked: used %s", fch_label(m->name), series,
 		          fc_model_name(r->model));
 	if (r->warnings & FC_WARN_EXOG)
 		diag_warn("meter %s: %s: the exogenous series do not cover enough of the history: linear used snaive-day",
-		          meter_label(m), series);
+		          fch_label(m->name), series);
 	if (r->warnings & FC_WARN_OUTLIERS)
 		diag_warn("meter %s: %s: %zu values beyond ten times the 99th percentile taken for gaps",
-		          meter_label(m), series, r->outliers);
+		          fch_label(m->name), series, r->outliers);
 }
 
 static size_t known(const double *y, size_t n, size_t last)
@@ -298,7 +292,7 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 		progress(job, "meter", mi + 1, h->nmeters);
 		if (m->nspans[0] + m->nspans[1] == 0 || m->first_ms >= origin) {
 			diag_warn("meter %s: no usable history (a complete interval, or two readings in a row) before the "
-			          "start: no forecast", meter_label(m));
+			          "start: no forecast", fch_label(m->name));
 			rc = HIVE_EBAD;
 			continue;
 		}
@@ -338,7 +332,7 @@ int fcjob_forecast(const struct fcjob *job, const struct fch *h, int (*write_lin
 			if (k == 0) {
 				/* Nothing to go on: a forecast would be invented. */
 				diag_warn("meter %s: %s: no known slot in the %zu days before the start (%s): no forecast",
-				          meter_label(m), series_names[s], job->fc.window_days, time_text(origin));
+				          fch_label(m->name), series_names[s], job->fc.window_days, time_text(origin));
 				rc = HIVE_EBAD;
 				continue;
 			}
@@ -477,11 +471,6 @@ static void table_row(struct buf *b, const struct row *r)
 }
 
 /* Backtests one series with every model asked; a record or a table row each. */
-static const char *meter_or(const char *name)
-{
-	return name[0] ? name : "(unnamed)";
-}
-
 static int backtest_series(const struct fcjob *job, const char *meter, const char *series, const struct fc_config *cfg,
                            const struct fc_series *fs, const struct grid *g, const size_t *origins, size_t norigins,
                            struct buf *table, bool *nothing, int (*write_line)(void *, const char *, size_t),
@@ -494,12 +483,12 @@ static int backtest_series(const struct fcjob *job, const char *meter, const cha
 			continue;   /* clearsky without a site: not asked for by the caller */
 		r.ms_per_forecast = (seconds_now() - t) * 1000 / (double)norigins;
 		if (r.sc.n == 0) {
-			diag_warn("%s %s %s: no slot of the horizons was known: nothing compared", meter ? meter_or(meter) : "hive",
+			diag_warn("%s %s %s: no slot of the horizons was known: nothing compared", meter ? fch_label(meter) : "hive",
 			          series, fc_model_name(job->models[k]));
 			*nothing = true;
 		}
 		if (job->table) {
-			snprintf(r.who, sizeof r.who, "%s", meter ? (meter[0] ? meter : "(unnamed)") : "hive");
+			snprintf(r.who, sizeof r.who, "%s", meter ? fch_label(meter) : "hive");
 			snprintf(r.series, sizeof r.series, "%s", series);
 			snprintf(r.model, sizeof r.model, "%s", fc_model_name(job->models[k]));
 			table_row(table, &r);

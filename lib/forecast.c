@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "dshw.h"
 #include "fcmetrics.h"
+#include "timeutil.h"
 
 static const char *const model_names[FC_NMODELS] = {
 	[FC_AUTO] = "auto",         [FC_SNAIVE_DAY] = "snaive-day", [FC_SNAIVE_WEEK] = "snaive-week",
@@ -48,18 +49,6 @@ static size_t slots_per_day(const struct fc_config *cfg)
 
 /* --- calendar ----------------------------------------------------------- */
 
-static int64_t local_day(const struct fc_config *cfg, int64_t t_ms)
-{
-	return tz_local_day(cfg->tz, t_ms);
-}
-
-/* 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday). */
-static int weekday(int64_t day)
-{
-	int64_t w = (day + 3) % 7;
-	return (int)(w < 0 ? w + 7 : w);
-}
-
 static bool is_holiday(const struct fc_config *cfg, int64_t day)
 {
 	size_t lo = 0, hi = cfg->nholidays;
@@ -80,9 +69,9 @@ static unsigned char *slot_calendar(const struct fc_config *cfg, int64_t t0_ms, 
 	int64_t last_day = INT64_MIN;
 	unsigned char v = 0;
 	for (size_t i = 0; i < n; i++) {
-		int64_t day = local_day(cfg, t0_ms + (int64_t)i * cfg->step_ms);
+		int64_t day = tz_local_day(cfg->tz, t0_ms + (int64_t)i * cfg->step_ms);
 		if (day != last_day) {
-			v = (unsigned char)(weekday(day) | (cfg->nholidays && is_holiday(cfg, day) ? 8 : 0));
+			v = (unsigned char)(day_of_week(day) | (cfg->nholidays && is_holiday(cfg, day) ? 8 : 0));
 			last_day = day;
 		}
 		cal[i] = v;

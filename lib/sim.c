@@ -158,7 +158,7 @@ static double shape_at(const struct sim *s, int64_t utc_ms)
 {
 	int64_t t = local_ms(s, utc_ms);
 	int64_t day = floor_div(t, MS_PER_DAY);
-	int weekday = (int)((day + 3) % 7 + 7) % 7;   /* 1970-01-01 was a Thursday; Monday is 0 */
+	int weekday = day_of_week(day);   /* Monday is 0 */
 	const double *table = weekday >= 5 ? weekend_shape : weekday_shape;
 	double hour = (double)(t - day * MS_PER_DAY) / (double)MS_PER_HOUR;
 	int h = (int)hour;

@@ -620,7 +620,7 @@ static const struct tou_rule *tou_lookup(const struct tariff *t, int64_t slot_st
 	int64_t local = utc + tz_offset(t->zone, utc);
 	int64_t day = floor_div(local, 86400);
 	int minute = (int)((local - day * 86400) / 60);
-	int wday = is_holiday(t, day) ? SUNDAY : (int)(day + 3 - 7 * floor_div(day + 3, 7));  /* 1970-01-01: thu */
+	int wday = is_holiday(t, day) ? SUNDAY : day_of_week(day);
 
 	return &t->rules[t->table[wday][minute]];
 }

@@ -200,3 +200,9 @@ int64_t now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int day_of_week(int64_t days)
+{
+	int64_t w = (days + 3) % 7;
+	return (int)(w < 0 ? w + 7 : w);
+}

@@ -17,6 +17,8 @@
 int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
 /* The date of a day count from 1970-01-01. */
 void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
+/* The day of the week of a day counted from 1970-01-01 (a Thursday): 0 = Monday … 6 = Sunday. */
+int day_of_week(int64_t days);
 
 /* Writes Unix milliseconds as "YYYY-MM-DDThh:mm:ssZ", with ".mmm" only when ms is not whole seconds. */
 void rfc3339_format(char out[RFC3339_SIZE], int64_t unix_ms);

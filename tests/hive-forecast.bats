@@ -401,3 +401,24 @@ assert_beats() { # FILE MARGIN LO HI [OPTIONS]
 	[[ "$stderr" == *"no slot of the horizons was known: nothing compared"* ]]
 	echo "$output" | jq -e '.slots == 0 and .mae == null'
 }
+
+@test "backtest origins are local midnights across a DST change (Europe/Paris, 2025-10-26)" {
+	hive-read sim --seed 4 --start 2025-09-25T00:00:00Z --duration 35d --interval 15m --no-readings > "$T/in.ndjson"
+	run --separate-stderr hive-forecast backtest --days 7 --tz Europe/Paris --model snaive-day < "$T/in.ndjson"
+	assert_success
+	# The last origin whose day fits before 2025-10-30T00:00Z: Paris midnight of the 29th (CET, UTC+1);
+	# the first, six days before: the 23rd, still summer time (UTC+2).
+	echo "$output" | jq -e '.origins == 7 and .first_origin == "2025-10-22T22:00:00Z"
+		and .last_origin == "2025-10-28T23:00:00Z" and .slots == 7 * 96'
+}
+
+@test "progress on stderr only when it is a terminal" {
+	{ gen 14 900 "$A"; gen 14 900 "$B"; } > "$T/in.ndjson"
+	run --separate-stderr hive-forecast --model snaive-day "$T/in.ndjson"
+	assert_success
+	[[ "$stderr" != *"meter 1/2"* ]]
+	command -v script > /dev/null || skip "script (util-linux) is not installed"
+	script -qec "hive-forecast --model snaive-day '$T/in.ndjson' > '$T/out' 2> /dev/tty" /dev/null > "$T/tty" < /dev/null
+	grep -q 'hive-forecast: meter 2/2' "$T/tty"
+	[ "$(count_lines "$T/out")" -eq 2 ]
+}

@@ -75,8 +75,20 @@ static void test_durations(void)
 	CHECK_INTEQ(duration_parse(&ms, ""), -1);
 }
 
+/* 1970-01-01 was a Thursday, 1969-12-29 a Monday, 2025-01-01 a Wednesday, 1900-01-01 a Monday. */
+static void test_day_of_week(void)
+{
+	CHECK_INTEQ(day_of_week(0), 3);
+	CHECK_INTEQ(day_of_week(-3), 0);
+	CHECK_INTEQ(day_of_week(-1), 2);
+	CHECK_INTEQ(day_of_week(days_from_civil(2025, 1, 1)), 2);
+	CHECK_INTEQ(day_of_week(days_from_civil(1900, 1, 1)), 0);
+	CHECK_INTEQ(day_of_week(days_from_civil(2026, 11, 29)), 6);
+}
+
 int main(void)
 {
+	test_day_of_week();
 	test_known_times();
 	test_bad_times();
 	test_round_trip();

@@ -18,7 +18,7 @@ CFLAGS   ?= -O2 -g
 WARNINGS  = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
 HIVE_CPPFLAGS = -D_GNU_SOURCE -Ilib -DHIVE_VERSION='"$(VERSION)"' -DHIVE_SHAREDIR='"$(SHAREDIR)"'
-LIBS      = -ljq -lsecp256k1 -lnettle -lgmp -lcrypto -lsml -lmodbus -lcsv -lm -pthread
+LIBS      = -ljq -lsecp256k1 -lnettle -lgmp -lcrypto -lsml -lmodbus -lcsv -lClp -lCoinUtils -lm -pthread
 SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZTIME ?= 20
 # make V=1 shows every command; otherwise one short line per step.

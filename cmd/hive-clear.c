@@ -1,4 +1,7 @@
-/* hive-clear — clear every slot of a hive's metered energy (whitepaper §4.1, §4.2). */
+/*
+ * hive-clear — clear every slot of a hive's metered energy (whitepaper §4.1,
+ * §4.2); "hive-clear simulate" plans a hive's flexibility (§4.3).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,22 +14,71 @@
 #include "cli.h"
 #include "diag.h"
 #include "hiveexport.h"
+#include "hiveplan.h"
+#include "queen.h"
 #include "jcs.h"
 #include "record.h"
 #include "tariff.h"
 #include "timeutil.h"
+#include "xio.h"
 
 static const char usage[] =
 	"usage: hive-clear --export FILE --tariff FILE [--rule RULE] [--platform-fee BPS[:BASIS]]\n"
 	"                  [--owner-fee BPS[:BASIS]] [--missing zero|skip] [--from TIME] [--to TIME]\n"
 	"                  [--day DAY [--tz ZONE]] [--step DURATION] [--rejects FILE] [--strict] [FILE...]\n"
+	"       hive-clear simulate --tariff FILE [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
+	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--strict] [--rejects FILE]\n"
+	"                  ASSETS... < FORECASTS\n"
+	"       hive-clear coordinate --tariff FILE (--export FILE | --workers N) [--signed] [--timeout DURATION]\n"
+	"                  [--rounds N] [--bids FILE] [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
+	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--strict] [--rejects FILE] < BIDS\n"
 	"       hive-clear -h | --help | --version\n"
 	"RULE: discount (default), mid-market, sdr, bill-sharing; BASIS: surplus (default), traded\n"
 	"DAY: YYYY-MM-DD, yesterday or today, a local day of ZONE (default UTC)\n";
 
 enum opt {
 	OPT_EXPORT = 256, OPT_TARIFF, OPT_RULE, OPT_PLATFORM_FEE, OPT_OWNER_FEE, OPT_MISSING, OPT_FROM, OPT_TO,
-	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_DAY, OPT_TZ, OPT_VERSION
+	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_DAY, OPT_TZ, OPT_VERSION,
+	OPT_IMPORT_MAX, OPT_EXPORT_MAX, OPT_PEAK_PRICE, OPT_RHO, OPT_MAX_ITER, OPT_EPS_ABS, OPT_EPS_REL,
+	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS
+};
+
+static const struct option sim_options[] = {
+	{ "tariff", required_argument, NULL, OPT_TARIFF },
+	{ "import-max-w", required_argument, NULL, OPT_IMPORT_MAX },
+	{ "export-max-w", required_argument, NULL, OPT_EXPORT_MAX },
+	{ "peak-price", required_argument, NULL, OPT_PEAK_PRICE },
+	{ "rho", required_argument, NULL, OPT_RHO },
+	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
+	{ "eps-abs", required_argument, NULL, OPT_EPS_ABS },
+	{ "eps-rel", required_argument, NULL, OPT_EPS_REL },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option coord_options[] = {
+	{ "tariff", required_argument, NULL, OPT_TARIFF },
+	{ "export", required_argument, NULL, OPT_EXPORT },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "signed", no_argument, NULL, OPT_SIGNED },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "bids", required_argument, NULL, OPT_BIDS },
+	{ "import-max-w", required_argument, NULL, OPT_IMPORT_MAX },
+	{ "export-max-w", required_argument, NULL, OPT_EXPORT_MAX },
+	{ "peak-price", required_argument, NULL, OPT_PEAK_PRICE },
+	{ "rho", required_argument, NULL, OPT_RHO },
+	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
+	{ "eps-abs", required_argument, NULL, OPT_EPS_ABS },
+	{ "eps-rel", required_argument, NULL, OPT_EPS_REL },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option options[] = {
@@ -179,6 +231,213 @@ static int open_rejects(const char *path)
 	return fd;
 }
 
+/* A number in [lo, hi] for an option. */
+static double number_arg(const char *opt, const char *value, double lo, double hi)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(value, &end);
+	if (end == value || *end || errno || !(d >= lo && d <= hi))
+		cli_usage_error(usage, "%s: '%s' is not a number from %g to %g", opt, value, lo, hi);
+	return d;
+}
+
+static int simulate(int argc, char **argv)
+{
+	struct hiveplan_config cfg = { .coord = { .eps_abs = 0.01, .eps_rel = 1e-4, .max_iter = 500 } };
+	const char *tariff_file = NULL, *rejects_file = NULL;
+	bool strict = false, has_imax = false, has_emax = false;
+	int c;
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1) {
+		switch (c) {
+		case OPT_TARIFF: tariff_file = optarg; break;
+		case OPT_REJECTS: rejects_file = optarg; break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_IMPORT_MAX: cfg.import_max_w = number_arg("--import-max-w", optarg, 0, 1e12); has_imax = true; break;
+		case OPT_EXPORT_MAX: cfg.export_max_w = number_arg("--export-max-w", optarg, 0, 1e12); has_emax = true; break;
+		case OPT_PEAK_PRICE: cfg.peak_price_per_kw = number_arg("--peak-price", optarg, 0, 1e18); break;
+		case OPT_RHO: cfg.coord.rho = number_arg("--rho", optarg, 1e-12, 1e12); break;
+		case OPT_EPS_ABS: cfg.coord.eps_abs = number_arg("--eps-abs", optarg, 1e-9, 1e6); break;
+		case OPT_EPS_REL: cfg.coord.eps_rel = number_arg("--eps-rel", optarg, 0, 1); break;
+		case OPT_MAX_ITER: cfg.coord.max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
+		default: cli_usage_error(usage, "unexpected option");
+		}
+	}
+	if (!tariff_file)
+		cli_usage_error(usage, "--tariff FILE is required");
+	cfg.limited = has_imax || has_emax;
+	if (!has_imax)
+		cfg.import_max_w = 1e15;
+	if (!has_emax)
+		cfg.export_max_w = 1e15;
+	cfg.assets_files = (const char *const *)(argv + optind);
+	cfg.nassets = (size_t)(argc - optind);
+	struct tariff *t = NULL;
+	if (tariff_load(&t, tariff_file, NULL) != HIVE_OK)
+		return HIVE_EINPUT;
+	cfg.tariff = t;
+	struct rec_loop loop;
+	rec_loop_init(&loop, STDOUT_FILENO, strict);
+	if (rejects_file)
+		loop.rejects_fd = open_rejects(rejects_file);
+	int rc = hiveplan_simulate(&cfg, &loop, NULL, 0);
+	if (loop.rejects_fd >= 0 && (fdatasync(loop.rejects_fd) != 0 || close(loop.rejects_fd) != 0)) {
+		diag_warn_errno("rejects file '%s'", rejects_file);
+		rc = HIVE_EOUTPUT;
+	}
+	rec_loop_free(&loop);
+	tariff_free(t);
+	return cli_finish(rc);
+}
+
+struct coordinating {
+	struct queen q;
+	size_t rounds;       /* stop after this many rounds (0: at the end of input) */
+	int bids_fd;         /* -1, or where each round's final bids are appended */
+	const char *bids_file;
+};
+
+/* A signal to the Workers, the final bids to the archive, a warning to stderr. */
+static void deliver(struct rec_loop *loop, struct coordinating *c, struct queen_out *out, const struct rec *r)
+{
+	if (out->warning)
+		r ? diag_warn("line %lu: %s", r->lineno, out->warning) : diag_warn("%s", out->warning);
+	if (jv_is_valid(out->signal)) {
+		const char *why;
+		struct buf b = { 0 };
+		HIVE_ASSERT(jcs_append(&b, out->signal, NULL, &why) == 0);
+		rec_write(loop, b.data, b.len);
+		buf_free(&b);
+	}
+	if (out->ended && c->bids_fd >= 0 &&
+	    (write_full(c->bids_fd, out->final.data, out->final.len) < 0 || fdatasync(c->bids_fd) != 0)) {
+		diag_warn_errno("bids file '%s'", c->bids_file);
+		loop->fatal = HIVE_EOUTPUT;
+		loop->stop = true;
+	}
+	if (out->ended && c->rounds && c->q.rounds >= c->rounds)
+		loop->stop = true;
+	queen_out_free(out);
+}
+
+/* Bids are the Queen's; her output is a control channel, so nothing else passes through. */
+static int coord_handle(struct rec_loop *loop, const struct rec *r, void *arg)
+{
+	struct coordinating *c = arg;
+	const char *type = rec_type(r), *why;
+	if (!type || strcmp(type, "bid") != 0)
+		return 0;
+	struct queen_out out;
+	if (queen_take(&c->q, r->value, r->line, r->len, now_ms(), &out, &why) != 0) {
+		rec_reject(loop, r, "bid refused: %s", why);
+		return -1;
+	}
+	deliver(loop, c, &out, r);
+	return 0;
+}
+
+static long coord_wait(void *arg)
+{
+	struct coordinating *c = arg;
+	return queen_wait_ms(&c->q, now_ms());
+}
+
+static void coord_timeout(struct rec_loop *loop, void *arg)
+{
+	struct coordinating *c = arg;
+	struct queen_out out;
+	queen_timeout(&c->q, now_ms(), &out);
+	deliver(loop, c, &out, NULL);
+}
+
+static int coordinate(int argc, char **argv)
+{
+	struct queen_config cfg = { .hive = -1, .eps_abs = 0.01, .eps_rel = 1e-4, .max_iter = 500, .timeout_ms = 10000 };
+	const char *tariff_file = NULL, *rejects_file = NULL, *export_file = NULL;
+	struct coordinating c = { .bids_fd = -1 };
+	bool strict = false, has_imax = false, has_emax = false;
+	int ch;
+	optind = 1;
+	while ((ch = cli_getopt(argc, argv, coord_options, OPT_VERSION, "hive-clear", usage)) != -1) {
+		switch (ch) {
+		case OPT_TARIFF: tariff_file = optarg; break;
+		case OPT_EXPORT: export_file = optarg; break;
+		case OPT_WORKERS: cfg.workers = (size_t)cli_uint("--workers", optarg, 1, 1000000, usage); break;
+		case OPT_SIGNED: cfg.require_signatures = true; break;
+		case OPT_TIMEOUT: cfg.timeout_ms = (long)cli_duration("--timeout", optarg, usage); break;
+		case OPT_ROUNDS: c.rounds = (size_t)cli_uint("--rounds", optarg, 1, 1000000000, usage); break;
+		case OPT_BIDS: c.bids_file = optarg; break;
+		case OPT_REJECTS: rejects_file = optarg; break;
+		case OPT_STRICT: strict = true; break;
+		case OPT_IMPORT_MAX: cfg.import_max_w = number_arg("--import-max-w", optarg, 0, 1e12); has_imax = true; break;
+		case OPT_EXPORT_MAX: cfg.export_max_w = number_arg("--export-max-w", optarg, 0, 1e12); has_emax = true; break;
+		case OPT_PEAK_PRICE: cfg.peak_price_per_kw = number_arg("--peak-price", optarg, 0, 1e18); break;
+		case OPT_RHO: cfg.rho = number_arg("--rho", optarg, 1e-12, 1e12); break;
+		case OPT_EPS_ABS: cfg.eps_abs = number_arg("--eps-abs", optarg, 1e-9, 1e6); break;
+		case OPT_EPS_REL: cfg.eps_rel = number_arg("--eps-rel", optarg, 0, 1); break;
+		case OPT_MAX_ITER: cfg.max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
+		default: cli_usage_error(usage, "unexpected option");
+		}
+	}
+	if (!tariff_file)
+		cli_usage_error(usage, "--tariff FILE is required");
+	if (!export_file == !cfg.workers)
+		cli_usage_error(usage, "give --export FILE (the hive's members) or --workers N, one of them");
+	if (optind != argc)
+		cli_usage_error(usage, "coordinate reads its bids from standard input, not from files");
+	cfg.limited = has_imax || has_emax;
+	if (!has_imax)
+		cfg.import_max_w = 1e15;
+	if (!has_emax)
+		cfg.export_max_w = 1e15;
+	struct hive_export hx = { 0 };
+	struct tariff *t = NULL;
+	if (export_file) {
+		if (hive_export_load(&hx, export_file) != HIVE_OK)
+			return HIVE_EINPUT;
+		cfg.members = (const uint8_t(*)[20])hx.members;
+		cfg.nmembers = hx.nmembers;
+		cfg.hive = (long)hx.hive;
+	}
+	if (tariff_load(&t, tariff_file, NULL) != HIVE_OK) {
+		if (export_file)
+			hive_export_free(&hx);
+		return HIVE_EINPUT;
+	}
+	cfg.tariff = t;
+	if (c.bids_file) {
+		c.bids_fd = open(c.bids_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (c.bids_fd < 0)
+			diag_die_errno(HIVE_EOUTPUT, "bids file '%s'", c.bids_file);
+	}
+	queen_init(&c.q, &cfg);
+	struct rec_loop loop;
+	rec_loop_init(&loop, STDOUT_FILENO, strict);
+	if (rejects_file)
+		loop.rejects_fd = open_rejects(rejects_file);
+	rec_loop_poll(&loop, STDIN_FILENO, NULL, coord_handle, coord_wait, coord_timeout, &c);
+	int rc = loop.fatal ? loop.fatal : loop.bad ? HIVE_EBAD : HIVE_OK;
+	if (rc == HIVE_OK && c.q.open) {
+		diag_warn("the input ended in the middle of a round: its plans were not final");
+		rc = HIVE_EINPUT;
+	}
+	if (loop.rejects_fd >= 0 && (fdatasync(loop.rejects_fd) != 0 || close(loop.rejects_fd) != 0)) {
+		diag_warn_errno("rejects file '%s'", rejects_file);
+		rc = HIVE_EOUTPUT;
+	}
+	if (c.bids_fd >= 0 && close(c.bids_fd) != 0) {
+		diag_warn_errno("bids file '%s'", c.bids_file);
+		rc = HIVE_EOUTPUT;
+	}
+	queen_free(&c.q);
+	rec_loop_free(&loop);
+	tariff_free(t);
+	if (export_file)
+		hive_export_free(&hx);
+	return cli_finish(rc);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -190,6 +449,10 @@ int main(int argc, char **argv)
 	const char *why;
 
 	diag_init(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "simulate") == 0)
+		return simulate(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "coordinate") == 0)
+		return coordinate(argc - 1, argv + 1);
 	parse_args(&a, argc, argv);
 	if (hive_export_load(&hx, a.export_file) != HIVE_OK)
 		return HIVE_EINPUT;

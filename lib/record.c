@@ -1,10 +1,12 @@
 #include "record.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "jcs.h"
@@ -277,6 +279,69 @@ void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_ha
 		loop->fatal = loop->fatal ? loop->fatal : HIVE_EINPUT;
 	}
 	free(line);
+}
+
+/* One line of a stream, its end and trailing white space dropped; blank lines skipped. */
+static void stream_line(struct rec_loop *loop, struct rec *r, char *line, size_t len, rec_handler handler,
+                        void *arg)
+{
+	r->lineno++;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	                   line[len - 1] == '\t'))
+		len--;
+	if (blank(line, len))
+		return;
+	r->line = line;
+	r->len = len;
+	handle_line(loop, r, handler, arg);
+}
+
+void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handler handler,
+                   long (*wait_ms)(void *arg), void (*on_timeout)(struct rec_loop *loop, void *arg), void *arg)
+{
+	struct buf in = { 0 };
+	struct rec r = { .value = jv_invalid(), .source = source };
+	char chunk[65536];
+	bool eof = false;
+	while (!loop->stop && !eof) {
+		long ms = wait_ms(arg);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ready = poll(&p, 1, ms < 0 ? -1 : ms > 86400000 ? 86400000 : (int)ms);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0) {
+			diag_warn_errno("cannot wait for '%s'", source ? source : "standard input");
+			loop->fatal = loop->fatal ? loop->fatal : HIVE_EINPUT;
+			break;
+		}
+		if (ready == 0) {
+			on_timeout(loop, arg);
+			continue;
+		}
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			diag_warn_errno("cannot read '%s'", source ? source : "standard input");
+			loop->fatal = loop->fatal ? loop->fatal : HIVE_EINPUT;
+			break;
+		}
+		eof = n == 0;
+		buf_append(&in, chunk, (size_t)n);
+		size_t start = 0;
+		for (size_t i = 0; i < in.len && !loop->stop; i++)
+			if (in.data[i] == '\n') {
+				stream_line(loop, &r, in.data + start, i + 1 - start, handler, arg);
+				start = i + 1;
+			}
+		if (eof && start < in.len && !loop->stop)
+			stream_line(loop, &r, in.data + start, in.len - start, handler, arg);
+		if (start > 0) {
+			memmove(in.data, in.data + start, in.len - start);
+			in.len -= start;
+		}
+	}
+	buf_free(&in);
 }
 
 int rec_loop_run(struct rec_loop *loop, char *const files[], int nfiles, rec_handler handler, void *arg)

@@ -75,6 +75,17 @@ int rec_loop_run(struct rec_loop *loop, char *const files[], int nfiles, rec_han
 void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_handler handler, void *arg);
 
 /*
+ * rec_loop_stream for a process that must also act on time (a Queen
+ * waiting for late Workers): reads the file descriptor fd as it comes, and
+ * before each wait asks wait_ms(arg) how long it may wait at most (-1: as
+ * long as it takes); when that passes with no new line, calls
+ * on_timeout(loop, arg). Lines are handled as soon as they are complete; a
+ * last line without a newline at the end of input is handled too.
+ */
+void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handler handler,
+                   long (*wait_ms)(void *arg), void (*on_timeout)(struct rec_loop *loop, void *arg), void *arg);
+
+/*
  * Reports a bad record as "prog: line N: message" (or "prog: 'file' line N: …") and counts it.
  * With rejects_fd set, the line also goes there, in one write, as
  *   {"line":N,"program":P,"reason":MESSAGE,"source":FILE|null,"text":LINE,"type":"reject"}

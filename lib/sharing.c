@@ -173,3 +173,21 @@ int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const 
 	free(a);
 	return done ? 1 : 0;
 }
+
+bool sharing_rebalance(struct sharing_state *st, double mu, double tau, double *signal)
+{
+	double f;
+	if (st->r > mu * st->s)
+		f = tau;
+	else if (st->s > mu * st->r)
+		f = 1 / tau;
+	else
+		return false;
+	for (size_t t = 0; t < st->slots; t++) {
+		double d = signal[t] - st->u[t];
+		st->u[t] /= f;
+		signal[t] = d + st->u[t];
+	}
+	st->rho *= f;
+	return true;
+}

@@ -85,4 +85,13 @@ void sharing_free(struct sharing_state *st);
 int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const double *x, double eps_abs,
                   double eps_rel, double *signal);
 
+/*
+ * Residual balancing (Boyd et al. §3.4.1): when the primal residual is more
+ * than mu times the dual, ρ ← ρ·tau; when the dual is more than mu times the
+ * primal, ρ ← ρ/tau. The scaled dual u is rescaled with it and the signal of
+ * the last round recomputed, so that the Workers' next step only needs the
+ * new ρ. Returns true when ρ changed.
+ */
+bool sharing_rebalance(struct sharing_state *st, double mu, double tau, double *signal);
+
 #endif

@@ -1,0 +1,152 @@
+/* coord.c — a hive's sharing ADMM in one process (see coord.h). */
+#include "coord.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+double coord_tariff_cost(const struct sharing_cost *g, const double *x)
+{
+	double c = 0;
+	for (size_t t = 0; t < g->slots; t++)
+		c += x[t] >= 0 ? g->buy[t] * x[t] : g->sell[t] * x[t];
+	return c;
+}
+
+/* g(E) without the limits: the cost the aggregate's prices and peak charge give. */
+static double hive_cost(const struct sharing_cost *g, const double *E)
+{
+	struct sharing_cost open = *g;
+	open.limited = false;
+	return sharing_cost_of(&open, E);
+}
+
+static double limit_excess(const struct sharing_cost *g, const double *E)
+{
+	double worst = 0;
+	if (!g->limited)
+		return 0;
+	for (size_t t = 0; t < g->slots; t++)
+		worst = fmax(worst, fmax(E[t] - g->import_max, -g->export_max - E[t]));
+	return worst;
+}
+
+const struct lqp_plan *coord_plan(const struct coord_worker *w)
+{
+	if (!w->lqp)
+		return NULL;
+	return w->plan.net_wh ? &w->plan : &w->alone;
+}
+
+static const double *plan_of(const struct coord_worker *w, bool alone)
+{
+	if (!w->lqp)
+		return w->net;
+	return alone ? w->alone.net_wh : coord_plan(w)->net_wh;
+}
+
+static double own_cost(const struct coord_worker *w, bool alone)
+{
+	return w->lqp ? (alone ? w->alone.own_cost : coord_plan(w)->own_cost) : 0;
+}
+
+/* Σ_i φ_i and the aggregate of the plans. */
+static double gather(const struct coord_worker *w, size_t n, size_t T, bool alone, double *E, double *x)
+{
+	double phi = 0;
+	memset(E, 0, T * sizeof *E);
+	for (size_t i = 0; i < n; i++) {
+		const double *p = plan_of(&w[i], alone);
+		for (size_t t = 0; t < T; t++)
+			E[t] += p[t];
+		if (x)
+			memcpy(&x[i * T], p, T * sizeof *x);
+		phi += own_cost(&w[i], alone);
+	}
+	return phi;
+}
+
+/* ρ from the prices: a slot's spread buy − sell over the mean size of a Worker's plan in a slot. */
+static double initial_rho(const struct sharing_cost *g, const double *x, size_t n)
+{
+	size_t T = g->slots;
+	double spread = 0, size = 0;
+	for (size_t t = 0; t < T; t++)
+		spread += (g->buy[t] - g->sell[t]) / (double)T;
+	for (size_t k = 0; k < n * T; k++)
+		size += fabs(x[k]) / (double)(n * T);
+	if (!(spread > 0))
+		spread = 1e-3;
+	return spread / fmax(size, 1);
+}
+
+int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, const struct coord_options *o,
+              struct coord_result *res, size_t *failed, const char **why)
+{
+	size_t T = g->slots;
+	memset(res, 0, sizeof *res);
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].lqp)
+			continue;
+		int rc = lqp_solve_alone(w[i].lqp, g->buy, g->sell, &w[i].alone, why);
+		if (rc != HIVE_OK) {
+			*failed = i;
+			return rc;
+		}
+	}
+	double *E = xmalloc(T * sizeof *E), *x = xmalloc(n * T * sizeof *x), *signal = xmalloc(T * sizeof *signal);
+	double *v = xmalloc(T * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		res->cost_alone += own_cost(&w[i], true) + coord_tariff_cost(g, plan_of(&w[i], true));
+	res->cost_pooled = gather(w, n, T, true, E, x) + hive_cost(g, E);
+
+	struct sharing_state st;
+	sharing_init(&st, n, T, o->rho > 0 ? o->rho : initial_rho(g, x, n));
+	int rc = HIVE_OK;
+	for (size_t k = 0; k < o->max_iter; k++) {
+		int done = sharing_round(&st, g, x, o->eps_abs, o->eps_rel, signal);
+		if (done < 0) {
+			*why = "the hive's cost is malformed";
+			rc = HIVE_EINPUT;
+			break;
+		}
+		res->iterations = k + 1;
+		if (done == 1) {
+			res->converged = true;
+			break;
+		}
+		if (k > 0)
+			sharing_rebalance(&st, 10, 2, signal);
+		for (size_t i = 0; i < n && rc == HIVE_OK; i++) {
+			if (!w[i].lqp)
+				continue;
+			for (size_t t = 0; t < T; t++)
+				v[t] = x[i * T + t] - signal[t];
+			lqp_plan_free(&w[i].plan);
+			rc = lqp_solve_step(w[i].lqp, st.rho, v, &w[i].plan, why);
+			if (rc != HIVE_OK)
+				*failed = i;
+			else
+				memcpy(&x[i * T], w[i].plan.net_wh, T * sizeof *x);
+		}
+		if (rc != HIVE_OK)
+			break;
+	}
+	if (rc == HIVE_OK) {
+		res->rho = st.rho;
+		res->r = st.r;
+		res->s = st.s;
+		res->r_tol = st.r_tol;
+		res->s_tol = st.s_tol;
+		res->cost_coordinated = gather(w, n, T, false, E, NULL) + hive_cost(g, E);
+		res->limit_excess = limit_excess(g, E);
+	}
+	sharing_free(&st);
+	free(E);
+	free(x);
+	free(signal);
+	free(v);
+	return rc;
+}

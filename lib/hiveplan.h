@@ -1,0 +1,39 @@
+/*
+ * hiveplan.h — hive-clear simulate: a whole hive's day-ahead plan in one
+ * process (coord.h), from its Workers' forecasts, their assets files and the
+ * tariff; what hive-clear coordinate and hive-bid compute apart.
+ *
+ * Every forecast record is a Worker (by its meter); an assets file names its
+ * Worker in its header's "worker". A Worker with a forecast and no assets is
+ * inflexible: its plan is its forecast. An assets file without a forecast,
+ * two forecasts for a Worker, or forecasts of other starts, steps or lengths
+ * than the first's are errors. Other records pass through.
+ */
+#ifndef HIVE_HIVEPLAN_H
+#define HIVE_HIVEPLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "coord.h"
+#include "record.h"
+#include "tariff.h"
+
+struct hiveplan_config {
+	const struct tariff *tariff;
+	const char *const *assets_files;
+	size_t nassets;
+	bool limited;
+	double import_max_w, export_max_w;  /* at the coupling point */
+	double peak_price_per_kw;           /* base units per kW of the horizon's highest slot */
+	struct coord_options coord;
+};
+
+/*
+ * Reads the forecasts from files (none: standard input) through loop,
+ * coordinates, and writes one bid per Worker with a plan (in the order of
+ * the forecasts) and a "coordination" record. Returns the exit code.
+ */
+int hiveplan_simulate(const struct hiveplan_config *cfg, struct rec_loop *loop, char *const files[], int nfiles);
+
+#endif

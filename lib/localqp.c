@@ -1,0 +1,630 @@
+/* localqp.c — a Worker's local problem, formulated for COIN-OR CLP (see localqp.h). */
+#include "localqp.h"
+
+#include <coin/Clp_C_Interface.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+#define LQP_INF 1e30
+#define LQP_MAX_OCC 64 /* window occurrences of one asset within a horizon */
+
+/* One sparse column: its bounds, linear cost and entries. */
+struct column {
+	double lb, ub, cost;
+	size_t first, count; /* its entries in the problem's entry arrays */
+};
+
+/* Where an asset's variables are: column indices. */
+struct asset_cols {
+	const struct asset *asset;
+	size_t charge, discharge, soc; /* battery: first column of each block of T */
+	size_t nocc;                   /* deferrable, ev: occurrences in the horizon */
+	size_t occ_first[LQP_MAX_OCC]; /* its first column, of occ_len slots from occ_slot */
+	size_t occ_slot[LQP_MAX_OCC], occ_len[LQP_MAX_OCC];
+	size_t occ_row[LQP_MAX_OCC];
+	size_t curtail;                /* pv: first column of T */
+};
+
+struct lqp {
+	size_t T;
+	double hours;       /* Δ */
+	double *L, *X;      /* uncontrolled net and export */
+	bool has_imax, has_emax;
+	double imax, emax;  /* Wh per slot */
+	/* the asset columns and all rows, shared by both models */
+	size_t ncols, cap_cols;
+	struct column *cols;
+	size_t nent, cap_ent;
+	int *ent_row;
+	double *ent_val;
+	size_t nrows, cap_rows;
+	double *row_lb, *row_ub;
+	size_t net_row;     /* first of the T net rows */
+	size_t solar_row;   /* first of T rows, or SIZE_MAX */
+	size_t pv_row;      /* first of T rows when more than one pv, or SIZE_MAX */
+	size_t nassets;
+	struct asset_cols *ac;
+	Clp_Simplex *lp, *qp; /* built on first use */
+};
+
+static size_t add_row(struct lqp *q, double lb, double ub)
+{
+	if (q->nrows == q->cap_rows) {
+		q->cap_rows = q->cap_rows ? 2 * q->cap_rows : 256;
+		q->row_lb = xrealloc(q->row_lb, q->cap_rows * sizeof *q->row_lb);
+		q->row_ub = xrealloc(q->row_ub, q->cap_rows * sizeof *q->row_ub);
+	}
+	q->row_lb[q->nrows] = lb;
+	q->row_ub[q->nrows] = ub;
+	return q->nrows++;
+}
+
+static size_t add_col(struct lqp *q, double lb, double ub, double cost)
+{
+	if (q->ncols == q->cap_cols) {
+		q->cap_cols = q->cap_cols ? 2 * q->cap_cols : 256;
+		q->cols = xrealloc(q->cols, q->cap_cols * sizeof *q->cols);
+	}
+	q->cols[q->ncols] = (struct column){lb, ub, cost, q->nent, 0};
+	return q->ncols++;
+}
+
+/* An entry of the column added last. */
+static void add_entry(struct lqp *q, size_t row, double val)
+{
+	if (q->nent == q->cap_ent) {
+		q->cap_ent = q->cap_ent ? 2 * q->cap_ent : 1024;
+		q->ent_row = xrealloc(q->ent_row, q->cap_ent * sizeof *q->ent_row);
+		q->ent_val = xrealloc(q->ent_val, q->cap_ent * sizeof *q->ent_val);
+	}
+	q->ent_row[q->nent] = (int)row;
+	q->ent_val[q->nent++] = val;
+	q->cols[q->ncols - 1].count++;
+}
+
+static double overlap_hours(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+{
+	int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+	return hi > lo ? (double)(hi - lo) / 3600e3 : 0;
+}
+
+/* The state a battery could reach by the end of slot k, charging at full power (from surplus only for "solar"). */
+static double reachable(const struct lqp *q, const struct asset *b, size_t k)
+{
+	double s = b->soc_wh;
+	for (size_t t = 0; t <= k; t++) {
+		double c = b->charge_w * q->hours;
+		if (b->source == SOURCE_SOLAR && q->X[t] < c)
+			c = q->X[t] > 0 ? q->X[t] : 0;
+		s += b->charge_eff * c;
+	}
+	return s < b->soc_max_wh ? s : b->soc_max_wh;
+}
+
+static void add_battery(struct lqp *q, const struct assets *as, struct asset_cols *ac, int64_t start_ms,
+                        int step_s)
+{
+	const struct asset *b = ac->asset;
+	size_t T = q->T;
+	/* s_t − s_{t−1} − η_c c_t + d_t/η_d = 0, and s_{−1} is soc_wh */
+	size_t dyn = q->nrows;
+	for (size_t t = 0; t < T; t++)
+		add_row(q, t == 0 ? b->soc_wh : 0, t == 0 ? b->soc_wh : 0);
+	ac->charge = q->ncols;
+	for (size_t t = 0; t < T; t++) {
+		add_col(q, 0, b->charge_w * q->hours, b->cost_per_wh);
+		add_entry(q, q->net_row + t, -1);
+		if (b->source == SOURCE_SOLAR)
+			add_entry(q, q->solar_row + t, 1);
+		add_entry(q, dyn + t, -b->charge_eff);
+	}
+	ac->discharge = q->ncols;
+	for (size_t t = 0; t < T; t++) {
+		add_col(q, 0, b->discharge_w * q->hours, b->cost_per_wh);
+		add_entry(q, q->net_row + t, 1);
+		add_entry(q, dyn + t, 1 / b->discharge_eff);
+	}
+	ac->soc = q->ncols;
+	for (size_t t = 0; t < T; t++) {
+		add_col(q, b->soc_min_wh, b->soc_max_wh, 0);
+		add_entry(q, dyn + t, 1);
+		if (t + 1 < T)
+			add_entry(q, dyn + t + 1, -1);
+	}
+	/* the least final state and the goals, lowered to what can be reached */
+	struct column *last = &q->cols[ac->soc + T - 1];
+	double fin = fmin(b->soc_final_wh, reachable(q, b, T - 1));
+	if (fin > last->lb)
+		last->lb = fin;
+	int64_t end_ms = start_ms + (int64_t)T * step_s * 1000;
+	for (size_t g = 0; g < b->ngoals; g++) {
+		int64_t at[64];
+		size_t n = assets_goal_times(as, &b->goals[g], start_ms, end_ms + 1, at, 64);
+		for (size_t k = 0; k < n && k < 64; k++) {
+			/* the last slot that ends by the goal's time */
+			int64_t slots_done = (at[k] - start_ms) / ((int64_t)step_s * 1000);
+			if (slots_done < 1 || (size_t)slots_done > T)
+				continue;
+			size_t s = (size_t)slots_done - 1;
+			double goal = fmin(b->goals[g].soc_wh, reachable(q, b, s));
+			if (goal > q->cols[ac->soc + s].lb)
+				q->cols[ac->soc + s].lb = goal;
+		}
+	}
+}
+
+static int add_deferrable(struct lqp *q, const struct assets *as, struct asset_cols *ac, int64_t start_ms,
+                          int step_s, char *why_buf, size_t why_size, const char **why)
+{
+	const struct asset *d = ac->asset;
+	int64_t step_ms = (int64_t)step_s * 1000, end_ms = start_ms + (int64_t)q->T * step_ms;
+	int64_t win[LQP_MAX_OCC][2];
+	size_t n = assets_windows(as, d, start_ms, end_ms, win, LQP_MAX_OCC);
+	if (n > LQP_MAX_OCC) {
+		snprintf(why_buf, why_size, "asset '%s': more than %d windows in the horizon", d->name, LQP_MAX_OCC);
+		*why = why_buf;
+		return HIVE_EINPUT;
+	}
+	ac->nocc = 0;
+	for (size_t k = 0; k < n; k++) {
+		int64_t r = win[k][0], dl = win[k][1];
+		if (dl <= start_ms || r >= end_ms)
+			continue;
+		bool in_progress = r < start_ms;
+		double done = in_progress ? d->delivered_wh : 0;
+		double after_h = dl > end_ms ? (double)(dl - end_ms) / 3600e3 : 0;
+		double emin = d->energy_min_wh - done - d->power_w * after_h;
+		double emax = d->energy_wh - done;
+		if (emin < 0)
+			emin = 0;
+		if (emax < 0)
+			emax = 0;
+		size_t t0 = (size_t)((r > start_ms ? r - start_ms : 0) / step_ms);
+		size_t t1 = (size_t)((dl < end_ms ? dl - start_ms + step_ms - 1 : end_ms - start_ms) / step_ms);
+		size_t o = ac->nocc++;
+		ac->occ_slot[o] = t0;
+		ac->occ_len[o] = t1 - t0;
+		ac->occ_row[o] = add_row(q, emin, emax);
+		ac->occ_first[o] = q->ncols;
+		double fits = 0;
+		for (size_t t = t0; t < t1; t++) {
+			int64_t s0 = start_ms + (int64_t)t * step_ms;
+			double cap = d->power_w * overlap_hours(s0, s0 + step_ms, r, dl);
+			if (d->source == SOURCE_SOLAR && cap > q->X[t])
+				cap = q->X[t] > 0 ? q->X[t] : 0;
+			fits += cap;
+			add_col(q, 0, cap, -d->value_per_wh);
+			add_entry(q, q->net_row + t, -1);
+			if (d->source == SOURCE_SOLAR)
+				add_entry(q, q->solar_row + t, 1);
+			add_entry(q, ac->occ_row[o], 1);
+		}
+		if (emin > fits + LQP_FEAS_TOL) {
+			snprintf(why_buf, why_size, "asset '%s': %.0f Wh do not fit its window in the horizon (at most %.0f)",
+			         d->name, emin, fits);
+			*why = why_buf;
+			return HIVE_EINPUT;
+		}
+	}
+	return HIVE_OK;
+}
+
+int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
+            const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why)
+{
+	*out = NULL;
+	if (slots == 0 || slots > LQP_MAX_SLOTS || step_s <= 0 || step_s > 86400) {
+		*why = "the horizon must have 1 to 2016 slots of at most a day";
+		return HIVE_EINPUT;
+	}
+	for (size_t t = 0; t < slots; t++)
+		if (!isfinite(net[t]) || (export_wh && !(export_wh[t] >= 0 && isfinite(export_wh[t])))) {
+			*why = "the forecast has a value missing or out of range";
+			return HIVE_EINPUT;
+		}
+	struct lqp *q = xcalloc(1, sizeof *q);
+	q->T = slots;
+	q->hours = step_s / 3600.0;
+	q->L = xmalloc(slots * sizeof *q->L);
+	q->X = xmalloc(slots * sizeof *q->X);
+	memcpy(q->L, net, slots * sizeof *q->L);
+	for (size_t t = 0; t < slots; t++)
+		q->X[t] = export_wh ? export_wh[t] : net[t] < 0 ? -net[t] : 0;
+	q->has_imax = a->has_import_max;
+	q->has_emax = a->has_export_max;
+	q->imax = a->import_max_w * q->hours;
+	q->emax = a->export_max_w * q->hours;
+
+	/* rows: T net rows x_t − Σ… = L_t, then the solar and pv rows */
+	q->net_row = 0;
+	for (size_t t = 0; t < slots; t++)
+		add_row(q, net[t], net[t]);
+	bool solar = false;
+	size_t npv = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		solar |= a->a[i].kind != ASSET_PV && a->a[i].source == SOURCE_SOLAR;
+		npv += a->a[i].kind == ASSET_PV;
+	}
+	q->solar_row = q->pv_row = SIZE_MAX;
+	if (solar) {
+		q->solar_row = q->nrows;
+		for (size_t t = 0; t < slots; t++)
+			add_row(q, -LQP_INF, q->X[t]);
+	}
+	if (npv > 1) {
+		q->pv_row = q->nrows;
+		for (size_t t = 0; t < slots; t++)
+			add_row(q, -LQP_INF, q->X[t]);
+	}
+	q->nassets = a->n;
+	q->ac = xcalloc(a->n ? a->n : 1, sizeof *q->ac);
+	for (size_t i = 0; i < a->n; i++) {
+		struct asset_cols *ac = &q->ac[i];
+		ac->asset = &a->a[i];
+		switch (a->a[i].kind) {
+		case ASSET_BATTERY:
+			add_battery(q, a, ac, start_ms, step_s);
+			break;
+		case ASSET_DEFERRABLE:
+		case ASSET_EV: {
+			int rc = add_deferrable(q, a, ac, start_ms, step_s, why_buf, why_size, why);
+			if (rc != HIVE_OK) {
+				lqp_free(q);
+				return rc;
+			}
+			break;
+		}
+		case ASSET_PV:
+			ac->curtail = q->ncols;
+			for (size_t t = 0; t < slots; t++) {
+				add_col(q, 0, q->X[t], a->a[i].cost_per_wh);
+				add_entry(q, q->net_row + t, -1);
+				if (q->pv_row != SIZE_MAX)
+					add_entry(q, q->pv_row + t, 1);
+			}
+			break;
+		}
+	}
+	*out = q;
+	return HIVE_OK;
+}
+
+void lqp_free(struct lqp *q)
+{
+	if (!q)
+		return;
+	if (q->lp)
+		Clp_deleteModel(q->lp);
+	if (q->qp)
+		Clp_deleteModel(q->qp);
+	free(q->L);
+	free(q->X);
+	free(q->cols);
+	free(q->ent_row);
+	free(q->ent_val);
+	free(q->row_lb);
+	free(q->row_ub);
+	free(q->ac);
+	free(q);
+}
+
+/*
+ * A CLP model of the asset columns and the tail: alone, imp_t and exp_t
+ * (net row coefficients +1 and −1, bounded by the Worker's limits); for the
+ * step, x_t (coefficient +1, bounded by the limits).
+ */
+static Clp_Simplex *make_model(const struct lqp *q, bool alone)
+{
+	size_t T = q->T, ntail = alone ? 2 * T : T;
+	size_t n = q->ncols + ntail, nz = q->nent + ntail;
+	CoinBigIndex *start = xmalloc((n + 1) * sizeof *start);
+	int *index = xmalloc(nz * sizeof *index);
+	double *value = xmalloc(nz * sizeof *value), *lb = xmalloc(n * sizeof *lb), *ub = xmalloc(n * sizeof *ub);
+	double *obj = xcalloc(n, sizeof *obj);
+	size_t k = 0;
+	for (size_t j = 0; j < q->ncols; j++) {
+		const struct column *c = &q->cols[j];
+		start[j] = (CoinBigIndex)k;
+		for (size_t e = 0; e < c->count; e++, k++) {
+			index[k] = q->ent_row[c->first + e];
+			value[k] = q->ent_val[c->first + e];
+		}
+		lb[j] = c->lb;
+		ub[j] = c->ub;
+		obj[j] = c->cost;
+	}
+	for (size_t i = 0; i < ntail; i++) {
+		size_t j = q->ncols + i, t = i % T;
+		bool export_col = alone && i >= T;
+		start[j] = (CoinBigIndex)k;
+		index[k] = (int)(q->net_row + t);
+		value[k++] = export_col ? -1 : 1;
+		if (alone) {
+			lb[j] = 0;
+			ub[j] = export_col ? (q->has_emax ? q->emax : LQP_INF) : (q->has_imax ? q->imax : LQP_INF);
+		} else {
+			lb[j] = q->has_emax ? -q->emax : -LQP_INF;
+			ub[j] = q->has_imax ? q->imax : LQP_INF;
+		}
+	}
+	start[n] = (CoinBigIndex)k;
+	Clp_Simplex *m = Clp_newModel();
+	Clp_setLogLevel(m, 0);
+	Clp_loadProblem(m, (int)n, (int)q->nrows, start, index, value, lb, ub, obj, q->row_lb, q->row_ub);
+	free(start);
+	free(index);
+	free(value);
+	free(lb);
+	free(ub);
+	free(obj);
+	return m;
+}
+
+static void plan_alloc(const struct lqp *q, struct lqp_plan *p)
+{
+	size_t T = q->T;
+	memset(p, 0, sizeof *p);
+	p->slots = T;
+	p->net_wh = xcalloc(T, sizeof *p->net_wh);
+	p->nschedules = q->nassets;
+	p->schedules = xcalloc(q->nassets ? q->nassets : 1, sizeof *p->schedules);
+	p->nvars = q->ncols;
+	p->vars = xcalloc(q->ncols ? q->ncols : 1, sizeof *p->vars);
+	for (size_t i = 0; i < q->nassets; i++) {
+		struct lqp_schedule *s = &p->schedules[i];
+		s->asset = q->ac[i].asset;
+		if (s->asset->kind == ASSET_BATTERY) {
+			s->charge_wh = xcalloc(T, sizeof *s->charge_wh);
+			s->discharge_wh = xcalloc(T, sizeof *s->discharge_wh);
+			s->soc_wh = xcalloc(T, sizeof *s->soc_wh);
+		} else {
+			s->energy_wh = xcalloc(T, sizeof *s->energy_wh);
+		}
+	}
+}
+
+void lqp_plan_free(struct lqp_plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nschedules; i++) {
+		free(p->schedules[i].charge_wh);
+		free(p->schedules[i].discharge_wh);
+		free(p->schedules[i].soc_wh);
+		free(p->schedules[i].energy_wh);
+	}
+	free(p->schedules);
+	free(p->net_wh);
+	free(p->vars);
+	memset(p, 0, sizeof *p);
+}
+
+static double clamp(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * The plan from CLP's columns: flows clamped to their bounds (CLP holds
+ * them to its tolerance), states and the net recomputed from the flows, so
+ * that the plan is consistent in itself; lqp_violation then judges it.
+ */
+static void extract(const struct lqp *q, const double *col, struct lqp_plan *p)
+{
+	size_t T = q->T;
+	memcpy(p->net_wh, q->L, T * sizeof *p->net_wh);
+	p->own_cost = 0;
+	for (size_t j = 0; j < q->ncols; j++)
+		p->vars[j] = clamp(col[j], q->cols[j].lb, q->cols[j].ub);
+	for (size_t i = 0; i < q->nassets; i++) {
+		const struct asset_cols *ac = &q->ac[i];
+		const struct asset *a = ac->asset;
+		struct lqp_schedule *s = &p->schedules[i];
+		if (a->kind == ASSET_BATTERY) {
+			double soc = a->soc_wh;
+			for (size_t t = 0; t < T; t++) {
+				double c = p->vars[ac->charge + t], d = p->vars[ac->discharge + t];
+				soc += a->charge_eff * c - d / a->discharge_eff;
+				s->charge_wh[t] = c;
+				s->discharge_wh[t] = d;
+				s->soc_wh[t] = soc;
+				p->net_wh[t] += c - d;
+				p->own_cost += a->cost_per_wh * (c + d);
+			}
+		} else if (a->kind == ASSET_PV) {
+			for (size_t t = 0; t < T; t++) {
+				double v = p->vars[ac->curtail + t];
+				s->energy_wh[t] = v;
+				p->net_wh[t] += v;
+				p->own_cost += a->cost_per_wh * v;
+			}
+		} else {
+			for (size_t o = 0; o < ac->nocc; o++)
+				for (size_t k = 0; k < ac->occ_len[o]; k++) {
+					size_t j = ac->occ_first[o] + k, t = ac->occ_slot[o] + k;
+					double v = p->vars[j];
+					s->energy_wh[t] += v;
+					p->net_wh[t] += v;
+					p->own_cost -= a->value_per_wh * v;
+				}
+		}
+	}
+}
+
+double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
+{
+	size_t T = q->T;
+	double worst = 0;
+#define OVER(v, lo, hi)                                                                                        \
+	do {                                                                                                   \
+		double v_ = (v), e_ = fmax((lo) - v_, v_ - (hi));                                                   \
+		if (!(e_ <= worst))                                                                             \
+			worst = isnan(e_) ? INFINITY : e_;                                                          \
+	} while (0)
+	double *solar = xcalloc(T, sizeof *solar), *curt = xcalloc(T, sizeof *curt), *net = xmalloc(T * sizeof *net);
+	memcpy(net, q->L, T * sizeof *net);
+	for (size_t i = 0; i < q->nassets; i++) {
+		const struct asset_cols *ac = &q->ac[i];
+		const struct asset *a = ac->asset;
+		const struct lqp_schedule *s = &p->schedules[i];
+		if (a->kind == ASSET_BATTERY) {
+			double soc = a->soc_wh;
+			for (size_t t = 0; t < T; t++) {
+				const struct column *sc = &q->cols[ac->soc + t];
+				OVER(s->charge_wh[t], 0, a->charge_w * q->hours);
+				OVER(s->discharge_wh[t], 0, a->discharge_w * q->hours);
+				soc += a->charge_eff * s->charge_wh[t] - s->discharge_wh[t] / a->discharge_eff;
+				OVER(s->soc_wh[t] - soc, 0, 0);
+				OVER(soc, sc->lb, sc->ub);
+				net[t] += s->charge_wh[t] - s->discharge_wh[t];
+				if (a->source == SOURCE_SOLAR)
+					solar[t] += s->charge_wh[t];
+			}
+		} else if (a->kind == ASSET_PV) {
+			for (size_t t = 0; t < T; t++) {
+				OVER(s->energy_wh[t], 0, q->X[t]);
+				curt[t] += s->energy_wh[t];
+				net[t] += s->energy_wh[t];
+			}
+		} else {
+			double *sum_t = xcalloc(T, sizeof *sum_t), *cap_t = xcalloc(T, sizeof *cap_t);
+			for (size_t o = 0; o < ac->nocc; o++) {
+				double sum = 0;
+				for (size_t k = 0; k < ac->occ_len[o]; k++) {
+					size_t j = ac->occ_first[o] + k, t = ac->occ_slot[o] + k;
+					OVER(p->vars[j], 0, q->cols[j].ub);
+					sum += p->vars[j];
+					sum_t[t] += p->vars[j];
+					cap_t[t] += q->cols[j].ub;
+				}
+				OVER(sum, q->row_lb[ac->occ_row[o]], q->row_ub[ac->occ_row[o]]);
+			}
+			for (size_t t = 0; t < T; t++) {
+				OVER(s->energy_wh[t] - sum_t[t], 0, 0);
+				OVER(s->energy_wh[t], 0, cap_t[t]);
+				net[t] += s->energy_wh[t];
+				if (a->source == SOURCE_SOLAR)
+					solar[t] += s->energy_wh[t];
+			}
+			free(sum_t);
+			free(cap_t);
+		}
+	}
+	for (size_t t = 0; t < T; t++) {
+		OVER(p->net_wh[t] - net[t], 0, 0);
+		OVER(net[t], q->has_emax ? -q->emax : -INFINITY, q->has_imax ? q->imax : INFINITY);
+		if (q->solar_row != SIZE_MAX)
+			OVER(solar[t], -INFINITY, q->X[t]);
+		OVER(curt[t], -INFINITY, q->X[t]);
+	}
+#undef OVER
+	free(solar);
+	free(curt);
+	free(net);
+	return worst;
+}
+
+static int finish(struct lqp *q, Clp_Simplex *m, int rc, struct lqp_plan *p, const char **why)
+{
+	if (rc != 0 || Clp_status(m) != 0) {
+		int st = Clp_status(m);
+		*why = st == 1   ? "the asset constraints cannot all hold (infeasible)"
+		       : st == 2 ? "the problem is unbounded (a price below zero with nothing to limit it?)"
+		                 : "the solver stopped before the optimum";
+		return HIVE_ERULE;
+	}
+	plan_alloc(q, p);
+	extract(q, Clp_getColSolution(m), p);
+	if (!(lqp_violation(q, p) <= LQP_FEAS_TOL)) {
+		lqp_plan_free(p);
+		*why = "the solver's plan breaks a constraint beyond the tolerance";
+		return HIVE_EINTERNAL;
+	}
+	return HIVE_OK;
+}
+
+int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p, const char **why)
+{
+	size_t T = q->T;
+	for (size_t t = 0; t < T; t++)
+		if (!(buy[t] >= sell[t]) || !isfinite(buy[t]) || !isfinite(sell[t])) {
+			*why = "a slot's buy price is below its sell price";
+			return HIVE_EINPUT;
+		}
+	if (!q->lp)
+		q->lp = make_model(q, true);
+	double *obj = Clp_objective(q->lp);
+	for (size_t t = 0; t < T; t++) {
+		obj[q->ncols + t] = buy[t];
+		obj[q->ncols + T + t] = -sell[t];
+	}
+	int rc = Clp_primal(q->lp, 0);
+	rc = finish(q, q->lp, rc, p, why);
+	if (rc == HIVE_OK) {
+		double tariff = 0;
+		for (size_t t = 0; t < T; t++)
+			tariff += p->net_wh[t] >= 0 ? buy[t] * p->net_wh[t] : sell[t] * p->net_wh[t];
+		p->objective = p->own_cost + tariff;
+	}
+	return rc;
+}
+
+int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
+{
+	size_t T = q->T;
+	if (!(rho > 0) || !isfinite(rho)) {
+		*why = "the penalty must be above 0";
+		return HIVE_EINPUT;
+	}
+	for (size_t t = 0; t < T; t++)
+		if (!isfinite(v[t])) {
+			*why = "the signal has a value that is not finite";
+			return HIVE_EINPUT;
+		}
+	/* CLP takes one quadratic objective per model: ½‖x‖² once, and the step's problem divided by ρ. */
+	bool cold = !q->qp;
+	if (cold) {
+		q->qp = make_model(q, false);
+		size_t n = q->ncols + T;
+		CoinBigIndex *start = xmalloc((n + 1) * sizeof *start);
+		int *col = xmalloc(T * sizeof *col);
+		double *el = xmalloc(T * sizeof *el);
+		for (size_t j = 0; j <= n; j++)
+			start[j] = j <= q->ncols ? 0 : (CoinBigIndex)(j - q->ncols);
+		for (size_t t = 0; t < T; t++) {
+			col[t] = (int)(q->ncols + t);
+			el[t] = 1;
+		}
+		Clp_loadQuadraticObjective(q->qp, (int)n, start, col, el);
+		free(start);
+		free(col);
+		free(el);
+	}
+	double *obj = Clp_objective(q->qp);
+	for (size_t j = 0; j < q->ncols; j++)
+		obj[j] = q->cols[j].cost / rho;
+	for (size_t t = 0; t < T; t++)
+		obj[q->ncols + t] = -v[t];
+	int rc;
+	if (cold) {
+		Clp_Solve *o = ClpSolve_new();
+		ClpSolve_setSolveType(o, 3, 0); /* barrier, then crossover: a basis to warm-start from */
+		rc = Clp_initialSolveWithOptions(q->qp, o);
+		ClpSolve_delete(o);
+	} else {
+		rc = Clp_primal(q->qp, 0);
+	}
+	rc = finish(q, q->qp, rc, p, why);
+	if (rc == HIVE_OK) {
+		double pen = 0;
+		for (size_t t = 0; t < T; t++)
+			pen += (p->net_wh[t] - v[t]) * (p->net_wh[t] - v[t]);
+		p->objective = p->own_cost + rho / 2 * pen;
+	}
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * localqp.h — a Worker's local problem (whitepaper §4.3, eq. 4): plan its
+ * flexible assets (assets.h) over the horizon, either alone against the
+ * tariff, or as one step of the hive's sharing ADMM (sharing.h) against the
+ * Queen's signal. Solved exactly by COIN-OR CLP: the simplex method for the
+ * linear problem alone, its barrier for the quadratic step.
+ *
+ * The horizon is T slots of step seconds from start. Per slot t (energies
+ * in Wh per slot, Δ = step / 3600 h):
+ *
+ *   L_t   the Worker's uncontrolled net energy (its forecast's net_wh,
+ *         import positive);
+ *   X_t   its uncontrolled export (the forecast's export_wh, else
+ *         max(0, −L_t)): what PV may be curtailed, and the surplus that
+ *         "source":"solar" assets may draw on.
+ *
+ * Variables, all ≥ 0: per battery, charge c_t ≤ charge_w·Δ and discharge
+ * d_t ≤ discharge_w·Δ (at the Worker's connection) and its state of charge
+ * at the end of slot t, s_t = s_{t−1} + η_c·c_t − d_t/η_d within
+ * [soc_min, soc_max]; per deferrable or ev, its energy p_t ≤ power_w times
+ * the hours of slot t inside one of its windows, and per window occurrence
+ * a total within [energy_min − delivered, energy − delivered] (an
+ * occurrence that goes past the horizon's end needs, within the horizon,
+ * only what could not be delivered after it: energy_min less power_w times
+ * the hours after the end); per pv, curtailment q_t (Σ over pv ≤ X_t);
+ * Σ over "solar" assets of c_t and p_t ≤ X_t. The net is
+ *
+ *   x_t = L_t + Σ (c_t − d_t) + Σ p_t + Σ q_t,  −export_max·Δ ≤ x_t ≤ import_max·Δ.
+ *
+ * A battery's last state is ≥ soc_final and ≥ each goal at the end of the
+ * last slot that ends by the goal's time (goals within the first slot or
+ * after the horizon do not bind); both are lowered to what charging at full
+ * power from soc_wh could reach, so that a goal too high is charged towards,
+ * not a reason to plan nothing.
+ *
+ * The Worker's own cost φ(x) = Σ cycle_cost·(c + d) + Σ curtail_cost·q
+ * − Σ value·p. Alone: minimise φ + Σ_t f_t(x_t) with the tariff's
+ * f_t(x) = buy_t·x for x ≥ 0, sell_t·x otherwise. ADMM step: minimise
+ * φ + ρ/2·‖x − v‖².
+ *
+ * What is returned is checked: every bound and equation holds within
+ * LQP_FEAS_TOL Wh after the solution is cleaned (values within the
+ * tolerance of a bound set on it, states recomputed from the flows), and a
+ * plan that does not is an error, never a bid.
+ */
+#ifndef HIVE_LOCALQP_H
+#define HIVE_LOCALQP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "assets.h"
+
+#define LQP_FEAS_TOL 1e-6   /* Wh: how far a returned plan may be from a bound */
+#define LQP_MAX_SLOTS 2016  /* three weeks of 15-minute slots */
+
+struct lqp;
+
+/* One asset's schedule in a plan: arrays of T values, NULL where unused. */
+struct lqp_schedule {
+	const struct asset *asset;
+	double *charge_wh, *discharge_wh, *soc_wh;  /* battery */
+	double *energy_wh;                          /* deferrable, ev: energy drawn; pv: curtailed */
+};
+
+struct lqp_plan {
+	size_t slots;
+	double *net_wh;             /* x_t */
+	double own_cost;            /* φ, per-Wh prices × Wh */
+	double objective;           /* what was minimised (alone: φ + tariff cost; step: φ + ρ/2‖x − v‖²) */
+	size_t nschedules;
+	struct lqp_schedule *schedules;
+	size_t nvars;
+	double *vars;               /* the problem's variables as cleaned, for lqp_violation */
+};
+
+/*
+ * Builds the Worker's problem. net and export_wh have T values (export_wh
+ * may be NULL). Returns HIVE_OK, or HIVE_EINPUT with *why set (a static
+ * string, or one in why_buf of why_size bytes naming the asset) when the
+ * inputs are out of range or the constraints cannot all hold (a load's
+ * energy that does not fit its window, limits that the uncontrolled net
+ * breaks, …).
+ */
+int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
+            const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why);
+void lqp_free(struct lqp *q);
+
+/* Per-Wh prices for the alone problem (buy ≥ sell per slot). */
+int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *plan, const char **why);
+
+/* One ADMM step: minimise φ + ρ/2‖x − v‖² (rho > 0; v has T values). Warm-started from the last step. */
+int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *plan, const char **why);
+
+/* The own cost φ and the largest violation of any constraint by a plan, in Wh (0 when all hold). */
+double lqp_violation(const struct lqp *q, const struct lqp_plan *plan);
+
+void lqp_plan_free(struct lqp_plan *plan);
+
+#endif

@@ -1,0 +1,287 @@
+/* planrec.c — forecast, bid and signal records of coordination (see planrec.h). */
+#include "planrec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "eth.h"
+#include "jvbuild.h"
+#include "timeutil.h"
+
+static jv member(jv rec, const char *key)
+{
+	return jv_object_get(jv_copy(rec), jv_string(key));
+}
+
+/* An address in EIP-55 case, or the text as it is for a meter_id; "" when absent. */
+static int name_of(jv v, char out[64], const char **why)
+{
+	out[0] = '\0';
+	if (jv_get_kind(v) == JV_KIND_INVALID || jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		return 0;
+	}
+	if (jv_get_kind(v) != JV_KIND_STRING || (size_t)jv_string_length_bytes(jv_copy(v)) >= 64) {
+		jv_free(v);
+		return *why = "the meter or worker is not a string of under 64 bytes", -1;
+	}
+	const char *s = jv_string_value(v);
+	uint8_t addr[ETH_ADDR_SIZE];
+	if (eth_address_parse(addr, s, strlen(s)) == ETH_ADDR_OK)
+		eth_address_format(out, addr);
+	else
+		strcpy(out, s);
+	jv_free(v);
+	return 0;
+}
+
+static int time_of(jv rec, const char *key, int64_t *ms, const char **why)
+{
+	jv v = member(rec, key);
+	int rc = -1;
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		const char *s = jv_string_value(v);
+		rc = rfc3339_parse(ms, s, strlen(s), why);
+	} else {
+		*why = "a time is missing or not a string";
+	}
+	jv_free(v);
+	return rc;
+}
+
+/* A whole number of seconds in [1, 86400]. */
+static int seconds_of(jv rec, const char *key, int *out, const char **why)
+{
+	jv v = member(rec, key);
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+	jv_free(v);
+	if (!(d >= 1 && d <= 86400 && d == floor(d)))
+		return *why = "the slot length is not a whole number of seconds up to a day", -1;
+	*out = (int)d;
+	return 0;
+}
+
+/* An array of finite numbers, at most LQP_MAX_SLOTS; *out allocated. */
+static int numbers_of(jv arr, double **out, size_t *n, const char **why)
+{
+	*out = NULL;
+	if (jv_get_kind(arr) != JV_KIND_ARRAY) {
+		jv_free(arr);
+		return *why = "a plan or series is not an array", -1;
+	}
+	int len = jv_array_length(jv_copy(arr));
+	if (len < 1 || len > LQP_MAX_SLOTS) {
+		jv_free(arr);
+		return *why = "a plan or series must have 1 to 2016 values", -1;
+	}
+	double *v = xmalloc((size_t)len * sizeof *v);
+	for (int i = 0; i < len; i++) {
+		jv e = jv_array_get(jv_copy(arr), i);
+		v[i] = jv_get_kind(e) == JV_KIND_NUMBER ? jv_number_value(e) : NAN;
+		jv_free(e);
+		if (!isfinite(v[i]) || fabs(v[i]) > 1e12) {
+			free(v);
+			jv_free(arr);
+			return *why = "a plan or series has a value missing, not a number or beyond 10^12 Wh", -1;
+		}
+	}
+	jv_free(arr);
+	*out = v;
+	*n = (size_t)len;
+	return 0;
+}
+
+static jv point_of(jv rec, const char *series)
+{
+	jv s = member(rec, "series");
+	jv one = jv_get_kind(s) == JV_KIND_OBJECT ? jv_object_get(s, jv_string(series)) : (jv_free(s), jv_invalid());
+	if (jv_get_kind(one) != JV_KIND_OBJECT) {
+		jv_free(one);
+		return jv_invalid();
+	}
+	return jv_object_get(one, jv_string("point"));
+}
+
+int planrec_forecast(jv rec, struct plan_forecast *f, const char **why)
+{
+	memset(f, 0, sizeof *f);
+	jv m = member(rec, "meter");
+	if (jv_get_kind(m) == JV_KIND_INVALID || jv_get_kind(m) == JV_KIND_NULL) {
+		jv_free(m);
+		m = member(rec, "meter_id");
+	}
+	if (name_of(m, f->meter, why) != 0 || time_of(rec, "start", &f->start_ms, why) != 0 ||
+	    seconds_of(rec, "step", &f->step_s, why) != 0)
+		return -1;
+	jv net = point_of(rec, "net_wh");
+	if (jv_get_kind(net) == JV_KIND_INVALID) {
+		jv_free(net);
+		return *why = "the forecast has no net_wh series", -1;
+	}
+	if (numbers_of(net, &f->net, &f->slots, why) != 0)
+		return -1;
+	jv ex = point_of(rec, "export_wh");
+	if (jv_get_kind(ex) != JV_KIND_INVALID) {
+		size_t n;
+		if (numbers_of(ex, &f->export_wh, &n, why) != 0 || n != f->slots) {
+			if (f->export_wh)
+				*why = "the forecast's export_wh and net_wh differ in length";
+			planrec_forecast_free(f);
+			return -1;
+		}
+		for (size_t t = 0; t < n; t++)
+			if (f->export_wh[t] < 0) {
+				planrec_forecast_free(f);
+				return *why = "the forecast's export_wh has a value below 0", -1;
+			}
+	} else {
+		jv_free(ex);
+	}
+	return 0;
+}
+
+void planrec_forecast_free(struct plan_forecast *f)
+{
+	free(f->net);
+	free(f->export_wh);
+	f->net = f->export_wh = NULL;
+}
+
+/* Rounded to 0.001 Wh (+ 0.0: no "-0"). */
+static double milli(double v)
+{
+	return round(v * 1000) / 1000 + 0.0;
+}
+
+double planrec_declared(const double *plan, size_t t)
+{
+	return t == 0 ? round(plan[0]) + 0.0 : milli(plan[t]);
+}
+
+static jv array_of(const double *v, size_t n)
+{
+	jv a = jv_array();
+	for (size_t i = 0; i < n; i++)
+		a = jv_array_append(a, jv_number(milli(v[i])));
+	return a;
+}
+
+jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration)
+{
+	jv o = jv_object();
+	o = jvb_set(o, "type", jv_string("bid"));
+	if (worker && *worker)
+		o = jvb_set(o, "worker", jv_string(worker));
+	o = jvb_set(o, "start", jvb_time(start_ms));
+	o = jvb_set(o, "seconds", jv_number(step_s));
+	o = jvb_set(o, "iteration", jv_number((double)iteration));
+	jv plan = jv_array();
+	for (size_t t = 0; t < p->slots; t++)
+		plan = jv_array_append(plan, jv_number(planrec_declared(p->net_wh, t)));
+	o = jvb_set(o, "plan_wh", plan);
+	o = jvb_set(o, "own_cost", jv_number(milli(p->own_cost)));
+	jv sch = jv_object();
+	for (size_t i = 0; i < p->nschedules; i++) {
+		const struct lqp_schedule *s = &p->schedules[i];
+		jv one = jv_object();
+		if (s->asset->kind == ASSET_BATTERY) {
+			one = jvb_set(one, "charge_wh", array_of(s->charge_wh, p->slots));
+			one = jvb_set(one, "discharge_wh", array_of(s->discharge_wh, p->slots));
+			one = jvb_set(one, "soc_wh", array_of(s->soc_wh, p->slots));
+		} else {
+			one = jvb_set(one, s->asset->kind == ASSET_PV ? "curtailed_wh" : "energy_wh",
+			              array_of(s->energy_wh, p->slots));
+		}
+		sch = jvb_set(sch, s->asset->name, one);
+	}
+	return jvb_set(o, "schedules", sch);
+}
+
+static const char *const status_names[] = { "iterate", "converged", "stopped" };
+
+jv planrec_signal(const struct plan_signal *s, double r, double sres)
+{
+	jv o = jv_object();
+	o = jvb_set(o, "type", jv_string("signal"));
+	if (s->hive >= 0)
+		o = jvb_set(o, "hive", jv_number((double)s->hive));
+	o = jvb_set(o, "start", jvb_time(s->start_ms));
+	o = jvb_set(o, "seconds", jv_number(s->step_s));
+	o = jvb_set(o, "iteration", jv_number((double)s->iteration));
+	o = jvb_set(o, "rho", jv_number(s->rho));
+	jv a = jv_array();
+	for (size_t t = 0; t < s->slots; t++)
+		a = jv_array_append(a, jv_number(s->signal[t] + 0.0));
+	o = jvb_set(o, "signal_wh", a);
+	o = jvb_set(o, "status", jv_string(status_names[s->status]));
+	o = jvb_set(o, "r", jv_number(r));
+	return jvb_set(o, "s", jv_number(sres));
+}
+
+/* A whole number member in [0, 2^53), or -1 when absent. */
+static int count_of(jv rec, const char *key, long *out, bool required, const char **why)
+{
+	jv v = member(rec, key);
+	if (jv_get_kind(v) == JV_KIND_INVALID || jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		*out = -1;
+		return required ? (*why = "a required count is missing", -1) : 0;
+	}
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+	jv_free(v);
+	if (!(d >= 0 && d < 9007199254740992.0 && d == floor(d)))
+		return *why = "a count is not a whole number ≥ 0", -1;
+	*out = (long)d;
+	return 0;
+}
+
+int planrec_signal_parse(jv rec, struct plan_signal *s, const char **why)
+{
+	memset(s, 0, sizeof *s);
+	if (count_of(rec, "hive", &s->hive, false, why) != 0 || time_of(rec, "start", &s->start_ms, why) != 0 ||
+	    seconds_of(rec, "seconds", &s->step_s, why) != 0 ||
+	    count_of(rec, "iteration", &s->iteration, true, why) != 0)
+		return -1;
+	jv r = member(rec, "rho");
+	s->rho = jv_get_kind(r) == JV_KIND_NUMBER ? jv_number_value(r) : -1;
+	jv_free(r);
+	if (!(s->rho > 0) || !isfinite(s->rho))
+		return *why = "the signal's rho is not a number above 0", -1;
+	jv st = member(rec, "status");
+	const char *name = jv_get_kind(st) == JV_KIND_STRING ? jv_string_value(st) : "";
+	size_t k = 0;
+	while (k < 3 && strcmp(name, status_names[k]) != 0)
+		k++;
+	jv_free(st);
+	if (k == 3)
+		return *why = "the signal's status is not iterate, converged or stopped", -1;
+	s->status = (int)k;
+	return numbers_of(member(rec, "signal_wh"), &s->signal, &s->slots, why);
+}
+
+void planrec_signal_free(struct plan_signal *s)
+{
+	free(s->signal);
+	s->signal = NULL;
+}
+
+int planrec_bid_parse(jv rec, struct plan_bid *b, const char **why)
+{
+	memset(b, 0, sizeof *b);
+	if (name_of(member(rec, "worker"), b->worker, why) != 0)
+		return -1;
+	if (!b->worker[0])
+		return *why = "the bid names no worker", -1;
+	if (time_of(rec, "start", &b->start_ms, why) != 0 || seconds_of(rec, "seconds", &b->step_s, why) != 0 ||
+	    count_of(rec, "iteration", &b->iteration, true, why) != 0)
+		return -1;
+	return numbers_of(member(rec, "plan_wh"), &b->plan, &b->slots, why);
+}
+
+void planrec_bid_free(struct plan_bid *b)
+{
+	free(b->plan);
+	b->plan = NULL;
+}

@@ -1,0 +1,77 @@
+/*
+ * planrec.h — the records of coordination (hive-records(5)): a Worker's
+ * "forecast" as the planners read it, its "bid" (the plan it declares), and
+ * the Queen's "signal". Plans are estimates in Wh, doubles rounded to
+ * 0.001 Wh, except a bid's first slot: the energy the Worker declares for
+ * the slot acted on, in whole Wh as metered, which is what hive-settle
+ * compares with its meter.
+ *
+ *   {"type":"bid","worker":ADDR,"start":T0,"seconds":900,"iteration":K,
+ *    "plan_wh":[62,1.5,…],"own_cost":123.4,
+ *    "schedules":{"garage":{"charge_wh":[…],"discharge_wh":[…],"soc_wh":[…]},
+ *                 "dishwasher":{"energy_wh":[…]},"roof":{"curtailed_wh":[…]}}}
+ *   {"type":"signal","hive":H,"start":T0,"seconds":900,"iteration":K,
+ *    "rho":0.25,"signal_wh":[…],"status":"iterate"|"converged"|"stopped",
+ *    "r":…,"s":…}
+ */
+#ifndef HIVE_PLANREC_H
+#define HIVE_PLANREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jv.h>
+
+#include "localqp.h"
+
+struct plan_forecast {
+	char meter[64];          /* the meter's address, or "" */
+	int64_t start_ms;
+	int step_s;
+	size_t slots;
+	double *net, *export_wh; /* export_wh NULL when the forecast has none */
+};
+
+/*
+ * A "forecast" record's planning inputs: its meter, start, step, and the
+ * point forecasts of net_wh (required, every value known) and export_wh.
+ * Borrows rec. Returns 0, or -1 with *why.
+ */
+int planrec_forecast(jv rec, struct plan_forecast *f, const char **why);
+void planrec_forecast_free(struct plan_forecast *f);
+
+/* Slot t of a plan as a bid declares it: slot 0 in whole Wh, the others to 0.001 Wh. */
+double planrec_declared(const double *plan, size_t t);
+
+/* A bid of a plan; worker may be "" (left out). */
+jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration);
+
+struct plan_signal {
+	long hive;               /* -1 when absent */
+	int64_t start_ms;
+	int step_s;
+	long iteration;
+	double rho;
+	size_t slots;
+	double *signal;
+	enum { SIGNAL_ITERATE, SIGNAL_CONVERGED, SIGNAL_STOPPED } status;
+};
+
+jv planrec_signal(const struct plan_signal *s, double r, double sres);
+/* Borrows rec. Returns 0, or -1 with *why. */
+int planrec_signal_parse(jv rec, struct plan_signal *s, const char **why);
+void planrec_signal_free(struct plan_signal *s);
+
+/* A bid's plan as the Queen reads it: worker, start, seconds, iteration, plan_wh. Borrows rec. */
+struct plan_bid {
+	char worker[64];
+	int64_t start_ms;
+	int step_s;
+	long iteration;
+	size_t slots;
+	double *plan;
+};
+int planrec_bid_parse(jv rec, struct plan_bid *b, const char **why);
+void planrec_bid_free(struct plan_bid *b);
+
+#endif

@@ -1,0 +1,325 @@
+/* queen.c — the Queen's side of coordination over a stream (see queen.h). */
+#include "queen.h"
+
+#include <gmp.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "eth.h"
+#include "planrec.h"
+
+void queen_init(struct queen *q, const struct queen_config *cfg)
+{
+	memset(q, 0, sizeof *q);
+	q->cfg = cfg;
+	q->last_start_ms = INT64_MIN;
+	recsig_init(&q->rs);
+}
+
+static void round_free(struct queen *q)
+{
+	sharing_free(&q->st);
+	free(q->buy);
+	free(q->sell);
+	q->buy = q->sell = NULL;
+	q->open = false;
+}
+
+void queen_free(struct queen *q)
+{
+	round_free(q);
+	for (size_t i = 0; i < q->n; i++) {
+		free(q->w[i].plan);
+		buf_free(&q->w[i].line);
+	}
+	free(q->w);
+	recsig_free(&q->rs);
+}
+
+void queen_out_free(struct queen_out *o)
+{
+	jv_free(o->signal);
+	buf_free(&o->final);
+	memset(o, 0, sizeof *o);
+	o->signal = jv_invalid();
+}
+
+static void out_init(struct queen_out *o)
+{
+	memset(o, 0, sizeof *o);
+	o->signal = jv_invalid();
+}
+
+static bool is_member(const struct queen *q, const char *addr)
+{
+	uint8_t a[ETH_ADDR_SIZE];
+	if (eth_address_parse(a, addr, strlen(addr)) != ETH_ADDR_OK)
+		return false;
+	for (size_t i = 0; i < q->cfg->nmembers; i++)
+		if (memcmp(q->cfg->members[i], a, ETH_ADDR_SIZE) == 0)
+			return true;
+	return false;
+}
+
+/* The Worker's entry, added when it may bid; NULL for one that is not expected. */
+static struct queen_worker *worker(struct queen *q, const char *addr)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (strcmp(q->w[i].addr, addr) == 0)
+			return &q->w[i];
+	if (q->cfg->members ? !is_member(q, addr) : q->n >= q->cfg->workers)
+		return NULL;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 16;
+		q->w = xrealloc(q->w, q->cap * sizeof *q->w);
+	}
+	struct queen_worker *w = &q->w[q->n++];
+	memset(w, 0, sizeof *w);
+	strcpy(w->addr, addr);
+	w->expected = true;
+	w->iteration = -1;
+	return w;
+}
+
+static size_t expected_count(const struct queen *q)
+{
+	return q->cfg->members ? q->cfg->nmembers : q->cfg->workers;
+}
+
+/* Opens the round of a first bid; -1 with *why when the tariff does not price its slots. */
+static int open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, const char **why)
+{
+	round_free(q);
+	size_t T = b->slots;
+	q->buy = xmalloc(T * sizeof *q->buy);
+	q->sell = xmalloc(T * sizeof *q->sell);
+	mpz_t pb, ps;
+	mpz_inits(pb, ps, NULL);
+	int rc = 0;
+	for (size_t t = 0; t < T && rc == 0; t++) {
+		if (tariff_prices(q->cfg->tariff, b->start_ms + (int64_t)t * b->step_s * 1000, pb, ps) != 0)
+			rc = -1;
+		q->buy[t] = mpz_get_d(pb) / 1000;
+		q->sell[t] = mpz_get_d(ps) / 1000;
+	}
+	mpz_clears(pb, ps, NULL);
+	if (rc != 0) {
+		round_free(q);
+		return *why = "the tariff has no price for a slot of the bid's horizon", -1;
+	}
+	q->open = true;
+	q->start_ms = b->start_ms;
+	q->step_s = b->step_s;
+	q->slots = T;
+	q->iteration = 0;
+	q->opened_ms = now_ms;
+	q->nparticipants = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		struct queen_worker *w = &q->w[i];
+		w->participant = false;
+		w->waited = w->expected;
+		w->iteration = -1;
+		free(w->plan);
+		w->plan = NULL;
+		buf_reset(&w->line);
+	}
+	return 0;
+}
+
+static struct sharing_cost hive_cost(const struct queen *q)
+{
+	double hours = q->step_s / 3600.0;
+	const struct queen_config *c = q->cfg;
+	return (struct sharing_cost){ .slots = q->slots, .buy = q->buy, .sell = q->sell, .limited = c->limited,
+		                      .import_max = c->limited ? c->import_max_w * hours : 0,
+		                      .export_max = c->limited ? c->export_max_w * hours : 0,
+		                      .peak_price = c->peak_price_per_kw / (1000 * hours) };
+}
+
+/* ρ from the prices' mean spread over the mean size of the first plans, as coord.h does. */
+static double first_rho(const struct queen *q)
+{
+	double spread = 0, size = 0;
+	size_t T = q->slots;
+	for (size_t t = 0; t < T; t++)
+		spread += (q->buy[t] - q->sell[t]) / (double)T;
+	for (size_t i = 0; i < q->n; i++)
+		if (q->w[i].participant)
+			for (size_t t = 0; t < T; t++)
+				size += fabs(q->w[i].plan[t]) / (double)(q->nparticipants * T);
+	return (spread > 0 ? spread : 1e-3) / fmax(size, 1);
+}
+
+/* Every Worker still waited for has bid for the iteration (at 0: every expected one). */
+static bool all_in(const struct queen *q)
+{
+	size_t in = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		const struct queen_worker *w = &q->w[i];
+		if (q->iteration == 0)
+			in += w->iteration == 0;
+		else if (w->participant && w->waited && w->iteration != q->iteration)
+			return false;
+	}
+	return q->iteration > 0 || in == expected_count(q);
+}
+
+static void end_round(struct queen *q, struct queen_out *out)
+{
+	out->ended = true;
+	for (size_t i = 0; i < q->n; i++)
+		if (q->w[i].participant) {
+			buf_append(&out->final, q->w[i].line.data, q->w[i].line.len);
+			buf_putc(&out->final, '\n');
+		}
+	q->last_start_ms = q->start_ms;
+	q->rounds++;
+	round_free(q);
+}
+
+/* Closes the open iteration with the plans in: one round of the Queen, one signal. */
+static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *out)
+{
+	size_t T = q->slots;
+	if (q->iteration == 0) {
+		for (size_t i = 0; i < q->n; i++) {
+			q->w[i].participant = q->w[i].iteration == 0;
+			q->nparticipants += q->w[i].participant;
+		}
+		if (q->nparticipants == 0)
+			return;
+		sharing_init(&q->st, q->nparticipants, T, q->cfg->rho > 0 ? q->cfg->rho : first_rho(q));
+	}
+	double *x = xmalloc(q->nparticipants * T * sizeof *x), *signal = xmalloc(T * sizeof *signal);
+	size_t row = 0, late = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		struct queen_worker *w = &q->w[i];
+		if (!w->participant)
+			continue;
+		memcpy(&x[row++ * T], w->plan, T * sizeof *x);
+		if (w->iteration != q->iteration) {
+			late += w->waited;
+			w->waited = false; /* not waited for again this round */
+		}
+	}
+	struct sharing_cost g = hive_cost(q);
+	int done = sharing_round(&q->st, &g, x, q->cfg->eps_abs, q->cfg->eps_rel, signal);
+	struct plan_signal s = { .hive = q->cfg->hive, .start_ms = q->start_ms, .step_s = q->step_s,
+		                 .iteration = q->iteration, .slots = T, .signal = signal };
+	if (done == 1)
+		s.status = SIGNAL_CONVERGED;
+	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0)
+		s.status = SIGNAL_STOPPED;
+	else if (q->iteration > 0)
+		sharing_rebalance(&q->st, 10, 2, signal);
+	s.rho = q->st.rho;
+	out->signal = planrec_signal(&s, q->st.r, q->st.s);
+	if (late)
+		out->warning = "an iteration closed at its timeout: late Workers keep their last plans";
+	free(x);
+	free(signal);
+	if (s.status != SIGNAL_ITERATE) {
+		end_round(q, out);
+		return;
+	}
+	q->iteration++;
+	q->opened_ms = now_ms;
+}
+
+static int verify(struct queen *q, jv rec, const char *worker, const char **why)
+{
+	uint8_t addr[ETH_ADDR_SIZE], want[ETH_ADDR_SIZE];
+	enum recsig_status st = recsig_recover(&q->rs, addr, rec, why);
+	if (st == RECSIG_UNSIGNED)
+		return *why = "the bid is not signed", -1;
+	if (st != RECSIG_OK)
+		return -1;
+	if (eth_address_parse(want, worker, strlen(worker)) != ETH_ADDR_OK || memcmp(addr, want, sizeof addr) != 0)
+		return *why = "the bid is not signed by its worker", -1;
+	return 0;
+}
+
+static bool same_plan(const struct queen_worker *w, const struct plan_bid *b, size_t T)
+{
+	return memcmp(w->plan, b->plan, T * sizeof *b->plan) == 0;
+}
+
+/* Takes a parsed bid of an expected Worker; returns 0 or -1 with *why. */
+static int take(struct queen *q, struct queen_worker *w, struct plan_bid *b, const char *line, size_t len,
+                int64_t now_ms, struct queen_out *out, const char **why)
+{
+	if (!q->open || b->start_ms > q->start_ms) {
+		if (b->start_ms <= q->last_start_ms || b->iteration != 0) {
+			out->warning = "a stale bid: its round has ended, or it was never opened here";
+			return 0;
+		}
+		if (open_round(q, b, now_ms, why) != 0)
+			return -1;
+	} else if (b->start_ms < q->start_ms) {
+		out->warning = "a stale bid, for an earlier round";
+		return 0;
+	}
+	if (b->step_s != q->step_s || b->slots != q->slots)
+		return *why = "the bid's slots differ from its round's", -1;
+	if (b->iteration > q->iteration)
+		return *why = "a bid for an iteration ahead of the round's", -1;
+	if (b->iteration < q->iteration || (q->iteration > 0 && !w->participant)) {
+		out->warning = "a stale bid, for an earlier iteration or from a Worker not in this round";
+		return 0;
+	}
+	if (w->iteration == b->iteration) {
+		if (same_plan(w, b, q->slots))
+			return 0;
+		return *why = "a second, different bid for the iteration", -1;
+	}
+	free(w->plan);
+	w->plan = b->plan;
+	b->plan = NULL;
+	w->iteration = b->iteration;
+	w->waited = w->expected;
+	buf_reset(&w->line);
+	buf_append(&w->line, line, len);
+	if (all_in(q))
+		close_iteration(q, now_ms, out);
+	return 0;
+}
+
+int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t now_ms, struct queen_out *out,
+               const char **why)
+{
+	out_init(out);
+	struct plan_bid b;
+	if (planrec_bid_parse(rec, &b, why) != 0)
+		return -1;
+	struct queen_worker *w = worker(q, b.worker);
+	int rc = -1;
+	if (!w)
+		*why = q->cfg->members ? "the bid's worker is not a member of the hive"
+		                       : "more Workers than the Queen waits for";
+	else if (q->cfg->require_signatures && verify(q, rec, b.worker, why) != 0)
+		rc = -1;
+	else
+		rc = take(q, w, &b, line, len, now_ms, out, why);
+	planrec_bid_free(&b);
+	return rc;
+}
+
+long queen_wait_ms(const struct queen *q, int64_t now_ms)
+{
+	if (!q->open || q->cfg->timeout_ms < 0)
+		return -1;
+	int64_t left = q->opened_ms + q->cfg->timeout_ms - now_ms;
+	return left > 0 ? (long)left : 0;
+}
+
+void queen_timeout(struct queen *q, int64_t now_ms, struct queen_out *out)
+{
+	out_init(out);
+	if (!q->open || queen_wait_ms(q, now_ms) > 0)
+		return;
+	close_iteration(q, now_ms, out);
+	if (q->open && q->iteration == 0 && q->nparticipants == 0)
+		q->opened_ms = now_ms; /* nobody yet: wait on */
+}

@@ -1,0 +1,105 @@
+/*
+ * queen.h — the Queen's side of coordination over a stream (hive-clear
+ * coordinate): she collects the Workers' bids of each iteration, runs one
+ * round of sharing ADMM (sharing.h) and answers with one broadcast signal,
+ * until the residuals meet the tolerances or the iteration cap.
+ *
+ * A round is a horizon (start, seconds, slots), opened by the first bid of
+ * iteration 0 for a start later than every round before. The Workers
+ * expected are the hive's members (when given) or the first `workers`
+ * distinct bidders. Iteration k closes when every expected Worker still
+ * waited for has bid for k, or when the timeout passes after it opened:
+ *   - at iteration 0, the Workers that bid are the round's participants;
+ *     at least one must have;
+ *   - later, a participant that has not bid keeps its last plan, and is not
+ *     waited for again in this round (a Worker that dropped out does not
+ *     stall every iteration); a bid of it for a later iteration brings it
+ *     back.
+ * Refused, by the caller's diagnostic: a bid of a Worker that is not a
+ * member; without a valid signature of its worker when signatures are
+ * required; for another horizon than the round's; for an iteration ahead of
+ * the round's; a second, different bid for an iteration. A bid for an
+ * earlier iteration or an ended round is stale: ignored with a warning.
+ * The same bid again is ignored.
+ */
+#ifndef HIVE_QUEEN_H
+#define HIVE_QUEEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jv.h>
+
+#include "buf.h"
+#include "recsig.h"
+#include "sharing.h"
+#include "tariff.h"
+
+struct queen_config {
+	const struct tariff *tariff;
+	long hive;                      /* -1: none */
+	const uint8_t (*members)[20];   /* NULL: any Worker, the first `workers` */
+	size_t nmembers;
+	size_t workers;                 /* without members: how many to wait for */
+	bool require_signatures;
+	bool limited;
+	double import_max_w, export_max_w, peak_price_per_kw;
+	double rho;                     /* 0: from the tariff and the first plans */
+	double eps_abs, eps_rel;
+	size_t max_iter;
+	long timeout_ms;                /* how long an iteration waits for late Workers */
+};
+
+struct queen_worker {
+	char addr[43];
+	bool expected, participant, waited; /* waited: still waited for in this round */
+	long iteration;                     /* of its last bid in the round, -1: none */
+	double *plan;                       /* its last plan (T) */
+	struct buf line;                    /* its last bid as received */
+};
+
+struct queen {
+	const struct queen_config *cfg;
+	struct recsig rs;
+	size_t n, cap;
+	struct queen_worker *w;
+	/* the round */
+	bool open;
+	int64_t start_ms, last_start_ms;
+	int step_s;
+	size_t slots;
+	long iteration;
+	int64_t opened_ms;                  /* when the iteration opened */
+	double *buy, *sell;
+	struct sharing_state st;
+	size_t nparticipants;
+	size_t rounds;                      /* ended */
+};
+
+/* What the caller writes, after a bid or a timeout. */
+struct queen_out {
+	jv signal;             /* jv_invalid(): none */
+	bool ended;            /* the round ended: the final bids follow */
+	struct buf final;      /* the ended round's last bids as received, one per line */
+	const char *warning;   /* a stale bid, or a timeout's note; NULL: none */
+};
+
+void queen_init(struct queen *q, const struct queen_config *cfg);
+void queen_free(struct queen *q);
+void queen_out_free(struct queen_out *o);
+
+/*
+ * One bid (its record and its line as read) at now_ms. Returns 0 (out
+ * filled), or -1 with *why: the bid is refused.
+ */
+int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t now_ms, struct queen_out *out,
+               const char **why);
+
+/* How long until the open iteration's timeout, in ms (-1: nothing waits). */
+long queen_wait_ms(const struct queen *q, int64_t now_ms);
+
+/* The timeout passed: closes the iteration with what came in. */
+void queen_timeout(struct queen *q, int64_t now_ms, struct queen_out *out);
+
+#endif

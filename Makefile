@@ -142,7 +142,7 @@ install: all
 	cp man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	cp man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	cp -R share/. $(DESTDIR)$(SHAREDIR)/
-	mkdir -p $(DESTDIR)$(SHAREDIR)/examples && cp examples/*.sh $(DESTDIR)$(SHAREDIR)/examples/
+	mkdir -p $(DESTDIR)$(SHAREDIR)/examples && cp examples/*.sh $(DESTDIR)$(SHAREDIR)/examples/ && cp -R examples/mqtt $(DESTDIR)$(SHAREDIR)/examples/
 	cp completions/hive.bash $(DESTDIR)$(BASHCOMPDIR)/hive
 	for t in $(TOOLS); do ln -sf hive $(DESTDIR)$(BASHCOMPDIR)/$$t; done
 	cp completions/_hive $(DESTDIR)$(ZSHCOMPDIR)/_hive

@@ -244,7 +244,7 @@ static double number_arg(const char *opt, const char *value, double lo, double h
 
 static int simulate(int argc, char **argv)
 {
-	struct hiveplan_config cfg = { .coord = { .eps_abs = 0.01, .eps_rel = 1e-4, .max_iter = 500 } };
+	struct hiveplan_config cfg = { .coord = { .eps_abs = 0.01, .eps_rel = 0, .max_iter = 2000 } };
 	const char *tariff_file = NULL, *rejects_file = NULL;
 	bool strict = false, has_imax = false, has_emax = false;
 	int c;
@@ -303,10 +303,10 @@ static void deliver(struct rec_loop *loop, struct coordinating *c, struct queen_
 {
 	if (out->warning)
 		r ? diag_warn("line %lu: %s", r->lineno, out->warning) : diag_warn("%s", out->warning);
-	if (jv_is_valid(out->signal)) {
+	for (size_t i = 0; i < out->nsignals; i++) {
 		const char *why;
 		struct buf b = { 0 };
-		HIVE_ASSERT(jcs_append(&b, out->signal, NULL, &why) == 0);
+		HIVE_ASSERT(jcs_append(&b, out->signals[i], NULL, &why) == 0);
 		rec_write(loop, b.data, b.len);
 		buf_free(&b);
 	}
@@ -353,7 +353,7 @@ static void coord_timeout(struct rec_loop *loop, void *arg)
 
 static int coordinate(int argc, char **argv)
 {
-	struct queen_config cfg = { .hive = -1, .eps_abs = 0.01, .eps_rel = 1e-4, .max_iter = 500, .timeout_ms = 10000 };
+	struct queen_config cfg = { .hive = -1, .eps_abs = 0.01, .eps_rel = 0, .max_iter = 2000, .timeout_ms = 10000 };
 	const char *tariff_file = NULL, *rejects_file = NULL, *export_file = NULL;
 	struct coordinating c = { .bids_fd = -1 };
 	bool strict = false, has_imax = false, has_emax = false;
@@ -418,9 +418,10 @@ static int coordinate(int argc, char **argv)
 		loop.rejects_fd = open_rejects(rejects_file);
 	rec_loop_poll(&loop, STDIN_FILENO, NULL, coord_handle, coord_wait, coord_timeout, &c);
 	int rc = loop.fatal ? loop.fatal : loop.bad ? HIVE_EBAD : HIVE_OK;
-	if (rc == HIVE_OK && c.q.open) {
+	if (!loop.fatal && c.q.open) {
 		diag_warn("the input ended in the middle of a round: its plans were not final");
-		rc = HIVE_EINPUT;
+		if (!(strict && loop.bad))
+			rc = HIVE_EINPUT;
 	}
 	if (loop.rejects_fd >= 0 && (fdatasync(loop.rejects_fd) != 0 || close(loop.rejects_fd) != 0)) {
 		diag_warn_errno("rejects file '%s'", rejects_file);

@@ -73,6 +73,22 @@ for w in home flat pv roof battery; do
 done
 echo "each forecast record also holds import and export apart, and the 10/50/90 % quantiles of every slot"
 
+say "4b. hive-clear simulate: the flexible Workers plan the day on their forecasts, the Queen steers them to the hive's optimum"
+share=$(dirname "$0")/../share
+[ -d "$share/assets" ] || share=${HIVE_SHARE:-/usr/local/share/hive}
+# The battery Worker's 10 kWh battery, and the roof Worker's EV, dishwasher and PV (share/assets), on their addresses.
+jq -c --arg w "$(cat "$work/battery.addr")" 'if .type == "assets" then .worker = $w else . end' \
+	"$share/assets/household-battery.ndjson" > "$work/battery.assets"
+jq -c --arg w "$(cat "$work/roof.addr")" 'if .type == "assets" then .worker = $w else . end' \
+	"$share/assets/household-ev.ndjson" > "$work/roof.assets"
+cat "$work"/*.forecast | hive-clear simulate --tariff "$share/tariffs/tou-ch.ndjson" \
+	"$work/battery.assets" "$work/roof.assets" > "$work/plan.ndjson"
+jq -r 'select(.type == "coordination") | "\(.workers) Workers (\(.flexible) flexible), \(.iterations) iterations, converged: \(.converged)",
+	"cost of the day (estimate), every Worker alone: \(.cost_alone / 1e4 | round / 100) EURC; pooled behind one meter: \(.cost_pooled / 1e4 | round / 100); coordinated: \(.cost_coordinated / 1e4 | round / 100)"' \
+	"$work/plan.ndjson"
+jq -r --arg w "$(cat "$work/battery.addr")" 'select(.type == "bid" and .worker == $w) | .schedules["home-battery"].soc_wh
+	| "battery state of charge at 06:00, 12:00, 18:00, 24:00: \(.[23] | round), \(.[47] | round), \(.[71] | round), \(.[95] | round) Wh"' "$work/plan.ndjson"
+
 say "5. hive-sign sign: each meter signs its records (EIP-191 over the RFC 8785 canonical form)"
 for w in home flat pv roof battery; do
 	hive-sign sign --keystore "$work/$w.json" --type interval < "$work/$w.ndjson" > "$work/$w.signed"
@@ -96,8 +112,6 @@ else
 	echo "verify exited $? and kept $(wc -l < "$work/kept.ndjson") good records"
 fi
 
-share=$(dirname "$0")/../share
-[ -d "$share/tariffs" ] || share=${HIVE_SHARE:-/usr/local/share/hive}
 say "8. hive-clear: every 15-minute slot cleared (whitepaper discount, Swiss-style time-of-use tariff, 2 % platform fee)"
 hive-clear --export "$work/hive-export.ndjson" --tariff "$share/tariffs/tou-ch.ndjson" --platform-fee 200 \
 	--rejects "$work/rejects.ndjson" "$work/verified.ndjson" > "$work/clearing.ndjson"

@@ -724,11 +724,18 @@ size_t assets_windows(const struct assets *a, const struct asset *x, int64_t fro
 		return 1;
 	}
 	int f = x->release.minute_of_day, t = x->deadline.minute_of_day;
-	int64_t last = clamp_day(tz_local_day(a->zone, to_ms));
+	int64_t last = clamp_day(tz_local_day(a->zone, to_ms)), prev_end = INT64_MIN;
 	for (int64_t d = clamp_day(tz_local_day(a->zone, from_ms) - 1); d <= last; d++) {
 		int64_t r = local_ms(a->zone, d, f), e = local_ms(a->zone, t <= f ? d + 1 : d, t);
-		if (e <= r || r >= to_ms || e <= from_ms)
-			continue;       /* e ≤ r: a window inside a skipped hour does not happen that day */
+		/* Around a skipped hour the local times are not monotonic in UTC: a window never starts
+		 * before the one before it ended, so a load is never offered twice its power. */
+		if (r < prev_end)
+			r = prev_end;
+		if (e <= r)
+			continue;       /* a window inside a skipped hour does not happen that day */
+		prev_end = e;
+		if (r >= to_ms || e <= from_ms)
+			continue;
 		if (n < max) {
 			win[n][0] = r;
 			win[n][1] = e;

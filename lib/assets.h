@@ -152,7 +152,9 @@ void assets_free(struct assets *a);
  * instant (02:30 summer time on the autumn night). So a window over those
  * nights is an hour shorter or longer, and an occurrence whose deadline so
  * comes at or before its release (02:30–03:00 on the spring night) does not
- * happen that day. Occurrences are one a local day, so the time taken grows
+ * happen that day. Occurrences never overlap: one that would start before
+ * the one before it ended (03:00–02:30 over the spring night, whose 02:30
+ * is 03:30) starts when that one ends. Occurrences are one a local day, so the time taken grows
  * with the days in [from_ms, to_ms). Writes at most max; returns how many
  * there are (which may be more than max); 0 for an asset that is neither
  * deferrable nor ev, or when from_ms ≥ to_ms.

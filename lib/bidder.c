@@ -89,8 +89,8 @@ static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, const char
 		*why = "a signal for another horizon than this Worker's forecast";
 	else if (b->done)
 		*why = "a signal after the round ended";
-	else if (s.iteration != b->iteration)
-		*why = "a signal for another iteration than this Worker's last bid";
+	else if (s.iteration < b->iteration)
+		*why = "a signal for an earlier iteration than this Worker's last bid";
 	else if (s.status != SIGNAL_ITERATE) {
 		b->done = true;
 		*why = NULL;
@@ -105,8 +105,8 @@ static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, const char
 		} else {
 			lqp_plan_free(&b->plan);
 			b->plan = next;
-			b->iteration++;
-			*bid = planrec_bid(b->assets->worker, b->fc.start_ms, b->fc.step_s, &b->plan, b->iteration);
+			b->iteration = s.iteration + 1;
+					*bid = planrec_bid(b->assets->worker, b->fc.start_ms, b->fc.step_s, &b->plan, b->iteration);
 			use = BIDDER_BID;
 		}
 		free(v);

@@ -2,10 +2,13 @@
  * bidder.h — a Worker's side of coordination (whitepaper §4.3), as hive-bid
  * runs it over a stream: its forecast starts a round of planning with its
  * plan alone against the tariff (iteration 0); each of the Queen's signals
- * for that round and that iteration gives its next plan (iteration + 1).
+ * for that round gives its next plan, for the signal's iteration + 1.
  *
- * A signal for another horizon than the current forecast's, or for an
- * iteration other than the Worker's last bid's, is stale: ignored, with a
+ * A Worker that missed signals (it joined late, or the broker lost a
+ * message) answers the next one it gets: the Queen held its last plan for
+ * the iterations it missed, which is the plan its answer starts from. A
+ * signal for another horizon than the current forecast's, or for an
+ * iteration before the Worker's last bid's, is stale: ignored, with a
  * warning, and no bid. A "converged" or "stopped" signal ends the round:
  * the last bid stands. A forecast for another meter than the assets'
  * "worker" is not this Worker's and passes through.

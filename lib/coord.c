@@ -68,18 +68,13 @@ static double gather(const struct coord_worker *w, size_t n, size_t T, bool alon
 	return phi;
 }
 
-/* ρ from the prices: a slot's spread buy − sell over the mean size of a Worker's plan in a slot. */
-static double initial_rho(const struct sharing_cost *g, const double *x, size_t n)
+/* The mean absolute value of the plans, per Worker and slot. */
+static double mean_abs(const double *x, size_t n, size_t T)
 {
-	size_t T = g->slots;
-	double spread = 0, size = 0;
-	for (size_t t = 0; t < T; t++)
-		spread += (g->buy[t] - g->sell[t]) / (double)T;
+	double size = 0;
 	for (size_t k = 0; k < n * T; k++)
 		size += fabs(x[k]) / (double)(n * T);
-	if (!(spread > 0))
-		spread = 1e-3;
-	return spread / fmax(size, 1);
+	return size;
 }
 
 int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, const struct coord_options *o,
@@ -103,7 +98,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	res->cost_pooled = gather(w, n, T, true, E, x) + hive_cost(g, E);
 
 	struct sharing_state st;
-	sharing_init(&st, n, T, o->rho > 0 ? o->rho : initial_rho(g, x, n));
+	sharing_init(&st, n, T, o->rho > 0 ? o->rho : sharing_initial_rho(g, mean_abs(x, n, T)));
 	int rc = HIVE_OK;
 	for (size_t k = 0; k < o->max_iter; k++) {
 		int done = sharing_round(&st, g, x, o->eps_abs, o->eps_rel, signal);
@@ -117,8 +112,6 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 			res->converged = true;
 			break;
 		}
-		if (k > 0)
-			sharing_rebalance(&st, 10, 2, signal);
 		for (size_t i = 0; i < n && rc == HIVE_OK; i++) {
 			if (!w[i].lqp)
 				continue;

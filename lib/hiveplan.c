@@ -102,6 +102,7 @@ static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible
 	o = jvb_set(o, "cost_pooled", jv_number(round(r->cost_pooled) + 0.0));
 	o = jvb_set(o, "cost_coordinated", jv_number(round(r->cost_coordinated) + 0.0));
 	o = jvb_set(o, "surplus", jv_number(round(r->cost_alone - r->cost_coordinated) + 0.0));
+	o = jvb_set(o, "coordination_gain", jv_number(round(r->cost_pooled - r->cost_coordinated) + 0.0));
 	return jvb_set(o, "limit_excess_wh", jv_number(round(r->limit_excess * 1000) / 1000 + 0.0));
 }
 

@@ -50,6 +50,7 @@ struct lqp {
 	size_t nassets;
 	struct asset_cols *ac;
 	Clp_Simplex *lp, *qp; /* built on first use */
+	int feasible;         /* -1 unknown, 0 no, 1 yes: known from the LP before any QP */
 };
 
 static size_t add_row(struct lqp *q, double lb, double ub)
@@ -228,6 +229,7 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 			return HIVE_EINPUT;
 		}
 	struct lqp *q = xcalloc(1, sizeof *q);
+	q->feasible = -1;
 	q->T = slots;
 	q->hours = step_s / 3600.0;
 	q->L = xmalloc(slots * sizeof *q->L);
@@ -355,6 +357,8 @@ static Clp_Simplex *make_model(const struct lqp *q, bool alone)
 	start[n] = (CoinBigIndex)k;
 	Clp_Simplex *m = Clp_newModel();
 	Clp_setLogLevel(m, 0);
+	Clp_setMaximumSeconds(m, 60); /* a bound on a solver that would not end: an error, never a hang */
+
 	Clp_loadProblem(m, (int)n, (int)q->nrows, start, index, value, lb, ub, obj, q->row_lb, q->row_ub);
 	free(start);
 	free(index);
@@ -564,6 +568,7 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 		obj[q->ncols + T + t] = -sell[t];
 	}
 	int rc = Clp_primal(q->lp, 0);
+	q->feasible = Clp_status(q->lp) == 1 ? 0 : Clp_status(q->lp) == 0 ? 1 : -1;
 	rc = finish(q, q->lp, rc, p, why);
 	if (rc == HIVE_OK) {
 		double tariff = 0;
@@ -572,6 +577,24 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 		p->objective = p->own_cost + tariff;
 	}
 	return rc;
+}
+
+/*
+ * Whether the constraints can all hold, from the LP with no prices: CLP's
+ * barrier is not asked an infeasible QP (it aborts or loops on some).
+ */
+static int known_feasible(struct lqp *q)
+{
+	if (q->feasible >= 0)
+		return q->feasible;
+	if (!q->lp)
+		q->lp = make_model(q, true);
+	double *obj = Clp_objective(q->lp);
+	for (size_t k = 0; k < 2 * q->T; k++)
+		obj[q->ncols + k] = 0;
+	Clp_primal(q->lp, 0);
+	q->feasible = Clp_status(q->lp) == 0 ? 1 : 0;
+	return q->feasible;
 }
 
 int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
@@ -586,6 +609,10 @@ int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *
 			*why = "the signal has a value that is not finite";
 			return HIVE_EINPUT;
 		}
+	if (!known_feasible(q)) {
+		*why = "the asset constraints cannot all hold (infeasible)";
+		return HIVE_ERULE;
+	}
 	/* CLP takes one quadratic objective per model: ½‖x‖² once, and the step's problem divided by ρ. */
 	bool cold = !q->qp;
 	if (cold) {
@@ -610,16 +637,28 @@ int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *
 		obj[j] = q->cols[j].cost / rho;
 	for (size_t t = 0; t < T; t++)
 		obj[q->ncols + t] = -v[t];
+	/* CLP's primal simplex for the QP, warm from the last step's basis; its barrier with crossover was
+	 * measured faster cold but further from the optimum (a Wh off, where ADMM needs the step exact). */
 	int rc;
 	if (cold) {
 		Clp_Solve *o = ClpSolve_new();
-		ClpSolve_setSolveType(o, 3, 0); /* barrier, then crossover: a basis to warm-start from */
+		ClpSolve_setSolveType(o, 3, 0); /* barrier, then crossover */
+		ClpSolve_setPresolveType(o, 1, 0); /* no presolve: it took feasible QPs for infeasible */
 		rc = Clp_initialSolveWithOptions(q->qp, o);
 		ClpSolve_delete(o);
+		if (rc == 0)
+			rc = Clp_primal(q->qp, 0);
 	} else {
 		rc = Clp_primal(q->qp, 0);
 	}
 	rc = finish(q, q->qp, rc, p, why);
+	if (rc != HIVE_OK && !cold) {
+		/* The constraints hold (the LP said so): a warm start that ends off its bounds, or that CLP's QP
+		 * takes for infeasible, is solved once more from a fresh model. */
+		Clp_deleteModel(q->qp);
+		q->qp = NULL;
+		return lqp_solve_step(q, rho, v, p, why);
+	}
 	if (rc == HIVE_OK) {
 		double pen = 0;
 		for (size_t t = 0; t < T; t++)

@@ -23,7 +23,8 @@ static void round_free(struct queen *q)
 	sharing_free(&q->st);
 	free(q->buy);
 	free(q->sell);
-	q->buy = q->sell = NULL;
+	free(q->last_signal);
+	q->buy = q->sell = q->last_signal = NULL;
 	q->open = false;
 }
 
@@ -40,16 +41,21 @@ void queen_free(struct queen *q)
 
 void queen_out_free(struct queen_out *o)
 {
-	jv_free(o->signal);
+	for (size_t i = 0; i < o->nsignals; i++)
+		jv_free(o->signals[i]);
 	buf_free(&o->final);
 	memset(o, 0, sizeof *o);
-	o->signal = jv_invalid();
 }
 
 static void out_init(struct queen_out *o)
 {
 	memset(o, 0, sizeof *o);
-	o->signal = jv_invalid();
+}
+
+static void out_signal(struct queen_out *o, jv signal)
+{
+	HIVE_ASSERT(o->nsignals < 2);
+	o->signals[o->nsignals++] = signal;
 }
 
 static bool is_member(const struct queen *q, const char *addr)
@@ -63,14 +69,23 @@ static bool is_member(const struct queen *q, const char *addr)
 	return false;
 }
 
-/* The Worker's entry, added when it may bid; NULL for one that is not expected. */
-static struct queen_worker *worker(struct queen *q, const char *addr)
+static struct queen_worker *find_worker(struct queen *q, const char *addr)
 {
 	for (size_t i = 0; i < q->n; i++)
 		if (strcmp(q->w[i].addr, addr) == 0)
 			return &q->w[i];
-	if (q->cfg->members ? !is_member(q, addr) : q->n >= q->cfg->workers)
-		return NULL;
+	return NULL;
+}
+
+/* Whether a Worker not seen yet may bid: a member, or one of the first `workers`. */
+static bool may_join(const struct queen *q, const char *addr)
+{
+	return q->cfg->members ? is_member(q, addr) : q->n < q->cfg->workers;
+}
+
+/* A new Worker's entry (after its bid was found good). */
+static struct queen_worker *add_worker(struct queen *q, const char *addr)
+{
 	if (q->n == q->cap) {
 		q->cap = q->cap ? 2 * q->cap : 16;
 		q->w = xrealloc(q->w, q->cap * sizeof *q->w);
@@ -79,6 +94,7 @@ static struct queen_worker *worker(struct queen *q, const char *addr)
 	memset(w, 0, sizeof *w);
 	strcpy(w->addr, addr);
 	w->expected = true;
+	w->waited = true;
 	w->iteration = -1;
 	return w;
 }
@@ -95,6 +111,7 @@ static int open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms,
 	size_t T = b->slots;
 	q->buy = xmalloc(T * sizeof *q->buy);
 	q->sell = xmalloc(T * sizeof *q->sell);
+	q->last_signal = xcalloc(T, sizeof *q->last_signal);
 	mpz_t pb, ps;
 	mpz_inits(pb, ps, NULL);
 	int rc = 0;
@@ -138,18 +155,16 @@ static struct sharing_cost hive_cost(const struct queen *q)
 		                      .peak_price = c->peak_price_per_kw / (1000 * hours) };
 }
 
-/* ρ from the prices' mean spread over the mean size of the first plans, as coord.h does. */
-static double first_rho(const struct queen *q)
+/* The mean absolute value of the participants' first plans, per Worker and slot. */
+static double first_size(const struct queen *q)
 {
-	double spread = 0, size = 0;
+	double size = 0;
 	size_t T = q->slots;
-	for (size_t t = 0; t < T; t++)
-		spread += (q->buy[t] - q->sell[t]) / (double)T;
 	for (size_t i = 0; i < q->n; i++)
 		if (q->w[i].participant)
 			for (size_t t = 0; t < T; t++)
 				size += fabs(q->w[i].plan[t]) / (double)(q->nparticipants * T);
-	return (spread > 0 ? spread : 1e-3) / fmax(size, 1);
+	return size;
 }
 
 /* Every Worker still waited for has bid for the iteration (at 0: every expected one). */
@@ -179,6 +194,25 @@ static void end_round(struct queen *q, struct queen_out *out)
 	round_free(q);
 }
 
+/* The open round ends before its convergence: a "stopped" signal of its last state, and its final bids. */
+static void stop_round(struct queen *q, struct queen_out *out)
+{
+	size_t T = q->slots;
+	if (q->nparticipants == 0) { /* iteration 0 never closed: its bidders' plans alone are final */
+		for (size_t i = 0; i < q->n; i++)
+			q->w[i].participant = q->w[i].iteration == 0;
+	} else {
+		double *signal = xcalloc(T, sizeof *signal);
+		struct plan_signal s = { .hive = q->cfg->hive, .start_ms = q->start_ms, .step_s = q->step_s,
+			                 .iteration = q->iteration, .slots = T, .signal = signal, .rho = q->st.rho,
+			                 .status = SIGNAL_STOPPED };
+		memcpy(signal, q->last_signal, T * sizeof *signal);
+		out_signal(out, planrec_signal(&s, q->st.r, q->st.s));
+		free(signal);
+	}
+	end_round(q, out);
+}
+
 /* Closes the open iteration with the plans in: one round of the Queen, one signal. */
 static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *out)
 {
@@ -190,10 +224,12 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 		}
 		if (q->nparticipants == 0)
 			return;
-		sharing_init(&q->st, q->nparticipants, T, q->cfg->rho > 0 ? q->cfg->rho : first_rho(q));
+		struct sharing_cost g0 = hive_cost(q);
+		double rho = q->cfg->rho > 0 ? q->cfg->rho : sharing_initial_rho(&g0, first_size(q));
+		sharing_init(&q->st, q->nparticipants, T, rho);
 	}
 	double *x = xmalloc(q->nparticipants * T * sizeof *x), *signal = xmalloc(T * sizeof *signal);
-	size_t row = 0, late = 0;
+	size_t row = 0, late = 0, waited = 0;
 	for (size_t i = 0; i < q->n; i++) {
 		struct queen_worker *w = &q->w[i];
 		if (!w->participant)
@@ -203,6 +239,7 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 			late += w->waited;
 			w->waited = false; /* not waited for again this round */
 		}
+		waited += w->waited;
 	}
 	struct sharing_cost g = hive_cost(q);
 	int done = sharing_round(&q->st, &g, x, q->cfg->eps_abs, q->cfg->eps_rel, signal);
@@ -210,13 +247,14 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 		                 .iteration = q->iteration, .slots = T, .signal = signal };
 	if (done == 1)
 		s.status = SIGNAL_CONVERGED;
-	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0)
+	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0 || waited == 0)
 		s.status = SIGNAL_STOPPED;
-	else if (q->iteration > 0)
-		sharing_rebalance(&q->st, 10, 2, signal);
 	s.rho = q->st.rho;
-	out->signal = planrec_signal(&s, q->st.r, q->st.s);
-	if (late)
+	memcpy(q->last_signal, signal, T * sizeof *signal);
+	out_signal(out, planrec_signal(&s, q->st.r, q->st.s));
+	if (waited == 0)
+		out->warning = "no Worker answered in time: the round stopped";
+	else if (late)
 		out->warning = "an iteration closed at its timeout: late Workers keep their last plans";
 	free(x);
 	free(signal);
@@ -246,16 +284,29 @@ static bool same_plan(const struct queen_worker *w, const struct plan_bid *b, si
 	return memcmp(w->plan, b->plan, T * sizeof *b->plan) == 0;
 }
 
-/* Takes a parsed bid of an expected Worker; returns 0 or -1 with *why. */
+/* Opens the round of a first bid for a later start, after stopping a round still open. */
+static int next_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, struct queen_out *out,
+                      const char **why)
+{
+	if (b->iteration != 0)
+		return *why = "a bid for a round that is not open (a round opens with iteration 0)", -1;
+	if (q->open) {
+		stop_round(q, out);
+		out->warning = "a later round superseded the open one before it converged";
+	}
+	return open_round(q, b, now_ms, why);
+}
+
+/* Takes a good bid of an expected Worker; returns 0 or -1 with *why. */
 static int take(struct queen *q, struct queen_worker *w, struct plan_bid *b, const char *line, size_t len,
                 int64_t now_ms, struct queen_out *out, const char **why)
 {
 	if (!q->open || b->start_ms > q->start_ms) {
-		if (b->start_ms <= q->last_start_ms || b->iteration != 0) {
-			out->warning = "a stale bid: its round has ended, or it was never opened here";
+		if (b->start_ms <= q->last_start_ms) {
+			out->warning = "a stale bid, for a round that has ended";
 			return 0;
 		}
-		if (open_round(q, b, now_ms, why) != 0)
+		if (next_round(q, b, now_ms, out, why) != 0)
 			return -1;
 	} else if (b->start_ms < q->start_ms) {
 		out->warning = "a stale bid, for an earlier round";
@@ -265,14 +316,15 @@ static int take(struct queen *q, struct queen_worker *w, struct plan_bid *b, con
 		return *why = "the bid's slots differ from its round's", -1;
 	if (b->iteration > q->iteration)
 		return *why = "a bid for an iteration ahead of the round's", -1;
+	if (w->iteration == b->iteration && w->plan) {
+		if (same_plan(w, b, q->slots))
+			return 0;
+		if (b->iteration == q->iteration)
+			return *why = "a second, different bid for the iteration", -1;
+	}
 	if (b->iteration < q->iteration || (q->iteration > 0 && !w->participant)) {
 		out->warning = "a stale bid, for an earlier iteration or from a Worker not in this round";
 		return 0;
-	}
-	if (w->iteration == b->iteration) {
-		if (same_plan(w, b, q->slots))
-			return 0;
-		return *why = "a second, different bid for the iteration", -1;
 	}
 	free(w->plan);
 	w->plan = b->plan;
@@ -293,15 +345,15 @@ int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t no
 	struct plan_bid b;
 	if (planrec_bid_parse(rec, &b, why) != 0)
 		return -1;
-	struct queen_worker *w = worker(q, b.worker);
+	struct queen_worker *w = find_worker(q, b.worker);
 	int rc = -1;
-	if (!w)
+	if (!w && !may_join(q, b.worker))
 		*why = q->cfg->members ? "the bid's worker is not a member of the hive"
 		                       : "more Workers than the Queen waits for";
 	else if (q->cfg->require_signatures && verify(q, rec, b.worker, why) != 0)
 		rc = -1;
 	else
-		rc = take(q, w, &b, line, len, now_ms, out, why);
+		rc = take(q, w ? w : add_worker(q, b.worker), &b, line, len, now_ms, out, why);
 	planrec_bid_free(&b);
 	return rc;
 }

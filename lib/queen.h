@@ -15,12 +15,20 @@
  *     waited for again in this round (a Worker that dropped out does not
  *     stall every iteration); a bid of it for a later iteration brings it
  *     back.
- * Refused, by the caller's diagnostic: a bid of a Worker that is not a
- * member; without a valid signature of its worker when signatures are
- * required; for another horizon than the round's; for an iteration ahead of
- * the round's; a second, different bid for an iteration. A bid for an
- * earlier iteration or an ended round is stale: ignored with a warning.
- * The same bid again is ignored.
+ * When no participant is waited for any more, the round stops: nobody is
+ * left to answer. A first bid (iteration 0) for a later start than the open
+ * round's supersedes it: the open round stops, then the new one opens.
+ * A stopped round's signal has status "stopped"; it still ends with its
+ * final bids, the last each participant made.
+ *
+ * Refused, by the caller's diagnostic, before the Worker counts as one of
+ * those expected: a bid of a Worker that is not a member, or beyond the
+ * first `workers`; without a valid signature of its worker when signatures
+ * are required. Refused too: a bid for a round that is not open at an
+ * iteration above 0; for the round's start with other slots; for an
+ * iteration ahead of the round's; a second, different bid for the open
+ * iteration. A bid for an earlier iteration or an ended round is stale:
+ * ignored with a warning. A Worker's last bid again is ignored silently.
  */
 #ifndef HIVE_QUEEN_H
 #define HIVE_QUEEN_H
@@ -72,14 +80,16 @@ struct queen {
 	long iteration;
 	int64_t opened_ms;                  /* when the iteration opened */
 	double *buy, *sell;
+	double *last_signal;                /* the last signal sent in the round (zeros before one) */
 	struct sharing_state st;
 	size_t nparticipants;
 	size_t rounds;                      /* ended */
 };
 
-/* What the caller writes, after a bid or a timeout. */
+/* What the caller writes, after a bid or a timeout: signals in order (a superseded round's last, then the new one's). */
 struct queen_out {
-	jv signal;             /* jv_invalid(): none */
+	jv signals[2];
+	size_t nsignals;
 	bool ended;            /* the round ended: the final bids follow */
 	struct buf final;      /* the ended round's last bids as received, one per line */
 	const char *warning;   /* a stale bid, or a timeout's note; NULL: none */

@@ -174,20 +174,12 @@ int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const 
 	return done ? 1 : 0;
 }
 
-bool sharing_rebalance(struct sharing_state *st, double mu, double tau, double *signal)
+double sharing_initial_rho(const struct sharing_cost *g, double mean_abs_plan)
 {
-	double f;
-	if (st->r > mu * st->s)
-		f = tau;
-	else if (st->s > mu * st->r)
-		f = 1 / tau;
-	else
-		return false;
-	for (size_t t = 0; t < st->slots; t++) {
-		double d = signal[t] - st->u[t];
-		st->u[t] /= f;
-		signal[t] = d + st->u[t];
-	}
-	st->rho *= f;
-	return true;
+	double spread = 0;
+	for (size_t t = 0; t < g->slots; t++)
+		spread += (g->buy[t] - g->sell[t]) / (double)g->slots;
+	if (!(spread > 0))
+		spread = 1e-3;
+	return 0.25 * spread / fmax(mean_abs_plan, 1);
 }

@@ -62,14 +62,15 @@ bid() { hive-bid --assets "$T/assets.ndjson" --tariff "$TARIFF" "$@"; }
 	assert_output "[500,true,true,true]"
 }
 
-@test "hive-bid: each signal of the last bid's iteration gives the next; stale and closing signals give none" {
-	{ cat "$T/fc.ndjson"; signal 0; signal 0; signal 1; signal 5; signal 2 converged; signal 2; } > "$T/in.ndjson"
+@test "hive-bid: each signal gives the next bid, after missed ones too; stale and closing signals give none" {
+	{ cat "$T/fc.ndjson"; signal 0; signal 0; signal 1; signal 5; signal 3; signal 6 converged; signal 7; } > "$T/in.ndjson"
 	run -0 --separate-stderr bid "$T/in.ndjson"
 	run jq -c '.iteration' <<< "$output"
-	assert_output $'0\n1\n2'
+	assert_output $'0\n1\n2\n6'
 	[ "$(grep -c 'signal ignored' <<< "$stderr")" = 3 ]
-	[[ "$stderr" == *"line 3: signal ignored: a signal for another iteration than this Worker's last bid"* ]]
-	[[ "$stderr" == *"line 7: signal ignored: a signal after the round ended"* ]]
+	[[ "$stderr" == *"line 3: signal ignored: a signal for an earlier iteration than this Worker's last bid"* ]]
+	[[ "$stderr" == *"line 6: signal ignored: a signal for an earlier iteration than this Worker's last bid"* ]]
+	[[ "$stderr" == *"line 8: signal ignored: a signal after the round ended"* ]]
 }
 
 @test "hive-bid: a step pulls the plan towards the plan less the signal" {

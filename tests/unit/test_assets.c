@@ -607,6 +607,19 @@ static int local_minute(const struct tz *z, int64_t t)
 	return (int)(((s % 86400) + 86400) % 86400 / 60);
 }
 
+/* 03:00 to 02:30 over the spring night, whose 02:30 is 03:30: the next window starts when that one ends. */
+static void test_windows_never_overlap(void)
+{
+	struct assets *a = load("{\"type\":\"assets\",\"tz\":\"Europe/Zurich\"}\n"
+	                        "{\"type\":\"ev\",\"name\":\"car\",\"power_w\":4000,\"energy_wh\":10000,"
+	                        "\"from\":\"03:00\",\"to\":\"02:30\"}\n");
+	if (a->n != 1)
+		return;
+	CHECK_STREQ(windows(a, 0, "2026-03-28T12:00:00Z", "2026-03-29T12:00:00Z"),
+	            "2026-03-28T02:00:00Z/2026-03-29T01:30:00Z 2026-03-29T01:30:00Z/2026-03-30T00:30:00Z");
+	assets_free(a);
+}
+
 static void test_goal_times(void)
 {
 	struct assets *a = load(HEADER_ZRH BATTERY "\"soc_wh\":5000,\"goals\":[{\"by\":\"07:00\",\"soc_wh\":8000},"
@@ -738,6 +751,7 @@ int main(void)
 	test_refusals();
 	test_windows_utc();
 	test_windows_dst();
+	test_windows_never_overlap();
 	test_goal_times();
 	test_examples();
 	return check_done("test_assets");

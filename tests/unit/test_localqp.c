@@ -163,6 +163,8 @@ static void solve_ours(struct problem *p)
 	assets_free(&as);
 }
 
+static int inconclusive; /* problems the reference could not solve to its tolerance */
+
 /* Our objective against the reference's line for the same id. */
 static void compare(const struct problem *p, const char *mode, const char *line)
 {
@@ -172,6 +174,10 @@ static void compare(const struct problem *p, const char *mode, const char *line)
 	double ours = strcmp(mode, "alone") == 0 ? p->alone : p->step;
 	if (st)
 		st += strspn(st + 9, " ") + 9;
+	if (st && strncmp(st, "\"unknown\"", 9) == 0) {
+		inconclusive++;
+		return;
+	}
 	if (!st || strncmp(st, "\"optimal\"", 9) != 0) {
 		if (ok)
 			printf("%s: ours %.10g, the reference finds none: %.80s\n", mode, ours, line);
@@ -225,6 +231,9 @@ static void against_reference(void)
 	free(line);
 	CHECK(ref && pclose(ref) == 0);
 	CHECK_INTEQ(seen, 2 * PROBLEMS);
+	printf("test_localqp: %d of %d problems left unchecked: the reference stopped short of its tolerance\n",
+	       inconclusive, 2 * PROBLEMS);
+	CHECK(inconclusive <= 2 * PROBLEMS / 50);
 	if (getenv("HIVE_KEEP"))
 		printf("problems kept in %s\n", path);
 	else

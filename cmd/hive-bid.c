@@ -119,9 +119,12 @@ int main(int argc, char **argv)
 		rc = keys_load(run.seckey, &keys);
 		uint8_t addr[ETH_ADDR_SIZE];
 		char text[ETH_ADDR_STRLEN + 1];
-		if (rc == HIVE_OK && as.worker[0] && eth_seckey_address(addr, run.seckey) == 0) {
+		if (rc == HIVE_OK && eth_seckey_address(addr, run.seckey) == 0) {
 			eth_address_format(text, addr);
-			if (strcmp(text, as.worker) != 0) {
+			if (!as.worker[0]) {
+				/* the key says whose bids these are: only that meter's forecasts are taken */
+				memcpy(as.worker, text, sizeof as.worker);
+			} else if (strcmp(text, as.worker) != 0) {
 				diag_warn("the key is %s's, not the assets' worker %s", text, as.worker);
 				rc = HIVE_EAUTH;
 			}

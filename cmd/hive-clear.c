@@ -316,7 +316,7 @@ static void deliver(struct rec_loop *loop, struct coordinating *c, struct queen_
 		loop->fatal = HIVE_EOUTPUT;
 		loop->stop = true;
 	}
-	if (out->ended && c->rounds && c->q.rounds >= c->rounds)
+	if (out->ended && c->rounds && c->q.rounds >= c->rounds && !c->q.open)
 		loop->stop = true;
 	queen_out_free(out);
 }
@@ -329,7 +329,8 @@ static int coord_handle(struct rec_loop *loop, const struct rec *r, void *arg)
 	if (!type || strcmp(type, "bid") != 0)
 		return 0;
 	struct queen_out out;
-	if (queen_take(&c->q, r->value, r->line, r->len, now_ms(), &out, &why) != 0) {
+	if (queen_take(&c->q, r->value, r->line, r->len, monotonic_ms(), now_ms(), &out, &why) != 0) {
+		deliver(loop, c, &out, r); /* a round the refused bid stopped is still told and archived */
 		rec_reject(loop, r, "bid refused: %s", why);
 		return -1;
 	}
@@ -340,14 +341,14 @@ static int coord_handle(struct rec_loop *loop, const struct rec *r, void *arg)
 static long coord_wait(void *arg)
 {
 	struct coordinating *c = arg;
-	return queen_wait_ms(&c->q, now_ms());
+	return queen_wait_ms(&c->q, monotonic_ms());
 }
 
 static void coord_timeout(struct rec_loop *loop, void *arg)
 {
 	struct coordinating *c = arg;
 	struct queen_out out;
-	queen_timeout(&c->q, now_ms(), &out);
+	queen_timeout(&c->q, monotonic_ms(), &out);
 	deliver(loop, c, &out, NULL);
 }
 
@@ -365,7 +366,11 @@ static int coordinate(int argc, char **argv)
 		case OPT_EXPORT: export_file = optarg; break;
 		case OPT_WORKERS: cfg.workers = (size_t)cli_uint("--workers", optarg, 1, 1000000, usage); break;
 		case OPT_SIGNED: cfg.require_signatures = true; break;
-		case OPT_TIMEOUT: cfg.timeout_ms = (long)cli_duration("--timeout", optarg, usage); break;
+		case OPT_TIMEOUT:
+			cfg.timeout_ms = (long)cli_duration("--timeout", optarg, usage);
+			if (cfg.timeout_ms > 86400000)
+				cli_usage_error(usage, "--timeout: at most a day");
+			break;
 		case OPT_ROUNDS: c.rounds = (size_t)cli_uint("--rounds", optarg, 1, 1000000000, usage); break;
 		case OPT_BIDS: c.bids_file = optarg; break;
 		case OPT_REJECTS: rejects_file = optarg; break;

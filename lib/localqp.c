@@ -102,13 +102,15 @@ static double reachable(const struct lqp *q, const struct asset *b, size_t k)
 		double c = b->charge_w * q->hours;
 		if (b->source == SOURCE_SOLAR && q->X[t] < c)
 			c = q->X[t] > 0 ? q->X[t] : 0;
+		if (q->has_imax && q->imax - q->L[t] < c) /* what the connection leaves over the uncontrolled net */
+			c = q->imax - q->L[t] > 0 ? q->imax - q->L[t] : 0;
 		s += b->charge_eff * c;
 	}
 	return s < b->soc_max_wh ? s : b->soc_max_wh;
 }
 
-static void add_battery(struct lqp *q, const struct assets *as, struct asset_cols *ac, int64_t start_ms,
-                        int step_s)
+static int add_battery(struct lqp *q, const struct assets *as, struct asset_cols *ac, int64_t start_ms,
+                       int step_s, char *why_buf, size_t why_size, const char **why)
 {
 	const struct asset *b = ac->asset;
 	size_t T = q->T;
@@ -144,9 +146,15 @@ static void add_battery(struct lqp *q, const struct assets *as, struct asset_col
 		last->lb = fin;
 	int64_t end_ms = start_ms + (int64_t)T * step_s * 1000;
 	for (size_t g = 0; g < b->ngoals; g++) {
-		int64_t at[64];
-		size_t n = assets_goal_times(as, &b->goals[g], start_ms, end_ms + 1, at, 64);
-		for (size_t k = 0; k < n && k < 64; k++) {
+		int64_t at[LQP_MAX_OCC];
+		size_t n = assets_goal_times(as, &b->goals[g], start_ms, end_ms + 1, at, LQP_MAX_OCC);
+		if (n > LQP_MAX_OCC) {
+			snprintf(why_buf, why_size, "asset '%s': a goal falls more than %d times in the horizon", b->name,
+			         LQP_MAX_OCC);
+			*why = why_buf;
+			return HIVE_EINPUT;
+		}
+		for (size_t k = 0; k < n; k++) {
 			/* the last slot that ends by the goal's time */
 			int64_t slots_done = (at[k] - start_ms) / ((int64_t)step_s * 1000);
 			if (slots_done < 1 || (size_t)slots_done > T)
@@ -157,6 +165,7 @@ static void add_battery(struct lqp *q, const struct assets *as, struct asset_col
 				q->cols[ac->soc + s].lb = goal;
 		}
 	}
+	return HIVE_OK;
 }
 
 static int add_deferrable(struct lqp *q, const struct assets *as, struct asset_cols *ac, int64_t start_ms,
@@ -270,11 +279,11 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 		ac->asset = &a->a[i];
 		switch (a->a[i].kind) {
 		case ASSET_BATTERY:
-			add_battery(q, a, ac, start_ms, step_s);
-			break;
 		case ASSET_DEFERRABLE:
 		case ASSET_EV: {
-			int rc = add_deferrable(q, a, ac, start_ms, step_s, why_buf, why_size, why);
+			int rc = a->a[i].kind == ASSET_BATTERY
+			                 ? add_battery(q, a, ac, start_ms, step_s, why_buf, why_size, why)
+			                 : add_deferrable(q, a, ac, start_ms, step_s, why_buf, why_size, why);
 			if (rc != HIVE_OK) {
 				lqp_free(q);
 				return rc;
@@ -294,6 +303,20 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 	}
 	*out = q;
 	return HIVE_OK;
+}
+
+double lqp_tolerance(const struct lqp *q)
+{
+	double scale = 0;
+	for (size_t t = 0; t < q->T; t++)
+		scale = fmax(scale, fmax(fabs(q->L[t]), q->X[t]));
+	for (size_t j = 0; j < q->ncols; j++)
+		scale = fmax(scale, fmax(fabs(q->cols[j].lb), q->cols[j].ub < LQP_INF ? fabs(q->cols[j].ub) : 0));
+	if (q->has_imax)
+		scale = fmax(scale, q->imax);
+	if (q->has_emax)
+		scale = fmax(scale, q->emax);
+	return LQP_FEAS_TOL * fmax(1, scale / 1e6);
 }
 
 void lqp_free(struct lqp *q)
@@ -544,7 +567,7 @@ static int finish(struct lqp *q, Clp_Simplex *m, int rc, struct lqp_plan *p, con
 	}
 	plan_alloc(q, p);
 	extract(q, Clp_getColSolution(m), p);
-	if (!(lqp_violation(q, p) <= LQP_FEAS_TOL)) {
+	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		*why = "the solver's plan breaks a constraint beyond the tolerance";
 		return HIVE_EINTERNAL;

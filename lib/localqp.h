@@ -39,7 +39,7 @@
  * φ + ρ/2·‖x − v‖².
  *
  * What is returned is checked: every bound and equation holds within
- * LQP_FEAS_TOL Wh after the solution is cleaned (values within the
+ * lqp_tolerance (LQP_FEAS_TOL Wh, relative beyond 10^6 Wh) after the solution is cleaned (values within the
  * tolerance of a bound set on it, states recomputed from the flows), and a
  * plan that does not is an error, never a bid.
  */
@@ -78,9 +78,10 @@ struct lqp_plan {
  * Builds the Worker's problem. net and export_wh have T values (export_wh
  * may be NULL). Returns HIVE_OK, or HIVE_EINPUT with *why set (a static
  * string, or one in why_buf of why_size bytes naming the asset) when the
- * inputs are out of range or the constraints cannot all hold (a load's
- * energy that does not fit its window, limits that the uncontrolled net
- * breaks, …).
+ * inputs are out of range or a load's energy does not fit its window, or a
+ * goal falls too often in the horizon. Constraints that cannot all hold
+ * otherwise (limits that the uncontrolled net breaks with nothing to offset
+ * it, …) are found by the solvers: HIVE_ERULE.
  */
 int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
             const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why);
@@ -92,8 +93,11 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 /* One ADMM step: minimise φ + ρ/2‖x − v‖² (rho > 0; v has T values). Warm-started from the last step. */
 int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *plan, const char **why);
 
-/* The own cost φ and the largest violation of any constraint by a plan, in Wh (0 when all hold). */
+/* The largest violation of any constraint by a plan, in Wh (0 when all hold). */
 double lqp_violation(const struct lqp *q, const struct lqp_plan *plan);
+
+/* How far a returned plan may be from a bound: LQP_FEAS_TOL, times the problem's largest Wh over 10^6 when above. */
+double lqp_tolerance(const struct lqp *q);
 
 void lqp_plan_free(struct lqp_plan *plan);
 

@@ -23,9 +23,10 @@ static int name_of(jv v, char out[64], const char **why)
 		jv_free(v);
 		return 0;
 	}
-	if (jv_get_kind(v) != JV_KIND_STRING || (size_t)jv_string_length_bytes(jv_copy(v)) >= 64) {
+	if (jv_get_kind(v) != JV_KIND_STRING || (size_t)jv_string_length_bytes(jv_copy(v)) >= 64 ||
+	    strlen(jv_string_value(v)) != (size_t)jv_string_length_bytes(jv_copy(v))) {
 		jv_free(v);
-		return *why = "the meter or worker is not a string of under 64 bytes", -1;
+		return *why = "the meter or worker is not a string of under 64 bytes without NUL", -1;
 	}
 	const char *s = jv_string_value(v);
 	uint8_t addr[ETH_ADDR_SIZE];
@@ -157,7 +158,7 @@ static double milli(double v)
 
 double planrec_declared(const double *plan, size_t t)
 {
-	return t == 0 ? round(plan[0]) + 0.0 : milli(plan[t]);
+	return milli(plan[t]);
 }
 
 static jv array_of(const double *v, size_t n)
@@ -179,8 +180,9 @@ jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lq
 	o = jvb_set(o, "iteration", jv_number((double)iteration));
 	jv plan = jv_array();
 	for (size_t t = 0; t < p->slots; t++)
-		plan = jv_array_append(plan, jv_number(planrec_declared(p->net_wh, t)));
+		plan = jv_array_append(plan, jv_number(t == 0 ? round(p->net_wh[0]) + 0.0 : milli(p->net_wh[t])));
 	o = jvb_set(o, "plan_wh", plan);
+	o = jvb_set(o, "first_wh", jv_number(milli(p->net_wh[0])));
 	o = jvb_set(o, "own_cost", jv_number(milli(p->own_cost)));
 	jv sch = jv_object();
 	for (size_t i = 0; i < p->nschedules; i++) {
@@ -272,12 +274,28 @@ int planrec_bid_parse(jv rec, struct plan_bid *b, const char **why)
 	memset(b, 0, sizeof *b);
 	if (name_of(member(rec, "worker"), b->worker, why) != 0)
 		return -1;
+	uint8_t addr[ETH_ADDR_SIZE];
 	if (!b->worker[0])
 		return *why = "the bid names no worker", -1;
+	if (eth_address_parse(addr, b->worker, strlen(b->worker)) != ETH_ADDR_OK)
+		return *why = "the bid's worker is not an address (0x and 40 hex digits)", -1;
 	if (time_of(rec, "start", &b->start_ms, why) != 0 || seconds_of(rec, "seconds", &b->step_s, why) != 0 ||
-	    count_of(rec, "iteration", &b->iteration, true, why) != 0)
+	    count_of(rec, "iteration", &b->iteration, true, why) != 0 ||
+	    numbers_of(member(rec, "plan_wh"), &b->plan, &b->slots, why) != 0)
 		return -1;
-	return numbers_of(member(rec, "plan_wh"), &b->plan, &b->slots, why);
+	jv first = member(rec, "first_wh");
+	if (jv_get_kind(first) == JV_KIND_INVALID || jv_get_kind(first) == JV_KIND_NULL) {
+		jv_free(first);
+		return 0;
+	}
+	double f = jv_get_kind(first) == JV_KIND_NUMBER ? jv_number_value(first) : NAN;
+	jv_free(first);
+	if (!(fabs(f - b->plan[0]) <= 0.5)) {
+		planrec_bid_free(b);
+		return *why = "the bid's first_wh is not a number within 0.5 Wh of its plan's first slot", -1;
+	}
+	b->plan[0] = f;
+	return 0;
 }
 
 void planrec_bid_free(struct plan_bid *b)

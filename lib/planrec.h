@@ -2,12 +2,15 @@
  * planrec.h — the records of coordination (hive-records(5)): a Worker's
  * "forecast" as the planners read it, its "bid" (the plan it declares), and
  * the Queen's "signal". Plans are estimates in Wh, doubles rounded to
- * 0.001 Wh, except a bid's first slot: the energy the Worker declares for
- * the slot acted on, in whole Wh as metered, which is what hive-settle
- * compares with its meter.
+ * 0.001 Wh, except a bid's first slot in "plan_wh": the energy the Worker
+ * declares for the slot acted on, in whole Wh as metered, which is what
+ * hive-settle compares with its meter. "first_wh" is that slot's plan to
+ * 0.001 Wh, which the Queen coordinates with: rounding it to whole Wh at
+ * every iteration would leave a noise that keeps the residuals from
+ * falling below it.
  *
  *   {"type":"bid","worker":ADDR,"start":T0,"seconds":900,"iteration":K,
- *    "plan_wh":[62,1.5,…],"own_cost":123.4,
+ *    "plan_wh":[62,1.5,…],"first_wh":61.734,"own_cost":123.4,
  *    "schedules":{"garage":{"charge_wh":[…],"discharge_wh":[…],"soc_wh":[…]},
  *                 "dishwasher":{"energy_wh":[…]},"roof":{"curtailed_wh":[…]}}}
  *   {"type":"signal","hive":H,"start":T0,"seconds":900,"iteration":K,
@@ -40,7 +43,7 @@ struct plan_forecast {
 int planrec_forecast(jv rec, struct plan_forecast *f, const char **why);
 void planrec_forecast_free(struct plan_forecast *f);
 
-/* Slot t of a plan as a bid declares it: slot 0 in whole Wh, the others to 0.001 Wh. */
+/* Slot t of a plan as the Queen reads it from a bid: to 0.001 Wh (slot 0 from "first_wh"). */
 double planrec_declared(const double *plan, size_t t);
 
 /* A bid of a plan; worker may be "" (left out). */
@@ -62,7 +65,11 @@ jv planrec_signal(const struct plan_signal *s, double r, double sres);
 int planrec_signal_parse(jv rec, struct plan_signal *s, const char **why);
 void planrec_signal_free(struct plan_signal *s);
 
-/* A bid's plan as the Queen reads it: worker, start, seconds, iteration, plan_wh. Borrows rec. */
+/*
+ * A bid's plan as the Queen reads it: worker, start, seconds, iteration,
+ * plan_wh with its first slot from "first_wh" when the bid has it (within
+ * 0.5 Wh of plan_wh's first). Borrows rec.
+ */
 struct plan_bid {
 	char worker[64];
 	int64_t start_ms;

@@ -104,28 +104,48 @@ static size_t expected_count(const struct queen *q)
 	return q->cfg->members ? q->cfg->nmembers : q->cfg->workers;
 }
 
-/* Opens the round of a first bid; -1 with *why when the tariff does not price its slots. */
-static int open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, const char **why)
+/* The tariff's prices per Wh over a bid's horizon (allocated), or -1 when a slot has none. */
+static int horizon_prices(const struct queen *q, const struct plan_bid *b, double **buy, double **sell)
 {
-	round_free(q);
 	size_t T = b->slots;
-	q->buy = xmalloc(T * sizeof *q->buy);
-	q->sell = xmalloc(T * sizeof *q->sell);
-	q->last_signal = xcalloc(T, sizeof *q->last_signal);
+	*buy = xmalloc(T * sizeof **buy);
+	*sell = xmalloc(T * sizeof **sell);
 	mpz_t pb, ps;
 	mpz_inits(pb, ps, NULL);
 	int rc = 0;
 	for (size_t t = 0; t < T && rc == 0; t++) {
 		if (tariff_prices(q->cfg->tariff, b->start_ms + (int64_t)t * b->step_s * 1000, pb, ps) != 0)
 			rc = -1;
-		q->buy[t] = mpz_get_d(pb) / 1000;
-		q->sell[t] = mpz_get_d(ps) / 1000;
+		(*buy)[t] = mpz_get_d(pb) / 1000;
+		(*sell)[t] = mpz_get_d(ps) / 1000;
 	}
 	mpz_clears(pb, ps, NULL);
 	if (rc != 0) {
-		round_free(q);
-		return *why = "the tariff has no price for a slot of the bid's horizon", -1;
+		free(*buy);
+		free(*sell);
 	}
+	return rc;
+}
+
+/* The bid's plan (taken) and line become the Worker's last. */
+static void keep_plan(struct queen_worker *w, struct plan_bid *b, const char *line, size_t len)
+{
+	free(w->plan);
+	w->plan = b->plan;
+	b->plan = NULL;
+	w->iteration = b->iteration;
+	buf_reset(&w->line);
+	buf_append(&w->line, line, len);
+}
+
+/* Opens the round of a first bid with its horizon's prices (taken). */
+static void open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, double *buy, double *sell)
+{
+	round_free(q);
+	size_t T = b->slots;
+	q->buy = buy;
+	q->sell = sell;
+	q->last_signal = xcalloc(T, sizeof *q->last_signal);
 	q->open = true;
 	q->start_ms = b->start_ms;
 	q->step_s = b->step_s;
@@ -142,7 +162,6 @@ static int open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms,
 		w->plan = NULL;
 		buf_reset(&w->line);
 	}
-	return 0;
 }
 
 static struct sharing_cost hive_cost(const struct queen *q)
@@ -285,28 +304,34 @@ static bool same_plan(const struct queen_worker *w, const struct plan_bid *b, si
 }
 
 /* Opens the round of a first bid for a later start, after stopping a round still open. */
-static int next_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, struct queen_out *out,
-                      const char **why)
+static int next_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, int64_t wall_ms,
+                      struct queen_out *out, const char **why)
 {
+	double *buy, *sell;
 	if (b->iteration != 0)
 		return *why = "a bid for a round that is not open (a round opens with iteration 0)", -1;
+	if (b->start_ms > wall_ms + QUEEN_MAX_AHEAD_MS)
+		return *why = "a bid for a round more than two days ahead of the Queen's clock", -1;
+	if (horizon_prices(q, b, &buy, &sell) != 0)
+		return *why = "the tariff has no price for a slot of the bid's horizon", -1;
 	if (q->open) {
 		stop_round(q, out);
 		out->warning = "a later round superseded the open one before it converged";
 	}
-	return open_round(q, b, now_ms, why);
+	open_round(q, b, now_ms, buy, sell);
+	return 0;
 }
 
 /* Takes a good bid of an expected Worker; returns 0 or -1 with *why. */
 static int take(struct queen *q, struct queen_worker *w, struct plan_bid *b, const char *line, size_t len,
-                int64_t now_ms, struct queen_out *out, const char **why)
+                int64_t now_ms, int64_t wall_ms, struct queen_out *out, const char **why)
 {
 	if (!q->open || b->start_ms > q->start_ms) {
 		if (b->start_ms <= q->last_start_ms) {
 			out->warning = "a stale bid, for a round that has ended";
 			return 0;
 		}
-		if (next_round(q, b, now_ms, out, why) != 0)
+		if (next_round(q, b, now_ms, wall_ms, out, why) != 0)
 			return -1;
 	} else if (b->start_ms < q->start_ms) {
 		out->warning = "a stale bid, for an earlier round";
@@ -322,24 +347,25 @@ static int take(struct queen *q, struct queen_worker *w, struct plan_bid *b, con
 		if (b->iteration == q->iteration)
 			return *why = "a second, different bid for the iteration", -1;
 	}
+	if (w->participant && !w->waited && b->iteration == q->iteration - 1 && b->iteration > w->iteration) {
+		/* A Worker that missed the timeout of the iteration just closed: its plan counts from the next
+		 * round on (it is not waited for, so a Worker always a little late does not stall every round). */
+		keep_plan(w, b, line, len);
+		return 0;
+	}
 	if (b->iteration < q->iteration || (q->iteration > 0 && !w->participant)) {
 		out->warning = "a stale bid, for an earlier iteration or from a Worker not in this round";
 		return 0;
 	}
-	free(w->plan);
-	w->plan = b->plan;
-	b->plan = NULL;
-	w->iteration = b->iteration;
+	keep_plan(w, b, line, len);
 	w->waited = w->expected;
-	buf_reset(&w->line);
-	buf_append(&w->line, line, len);
 	if (all_in(q))
 		close_iteration(q, now_ms, out);
 	return 0;
 }
 
-int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t now_ms, struct queen_out *out,
-               const char **why)
+int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t now_ms, int64_t wall_ms,
+               struct queen_out *out, const char **why)
 {
 	out_init(out);
 	struct plan_bid b;
@@ -352,8 +378,16 @@ int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t no
 		                       : "more Workers than the Queen waits for";
 	else if (q->cfg->require_signatures && verify(q, rec, b.worker, why) != 0)
 		rc = -1;
-	else
-		rc = take(q, w ? w : add_worker(q, b.worker), &b, line, len, now_ms, out, why);
+	else {
+		bool fresh = !w;
+		if (fresh)
+			w = add_worker(q, b.worker);
+		rc = take(q, w, &b, line, len, now_ms, wall_ms, out, why);
+		if (fresh && !w->plan) { /* refused, or stale: it takes no place among those expected */
+			buf_free(&w->line);
+			q->n--;
+		}
+	}
 	planrec_bid_free(&b);
 	return rc;
 }

@@ -21,11 +21,16 @@
  * A stopped round's signal has status "stopped"; it still ends with its
  * final bids, the last each participant made.
  *
- * Refused, by the caller's diagnostic, before the Worker counts as one of
- * those expected: a bid of a Worker that is not a member, or beyond the
- * first `workers`; without a valid signature of its worker when signatures
- * are required. Refused too: a bid for a round that is not open at an
- * iteration above 0; for the round's start with other slots; for an
+ * A participant no longer waited for whose bid for the iteration just
+ * closed comes in late: that plan is its last from the next round on.
+ *
+ * Refused, by the caller's diagnostic (a refused or stale bid of a Worker
+ * not seen before takes no place among those expected): a bid whose worker
+ * is not an address; of a Worker that is not a member, or beyond the first
+ * `workers`; without a valid signature of its worker when signatures are
+ * required; for a round that is not open at an iteration above 0, that
+ * starts more than QUEEN_MAX_AHEAD_MS after wall_ms, or whose slots the
+ * tariff does not price; for the round's start with other slots; for an
  * iteration ahead of the round's; a second, different bid for the open
  * iteration. A bid for an earlier iteration or an ended round is stale:
  * ignored with a warning. A Worker's last bid again is ignored silently.
@@ -43,6 +48,9 @@
 #include "recsig.h"
 #include "sharing.h"
 #include "tariff.h"
+
+/* How far ahead of the Queen's clock a round may start (a bid far in the future would block every later round). */
+#define QUEEN_MAX_AHEAD_MS (2 * 86400 * 1000LL)
 
 struct queen_config {
 	const struct tariff *tariff;
@@ -100,11 +108,12 @@ void queen_free(struct queen *q);
 void queen_out_free(struct queen_out *o);
 
 /*
- * One bid (its record and its line as read) at now_ms. Returns 0 (out
- * filled), or -1 with *why: the bid is refused.
+ * One bid (its record and its line as read) at now_ms, a clock that never
+ * jumps (timeouts), and wall_ms, the date (how far ahead a round may start).
+ * Returns 0 (out filled), or -1 with *why: the bid is refused.
  */
-int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t now_ms, struct queen_out *out,
-               const char **why);
+int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t now_ms, int64_t wall_ms,
+               struct queen_out *out, const char **why);
 
 /* How long until the open iteration's timeout, in ms (-1: nothing waits). */
 long queen_wait_ms(const struct queen *q, int64_t now_ms);

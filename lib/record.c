@@ -302,7 +302,8 @@ void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handle
 	struct buf in = { 0 };
 	struct rec r = { .value = jv_invalid(), .source = source };
 	char chunk[65536];
-	bool eof = false;
+	bool eof = false, skipping = false;
+	size_t scanned = 0; /* bytes of in already searched for a newline */
 	while (!loop->stop && !eof) {
 		long ms = wait_ms(arg);
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -329,17 +330,31 @@ void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handle
 		eof = n == 0;
 		buf_append(&in, chunk, (size_t)n);
 		size_t start = 0;
-		for (size_t i = 0; i < in.len && !loop->stop; i++)
+		for (size_t i = scanned; i < in.len && !loop->stop; i++)
 			if (in.data[i] == '\n') {
-				stream_line(loop, &r, in.data + start, i + 1 - start, handler, arg);
+				if (skipping) /* the end of a line too long to read: counted, not handled */
+					skipping = false;
+				else
+					stream_line(loop, &r, in.data + start, i + 1 - start, handler, arg);
 				start = i + 1;
 			}
-		if (eof && start < in.len && !loop->stop)
+		if (eof && start < in.len && !loop->stop && !skipping)
 			stream_line(loop, &r, in.data + start, in.len - start, handler, arg);
 		if (start > 0) {
 			memmove(in.data, in.data + start, in.len - start);
 			in.len -= start;
 		}
+		scanned = in.len;
+		if (in.len > REC_POLL_LINE_MAX && !skipping) {
+			/* A line this long is no record of ours; it must not hold up the timeouts. */
+			r.lineno++;
+			diag_warn("%s line %lu: longer than %u bytes: skipped", source ? source : "standard input", r.lineno,
+			          REC_POLL_LINE_MAX);
+			loop->bad++;
+			skipping = true;
+		}
+		if (skipping)
+			in.len = scanned = 0;
 	}
 	buf_free(&in);
 }

@@ -80,8 +80,10 @@ void rec_loop_stream(struct rec_loop *loop, FILE *in, const char *source, rec_ha
  * before each wait asks wait_ms(arg) how long it may wait at most (-1: as
  * long as it takes); when that passes with no new line, calls
  * on_timeout(loop, arg). Lines are handled as soon as they are complete; a
- * last line without a newline at the end of input is handled too.
+ * last line without a newline at the end of input is handled too. A line
+ * longer than REC_POLL_LINE_MAX is reported and skipped as it comes.
  */
+#define REC_POLL_LINE_MAX (16u << 20)
 void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handler handler,
                    long (*wait_ms)(void *arg), void (*on_timeout)(struct rec_loop *loop, void *arg), void *arg);
 

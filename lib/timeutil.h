@@ -35,5 +35,7 @@ int rfc3339_parse(int64_t *unix_ms, const char *text, size_t len, const char **w
 int duration_parse(int64_t *ms, const char *text);
 /* The current time from the realtime clock, in Unix milliseconds. */
 int64_t now_ms(void);
+/* Milliseconds of a clock that never jumps (CLOCK_MONOTONIC): for timeouts, not for dates. */
+int64_t monotonic_ms(void);
 
 #endif

@@ -347,7 +347,7 @@ hive-clear: the input ended in the middle of a round: its plans were not final" 
 	assert_output "$({ bid "$A" 5 "$PA"; bid "$B" 0 "$PB"; } | sort)"
 }
 
-@test "hive-clear coordinate: a late bid is stale; a bid for the iteration open brings the Worker back, waited for again" {
+@test "hive-clear coordinate: a late bid for the iteration just closed is kept; a bid for the iteration open brings the Worker back" {
 	# Timeout 2 s. A answers at once; B misses iteration 1, comes back at 2, misses 3. Iteration 1 opens at
 	# 0 s and closes at 2 s; the bids of the 3 s mark come in while iteration 2 is open (2 s to 4 s); iteration
 	# 3 opens at 3 s, closes at 5 s; the bid of the 6 s mark comes in while 4 is open.
@@ -355,7 +355,7 @@ hive-clear: the input ended in the middle of a round: its plans were not final" 
 		bid "$A" 0 "$PA"; bid "$B" 0 "$PB"               # 1-2: signal 0
 		bid "$A" 1 800,100,-300,0                        # 3: B is missing: signal 1 at the timeout
 		sleep 3
-		bid "$B" 1 150,100,-100,50                       # 4: late: stale
+		bid "$B" 1 150,100,-100,50                       # 4: late, for the iteration just closed: kept
 		bid "$B" 2 100,100,-100,50                       # 5: back
 		bid "$A" 2 700,100,-300,0                        # 6: signal 2
 		bid "$A" 3 600,100,-300,0                        # 7: B is waited for again: signal 3 at the timeout
@@ -364,7 +364,6 @@ hive-clear: the input ended in the middle of a round: its plans were not final" 
 	} | queen --workers 2 --rho 1 --timeout 2s --max-iter 5 --bids "$T/bids.ndjson" > "$T/signals.ndjson" 2> "$T/err"
 	run cat "$T/err"
 	assert_output "hive-clear: an iteration closed at its timeout: late Workers keep their last plans
-hive-clear: line 4: a stale bid, for an earlier iteration or from a Worker not in this round
 hive-clear: an iteration closed at its timeout: late Workers keep their last plans"
 	run jq -c '[.iteration, .status]' "$T/signals.ndjson"
 	assert_output $'[0,"iterate"]\n[1,"iterate"]\n[2,"iterate"]\n[3,"iterate"]\n[4,"stopped"]'
@@ -574,4 +573,16 @@ worker_files() {
 [1,"stopped"]'
 	[ "$stderr" = "hive-clear: no Worker answered in time: the round stopped" ]
 	[ "$(count_lines "$T/again.ndjson")" = 2 ]
+}
+
+@test "hive-clear coordinate: a worker that is not an address, and a round far ahead of the clock, are refused" {
+	{
+		bid "$(printf 'x%.0s' $(seq 63))" 0 "$PA"            # 1: no address (it once overran the Queen's table)
+		bid "$A" 0 "$PA" 900 2099-01-01T00:00:00Z            # 2: would block every round before 2099
+		bid "$A" 0 "$PA"; bid "$B" 0 "$PB"                   # 3-4: the round
+	} > "$T/in.ndjson"
+	run -1 --separate-stderr queen --workers 2 --rho 1 --max-iter 1 < "$T/in.ndjson"
+	[ "$stderr" = "hive-clear: line 1: bid refused: the bid's worker is not an address (0x and 40 hex digits)
+hive-clear: line 2: bid refused: a bid for a round more than two days ahead of the Queen's clock" ]
+	[ "$(jq -c '[.iteration, .status]' <<< "$output")" = '[0,"stopped"]' ]
 }

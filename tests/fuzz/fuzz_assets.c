@@ -15,7 +15,7 @@
  *     is built (lqp_new), solved alone against fixed prices (buy ≥ sell) and
  *     as two ADMM steps (rho 1 and v = the forecast, then a warm-started
  *     step with rho 0.5): each either fails with HIVE_EINPUT or HIVE_ERULE
- *     and a reason, or gives a plan within LQP_FEAS_TOL of every constraint
+ *     and a reason, or gives a plan within lqp_tolerance of every constraint
  *     (lqp_violation), of finite nets that are the forecast plus the
  *     schedules (charge − discharge + energy) within 1e-6 Wh, and where no
  *     deferrable or ev draws more than power_w in a slot. HIVE_EINTERNAL (a
@@ -203,7 +203,7 @@ static void check_plan(const struct lqp *q, const struct assets *a, int rc, cons
 		return;
 	}
 	require(plan->slots == SLOTS && plan->net_wh != NULL && plan->nschedules == a->n);
-	require(lqp_violation(q, plan) <= LQP_FEAS_TOL);
+	require(lqp_violation(q, plan) <= lqp_tolerance(q));
 	require(isfinite(plan->own_cost) && isfinite(plan->objective));
 	for (size_t t = 0; t < SLOTS; t++) {
 		/* summed as the plan is made: the forecast, then each asset's flows in order */
@@ -220,7 +220,7 @@ static void check_plan(const struct lqp *q, const struct assets *a, int rc, cons
 				net += s->energy_wh[t];
 				if (s->asset->kind != ASSET_PV)
 					require(s->energy_wh[t] <=
-					        s->asset->power_w * (STEP_S / 3600.0) * (1 + 1e-9) + LQP_FEAS_TOL);
+					        s->asset->power_w * (STEP_S / 3600.0) * (1 + 1e-9) + lqp_tolerance(q));
 			}
 		}
 		require(fabs(plan->net_wh[t] - net) <= 1e-6);

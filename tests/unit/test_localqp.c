@@ -150,13 +150,13 @@ static void solve_ours(struct problem *p)
 	if (lqp_solve_alone(q, p->buy, p->sell, &plan, &why) == HIVE_OK) {
 		p->alone = plan.objective;
 		p->ok_alone = 1;
-		CHECK(lqp_violation(q, &plan) <= LQP_FEAS_TOL);
+		CHECK(lqp_violation(q, &plan) <= lqp_tolerance(q));
 		lqp_plan_free(&plan);
 	}
 	if (lqp_solve_step(q, p->rho, p->v, &plan, &why) == HIVE_OK) {
 		p->step = plan.objective;
 		p->ok_step = 1;
-		CHECK(lqp_violation(q, &plan) <= LQP_FEAS_TOL);
+		CHECK(lqp_violation(q, &plan) <= lqp_tolerance(q));
 		lqp_plan_free(&plan);
 	}
 	lqp_free(q);

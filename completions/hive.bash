@@ -17,13 +17,13 @@
 # any option a subcommand takes more than once in _hive_repeatable, and any
 # option that rules others out in _hive_excludes (or, by one of its values, in
 # _hive_value_excludes), then add a two-line function and a `complete -F`
-# line at the end. A tool without subcommands (hive-clear) has an empty list
+# line at the end. A tool without subcommands (hive-bid) has an empty list
 # of subcommands and a default command named after its job, under which its
 # options are listed; so has the command a tool runs without a subcommand
-# name (hive-settle's "settle", beside "audit"; hive-forecast's "forecast",
-# beside "backtest"). An option whose argument is
-# a file in one tool and another value in others (--export) is named in
-# _hive_tool_file_options.
+# name (hive-clear's "clear", beside "simulate" and "coordinate";
+# hive-settle's "settle", beside "audit"; hive-forecast's "forecast", beside
+# "backtest"). An option whose argument is a file in one tool and another
+# value in others (--export) is named in _hive_tool_file_options.
 
 # Where this file is, to find the data installed beside it (share/hive/meters
 # next to share/bash-completion/completions, or share/meters in a source tree).
@@ -39,9 +39,10 @@ declare -gA _hive_commands=(
 	[hive-beekeeper meter]='add status info list'
 	[hive-beekeeper coin]='add freeze info list'
 	[hive-beekeeper hive]='create freeze add-meter drop-meter split merge info list'
-	[hive-clear]=''
+	[hive-clear]='simulate coordinate'
 	[hive-settle]='audit'
 	[hive-forecast]='forecast backtest'
+	[hive-bid]=''
 )
 
 # The subcommand a tool runs when its first argument is none of them: then the
@@ -51,6 +52,7 @@ declare -gA _hive_default_command=(
 	[hive-clear]=clear
 	[hive-settle]=settle
 	[hive-forecast]=forecast
+	[hive-bid]=bid
 )
 
 # Options a tool takes before its subcommand as well as after it.
@@ -101,10 +103,13 @@ declare -gA _hive_options=(
 	[hive-beekeeper verify]='--ledger'
 	[hive-beekeeper repair]='--ledger'
 	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --day --tz --step --rejects --strict'
+	[hive-clear simulate]='--tariff --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --strict --rejects'
+	[hive-clear coordinate]='--tariff --export --workers --signed --timeout --rounds --bids --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --strict --rejects'
 	[hive-settle settle]='--export --day --tz --from --to --archive --key --keystore --password-file --bids --reputation-weight --deviation-price --csv --strict'
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
 	[hive-forecast forecast]='--model --start --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
 	[hive-forecast backtest]='--model --days --table --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
+	[hive-bid bid]='--assets --tariff --key --keystore --password-file --strict'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.
@@ -135,14 +140,17 @@ declare -gA _hive_operands=(
 	[hive-beekeeper export]=text
 	[hive-beekeeper apply]=files
 	[hive-clear clear]=files
+	[hive-clear simulate]=files
+	[hive-clear coordinate]=none
 	[hive-settle settle]=files
 	[hive-settle audit]=files
 	[hive-forecast forecast]=files
 	[hive-forecast backtest]=files
+	[hive-bid bid]=files
 )
 
 # Options whose argument is a file name.
-_hive_file_options=' --key --keystore --password-file --key-file --ledger --tariff --rejects --archive --bids --csv --holidays --exog '
+_hive_file_options=' --key --keystore --password-file --key-file --ledger --tariff --rejects --archive --bids --csv --holidays --exog --assets '
 # Options whose argument is a file in one tool only ("--export" is a column
 # of hive-read csv, and the hive's export of hive-clear and hive-settle).
 declare -gA _hive_tool_file_options=(
@@ -233,6 +241,15 @@ declare -gA _hive_value_options=(
 	[--window]=''
 	[--origins]=''
 	[--days]=''
+	[--import-max-w]=''
+	[--export-max-w]=''
+	[--peak-price]=''
+	[--rho]=''
+	[--max-iter]=''
+	[--eps-abs]=''
+	[--eps-rel]=''
+	[--workers]=''
+	[--rounds]=''
 )
 # Values of an option that depend on the subcommand, as "tool subcommand option".
 declare -gA _hive_command_values=(
@@ -240,6 +257,7 @@ declare -gA _hive_command_values=(
 	[hive-beekeeper meter list --status]='registered certified online offline revoked'
 	[hive-beekeeper hive list --status]='active frozen split merged'
 	[hive-clear clear --step]='5m 15m 30m 1h'
+	[hive-clear coordinate --timeout]='5s 10s 30s 1m'
 	[hive-forecast forecast --step]='5m 15m 30m 1h'
 	[hive-forecast backtest --step]='5m 15m 30m 1h'
 )
@@ -284,6 +302,12 @@ declare -gA _hive_excludes=(
 	[hive-clear --from]='--day --tz'
 	[hive-clear --to]='--day --tz'
 	[hive-clear --tz]='--from --to'
+	# coordinate waits for the hive's members or for any N Workers, not both.
+	[hive-clear --export]='--workers'
+	[hive-clear --workers]='--export'
+	[hive-bid --key]='--keystore --password-file'
+	[hive-bid --keystore]='--key'
+	[hive-bid --password-file]='--key'
 )
 # Options that one value of an option rules out, as "tool option value".
 # csv --kind energy or power gives intervals already: hive-read refuses with
@@ -506,3 +530,5 @@ _hive_settle() { _hive_complete hive-settle; }
 complete -F _hive_settle hive-settle
 _hive_forecast() { _hive_complete hive-forecast; }
 complete -F _hive_forecast hive-forecast
+_hive_bid() { _hive_complete hive-bid; }
+complete -F _hive_bid hive-bid

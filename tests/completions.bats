@@ -4,7 +4,7 @@ load helpers
 
 BASH_COMP=$TOP/completions/hive.bash
 ZSH_COMP=$TOP/completions/_hive
-TOOLS='hive-sign hive-read hive-beekeeper hive-clear hive-settle hive-forecast'
+TOOLS='hive-sign hive-read hive-beekeeper hive-clear hive-settle hive-forecast hive-bid'
 
 setup() {
 	setup_scratch

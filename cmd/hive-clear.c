@@ -43,42 +43,32 @@ enum opt {
 	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS
 };
 
-static const struct option sim_options[] = {
-	{ "tariff", required_argument, NULL, OPT_TARIFF },
-	{ "import-max-w", required_argument, NULL, OPT_IMPORT_MAX },
-	{ "export-max-w", required_argument, NULL, OPT_EXPORT_MAX },
-	{ "peak-price", required_argument, NULL, OPT_PEAK_PRICE },
-	{ "rho", required_argument, NULL, OPT_RHO },
-	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
-	{ "eps-abs", required_argument, NULL, OPT_EPS_ABS },
-	{ "eps-rel", required_argument, NULL, OPT_EPS_REL },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+/* The options simulate and coordinate share: the hive's cost, ADMM's settings, the record loop's. */
+#define PLANNING_OPTIONS \
+	{ "tariff", required_argument, NULL, OPT_TARIFF }, \
+	{ "import-max-w", required_argument, NULL, OPT_IMPORT_MAX }, \
+	{ "export-max-w", required_argument, NULL, OPT_EXPORT_MAX }, \
+	{ "peak-price", required_argument, NULL, OPT_PEAK_PRICE }, \
+	{ "rho", required_argument, NULL, OPT_RHO }, \
+	{ "max-iter", required_argument, NULL, OPT_MAX_ITER }, \
+	{ "eps-abs", required_argument, NULL, OPT_EPS_ABS }, \
+	{ "eps-rel", required_argument, NULL, OPT_EPS_REL }, \
+	{ "rejects", required_argument, NULL, OPT_REJECTS }, \
+	{ "strict", no_argument, NULL, OPT_STRICT }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, OPT_VERSION }, \
 	{ NULL, 0, NULL, 0 }
-};
+
+static const struct option sim_options[] = { PLANNING_OPTIONS };
 
 static const struct option coord_options[] = {
-	{ "tariff", required_argument, NULL, OPT_TARIFF },
 	{ "export", required_argument, NULL, OPT_EXPORT },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "signed", no_argument, NULL, OPT_SIGNED },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "bids", required_argument, NULL, OPT_BIDS },
-	{ "import-max-w", required_argument, NULL, OPT_IMPORT_MAX },
-	{ "export-max-w", required_argument, NULL, OPT_EXPORT_MAX },
-	{ "peak-price", required_argument, NULL, OPT_PEAK_PRICE },
-	{ "rho", required_argument, NULL, OPT_RHO },
-	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
-	{ "eps-abs", required_argument, NULL, OPT_EPS_ABS },
-	{ "eps-rel", required_argument, NULL, OPT_EPS_REL },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
+	PLANNING_OPTIONS
 };
 
 static const struct option options[] = {
@@ -242,35 +232,51 @@ static double number_arg(const char *opt, const char *value, double lo, double h
 	return d;
 }
 
+/* What the planning options set, for simulate and coordinate alike. */
+struct planning {
+	const char *tariff_file, *rejects_file;
+	bool strict, limited;
+	double import_max_w, export_max_w, peak_price_per_kw, rho, eps_abs, eps_rel;
+	size_t max_iter;
+};
+
+#define PLANNING_DEFAULTS { .eps_abs = 0.01, .eps_rel = 0, .max_iter = 2000, .import_max_w = 1e15, .export_max_w = 1e15 }
+
+/* Takes one of PLANNING_OPTIONS; false for another option. */
+static bool planning_option(struct planning *p, int c)
+{
+	switch (c) {
+	case OPT_TARIFF: p->tariff_file = optarg; break;
+	case OPT_REJECTS: p->rejects_file = optarg; break;
+	case OPT_STRICT: p->strict = true; break;
+	case OPT_IMPORT_MAX: p->import_max_w = number_arg("--import-max-w", optarg, 0, 1e12); p->limited = true; break;
+	case OPT_EXPORT_MAX: p->export_max_w = number_arg("--export-max-w", optarg, 0, 1e12); p->limited = true; break;
+	case OPT_PEAK_PRICE: p->peak_price_per_kw = number_arg("--peak-price", optarg, 0, 1e18); break;
+	case OPT_RHO: p->rho = number_arg("--rho", optarg, 1e-12, 1e12); break;
+	case OPT_EPS_ABS: p->eps_abs = number_arg("--eps-abs", optarg, 1e-9, 1e6); break;
+	case OPT_EPS_REL: p->eps_rel = number_arg("--eps-rel", optarg, 0, 1); break;
+	case OPT_MAX_ITER: p->max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
+	default: return false;
+	}
+	return true;
+}
+
 static int simulate(int argc, char **argv)
 {
-	struct hiveplan_config cfg = { .coord = { .eps_abs = 0.01, .eps_rel = 0, .max_iter = 2000 } };
-	const char *tariff_file = NULL, *rejects_file = NULL;
-	bool strict = false, has_imax = false, has_emax = false;
+	struct planning p = PLANNING_DEFAULTS;
 	int c;
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1) {
-		switch (c) {
-		case OPT_TARIFF: tariff_file = optarg; break;
-		case OPT_REJECTS: rejects_file = optarg; break;
-		case OPT_STRICT: strict = true; break;
-		case OPT_IMPORT_MAX: cfg.import_max_w = number_arg("--import-max-w", optarg, 0, 1e12); has_imax = true; break;
-		case OPT_EXPORT_MAX: cfg.export_max_w = number_arg("--export-max-w", optarg, 0, 1e12); has_emax = true; break;
-		case OPT_PEAK_PRICE: cfg.peak_price_per_kw = number_arg("--peak-price", optarg, 0, 1e18); break;
-		case OPT_RHO: cfg.coord.rho = number_arg("--rho", optarg, 1e-12, 1e12); break;
-		case OPT_EPS_ABS: cfg.coord.eps_abs = number_arg("--eps-abs", optarg, 1e-9, 1e6); break;
-		case OPT_EPS_REL: cfg.coord.eps_rel = number_arg("--eps-rel", optarg, 0, 1); break;
-		case OPT_MAX_ITER: cfg.coord.max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
-		default: cli_usage_error(usage, "unexpected option");
-		}
-	}
-	if (!tariff_file)
+	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1)
+		if (!planning_option(&p, c))
+			cli_usage_error(usage, "unexpected option");
+	if (!p.tariff_file)
 		cli_usage_error(usage, "--tariff FILE is required");
-	cfg.limited = has_imax || has_emax;
-	if (!has_imax)
-		cfg.import_max_w = 1e15;
-	if (!has_emax)
-		cfg.export_max_w = 1e15;
+	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
+	struct hiveplan_config cfg = {
+		.limited = p.limited, .import_max_w = p.import_max_w, .export_max_w = p.export_max_w,
+		.peak_price_per_kw = p.peak_price_per_kw,
+		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter },
+	};
 	cfg.assets_files = (const char *const *)(argv + optind);
 	cfg.nassets = (size_t)(argc - optind);
 	struct tariff *t = NULL;
@@ -278,7 +284,7 @@ static int simulate(int argc, char **argv)
 		return HIVE_EINPUT;
 	cfg.tariff = t;
 	struct rec_loop loop;
-	rec_loop_init(&loop, STDOUT_FILENO, strict);
+	rec_loop_init(&loop, STDOUT_FILENO, p.strict);
 	if (rejects_file)
 		loop.rejects_fd = open_rejects(rejects_file);
 	int rc = hiveplan_simulate(&cfg, &loop, NULL, 0);
@@ -354,15 +360,14 @@ static void coord_timeout(struct rec_loop *loop, void *arg)
 
 static int coordinate(int argc, char **argv)
 {
-	struct queen_config cfg = { .hive = -1, .eps_abs = 0.01, .eps_rel = 0, .max_iter = 2000, .timeout_ms = 10000 };
-	const char *tariff_file = NULL, *rejects_file = NULL, *export_file = NULL;
+	struct planning p = PLANNING_DEFAULTS;
+	struct queen_config cfg = { .hive = -1, .timeout_ms = 10000 };
+	const char *export_file = NULL;
 	struct coordinating c = { .bids_fd = -1 };
-	bool strict = false, has_imax = false, has_emax = false;
 	int ch;
 	optind = 1;
 	while ((ch = cli_getopt(argc, argv, coord_options, OPT_VERSION, "hive-clear", usage)) != -1) {
 		switch (ch) {
-		case OPT_TARIFF: tariff_file = optarg; break;
 		case OPT_EXPORT: export_file = optarg; break;
 		case OPT_WORKERS: cfg.workers = (size_t)cli_uint("--workers", optarg, 1, 1000000, usage); break;
 		case OPT_SIGNED: cfg.require_signatures = true; break;
@@ -373,29 +378,27 @@ static int coordinate(int argc, char **argv)
 			break;
 		case OPT_ROUNDS: c.rounds = (size_t)cli_uint("--rounds", optarg, 1, 1000000000, usage); break;
 		case OPT_BIDS: c.bids_file = optarg; break;
-		case OPT_REJECTS: rejects_file = optarg; break;
-		case OPT_STRICT: strict = true; break;
-		case OPT_IMPORT_MAX: cfg.import_max_w = number_arg("--import-max-w", optarg, 0, 1e12); has_imax = true; break;
-		case OPT_EXPORT_MAX: cfg.export_max_w = number_arg("--export-max-w", optarg, 0, 1e12); has_emax = true; break;
-		case OPT_PEAK_PRICE: cfg.peak_price_per_kw = number_arg("--peak-price", optarg, 0, 1e18); break;
-		case OPT_RHO: cfg.rho = number_arg("--rho", optarg, 1e-12, 1e12); break;
-		case OPT_EPS_ABS: cfg.eps_abs = number_arg("--eps-abs", optarg, 1e-9, 1e6); break;
-		case OPT_EPS_REL: cfg.eps_rel = number_arg("--eps-rel", optarg, 0, 1); break;
-		case OPT_MAX_ITER: cfg.max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
-		default: cli_usage_error(usage, "unexpected option");
+		default:
+			if (!planning_option(&p, ch))
+				cli_usage_error(usage, "unexpected option");
 		}
 	}
-	if (!tariff_file)
+	if (!p.tariff_file)
 		cli_usage_error(usage, "--tariff FILE is required");
 	if (!export_file == !cfg.workers)
 		cli_usage_error(usage, "give --export FILE (the hive's members) or --workers N, one of them");
 	if (optind != argc)
 		cli_usage_error(usage, "coordinate reads its bids from standard input, not from files");
-	cfg.limited = has_imax || has_emax;
-	if (!has_imax)
-		cfg.import_max_w = 1e15;
-	if (!has_emax)
-		cfg.export_max_w = 1e15;
+	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
+	bool strict = p.strict;
+	cfg.limited = p.limited;
+	cfg.import_max_w = p.import_max_w;
+	cfg.export_max_w = p.export_max_w;
+	cfg.peak_price_per_kw = p.peak_price_per_kw;
+	cfg.rho = p.rho;
+	cfg.eps_abs = p.eps_abs;
+	cfg.eps_rel = p.eps_rel;
+	cfg.max_iter = p.max_iter;
 	struct hive_export hx = { 0 };
 	struct tariff *t = NULL;
 	if (export_file) {

@@ -352,6 +352,8 @@ void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handle
 			          REC_POLL_LINE_MAX);
 			loop->bad++;
 			skipping = true;
+			if (loop->strict)
+				loop->stop = true;
 		}
 		if (skipping)
 			in.len = scanned = 0;

@@ -45,7 +45,7 @@ setup() {
 	# As root, mosquitto would become the user "mosquitto", who cannot read the test's 0700 directory.
 	echo "user $(id -un)" >> "$T/mosquitto.conf"
 	cp "$MQTT/acl" "$K/tls/acl"
-	"$BROKER" -c "$T/mosquitto.conf" > "$T/broker.log" 2>&1 &
+	"$BROKER" -c "$T/mosquitto.conf" > "$T/broker.log" 2>&1 3>&- &
 	BROKER_PID=$!
 	for _ in $(seq 50); do
 		as queen -t probe -E -W 1 2> /dev/null && return 0
@@ -54,9 +54,12 @@ setup() {
 	fail "the broker did not start: $(cat "$T/broker.log")"
 }
 
+# Every process a test started names a file under the file's or the test's temporary directory:
+# they all go, then the broker, so that nothing outlives the test or holds bats' output open.
 teardown() {
+	pkill -f "$BATS_FILE_TMPDIR" 2> /dev/null || true
+	pkill -f "$BATS_TEST_TMPDIR" 2> /dev/null || true
 	[ -n "${BROKER_PID:-}" ] && kill "$BROKER_PID" 2> /dev/null || true
-	pkill -P $$ mosquitto_sub 2> /dev/null || true
 }
 
 skip_or_fail() { [ -z "${CI:-}" ] || fail "$1"; skip "$1"; }
@@ -68,7 +71,7 @@ pub_as() { local n=$1; shift; mosquitto_pub $(tls "$n") "$@"; }
 
 # heard NAME TOPIC: what NAME receives on TOPIC within 2 s, while $PUB runs.
 heard() {
-	as "$1" -t "$2" -W 2 -C 1 > "$T/heard" 2> /dev/null &
+	as "$1" -t "$2" -W 2 -C 1 > "$T/heard" 2> /dev/null 3>&- &
 	local sub=$!
 	sleep 0.5
 	eval "$PUB"
@@ -103,19 +106,19 @@ heard() {
 @test "mqtt: 20 Worker processes and the Queen coordinate over TLS, one Worker dropping out mid-run" {
 	export_hive "$T/export.ndjson" $(cat "$K"/w*.addr)
 	TARIFF=$K/h/tariff.ndjson
-	as queen -t hive/1/signals > "$T/signals.ndjson" &
+	as queen -t hive/1/signals > "$T/signals.ndjson" 2> /dev/null 3>&- &
 	sh "$MQTT/queen.sh" "$K/tls" localhost "$PORT" "$T/export.ndjson" "$TARIFF" "$T/bids.ndjson" \
-		--timeout 2s --rounds 1 --max-iter 400 2> "$T/queen.err" &
+		--timeout 2s --rounds 1 --max-iter 400 > /dev/null 2> "$T/queen.err" 3>&- &
 	sleep 0.5
 	for i in $(seq 0 $((N - 2))); do
 		sh "$MQTT/worker.sh" "$K/tls" localhost "$PORT" 1 "$(< "$K/w$i.addr")" "$K/assets$i.ndjson" "$TARIFF" \
-			"$K/w$i.key" "$K/fc$i.ndjson" 2> "$T/w$i.err" &
+			"$K/w$i.key" "$K/fc$i.ndjson" > /dev/null 2> "$T/w$i.err" 3>&- &
 	done
 	# The last Worker answers five signals, then its process ends (sed -u: each signal passed on as it comes).
 	last=$((N - 1)) addr=$(< "$K/w$last.addr")
 	{ as "$addr" -t hive/1/signals | sed -u 5q |
 		hive-bid --assets "$K/assets$last.ndjson" --tariff "$TARIFF" --key "$K/w$last.key" "$K/fc$last.ndjson" - |
-		pub_as "$addr" -l -t "hive/1/bids/$addr"; } 2> "$T/w$last.err" &
+		pub_as "$addr" -l -t "hive/1/bids/$addr"; } > /dev/null 2> "$T/w$last.err" 3>&- &
 	for _ in $(seq 600); do
 		[ -s "$T/bids.ndjson" ] && [ "$(count_lines "$T/bids.ndjson")" -ge $N ] && break
 		sleep 0.2

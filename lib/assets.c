@@ -1,7 +1,6 @@
 #include "assets.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +11,11 @@
 
 #include "amount.h"
 #include "buf.h"
+#include "cfgfile.h"
 #include "diag.h"
 #include "eth.h"
-#include "jsonscan.h"
 #include "timeutil.h"
 #include "tz.h"
-#include "utf8.h"
-#include "xio.h"
 
 #define MINUTES_PER_DAY 1440
 /* Powers and energies above this (W, Wh) are typing errors, not a household's assets. */
@@ -30,55 +27,14 @@
 
 static const char *const kind_names[] = { "battery", "deferrable", "ev", "pv" };
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 /* ---- parsing an assets file ---- */
 
 struct parser {
-	const char *name;
-	unsigned long line, header_line;
-	bool header_seen;
-	const char *ctx;                        /* "goal 2: " while a goal is read, else "" */
+	struct cfgfile f;                       /* f.ctx: "goal 2: " while a goal is read, else "" */
 	char ctxbuf[32];
 	unsigned long lines[ASSETS_MAX];        /* the line of each asset, for duplicate names */
 	struct assets *a;
 };
-
-__attribute__((format(printf, 2, 3)))
-static int fail(struct parser *p, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	diag_warn("'%s' line %lu: %s%s", p->name, p->line, p->ctx, msg);
-	return -1;
-}
-
-/*
- * A value from the file fit for a diagnostic: at most 48 bytes (an address
- * fits), whole UTF-8 characters, control bytes as '?'.
- */
-static const char *shown(char out[64], const char *s, size_t len)
-{
-	size_t n = len > 48 ? 48 : len, j = 0;
-
-	while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	for (size_t i = 0; i < n; i++)
-		out[j++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (n < len) {
-		memcpy(out + j, "...", 3);
-		j += 3;
-	}
-	out[j] = '\0';
-	return out;
-}
 
 /* v for a message: whole numbers in digits ("11000"), others the shortest text that reads back as v ("0.95"). */
 static const char *num(char out[32], double v)
@@ -95,73 +51,9 @@ static const char *num(char out[32], double v)
 	return out;
 }
 
-static bool equals(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(s, word, len) == 0;
-}
-
 static bool has(jv obj, const char *key)
 {
 	return jv_object_has(jv_copy(obj), jv_string(key));
-}
-
-/*
- * The string member key of obj: 1 with its bytes (kept alive by obj) and
- * length, 0 when absent, -1 when it is not a string or holds a NUL.
- */
-static int get_string(struct parser *p, jv obj, const char *key, const char **s, size_t *len)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(key));
-	jv_kind kind = jv_get_kind(v);
-
-	if (kind == JV_KIND_INVALID) {
-		jv_free(v);
-		return 0;
-	}
-	if (kind != JV_KIND_STRING) {
-		jv_free(v);
-		return fail(p, "field '%s' must be a string", key);
-	}
-	*s = jv_string_value(v);
-	*len = (size_t)jv_string_length_bytes(jv_copy(v));
-	jv_free(v);
-	if (memchr(*s, '\0', *len) != NULL)
-		return fail(p, "field '%s' holds a NUL character", key);
-	return 1;
-}
-
-static int need_string(struct parser *p, jv obj, const char *key, const char **s, size_t *len)
-{
-	int r = get_string(p, obj, key, s, len);
-
-	if (r == 0)
-		return fail(p, "field '%s' is missing", key);
-	return r < 0 ? -1 : 0;
-}
-
-/* Every member of obj is one of allowed or "note", and a note is a string. */
-static int check_members(struct parser *p, jv obj, const char *const *allowed, const char *what)
-{
-	const char *s;
-	size_t len;
-	int rc = 0;
-
-	for (int it = jv_object_iter(obj); rc == 0 && jv_object_iter_valid(obj, it); it = jv_object_iter_next(obj, it)) {
-		jv key = jv_object_iter_key(obj, it);
-		const char *k = jv_string_value(key);
-		size_t klen = (size_t)jv_string_length_bytes(jv_copy(key));
-		bool known = equals(k, klen, "note");
-		for (size_t i = 0; allowed[i] != NULL && !known; i++)
-			known = equals(k, klen, allowed[i]);
-		if (!known) {
-			char buf[64];
-			rc = fail(p, "unknown field '%s' in %s", shown(buf, k, klen), what);
-		}
-		jv_free(key);
-	}
-	if (rc == 0 && get_string(p, obj, "note", &s, &len) < 0)
-		rc = -1;
-	return rc;
 }
 
 /*
@@ -178,17 +70,17 @@ static int get_quantity(struct parser *p, jv obj, const char *key, bool required
 	jv_free(v);
 	if (kind == JV_KIND_INVALID) {
 		*out = def;
-		return required ? fail(p, "field '%s' is missing", key) : 0;
+		return required ? cfgfile_fail(&p->f, "field '%s' is missing", key) : 0;
 	}
 	if (kind != JV_KIND_NUMBER)
-		return fail(p, "field '%s' must be a JSON number of %s", key,
-		            strcmp(key + strlen(key) - 2, "wh") == 0 ? "Wh" : "W");
+		return cfgfile_fail(&p->f, "field '%s' must be a JSON number of %s", key,
+		                    strcmp(key + strlen(key) - 2, "wh") == 0 ? "Wh" : "W");
 	if (!isfinite(x))
-		return fail(p, "field '%s' is not a finite number", key);
+		return cfgfile_fail(&p->f, "field '%s' is not a finite number", key);
 	if (x < 0)
-		return fail(p, "field '%s': %s is negative", key, num(buf, x));
+		return cfgfile_fail(&p->f, "field '%s': %s is negative", key, num(buf, x));
 	if (x > ASSETS_QUANTITY_MAX)
-		return fail(p, "field '%s': %s is absurd (at most 1e12)", key, num(buf, x));
+		return cfgfile_fail(&p->f, "field '%s': %s is absurd (at most 1e12)", key, num(buf, x));
 	*out = x + 0.0;         /* -0 becomes 0 */
 	return 0;
 }
@@ -206,9 +98,9 @@ static int get_efficiency(struct parser *p, jv obj, const char *key, double *out
 	if (kind == JV_KIND_INVALID)
 		return 0;
 	if (kind != JV_KIND_NUMBER)
-		return fail(p, "field '%s' must be a JSON number in (0, 1]", key);
+		return cfgfile_fail(&p->f, "field '%s' must be a JSON number in (0, 1]", key);
 	if (!(x > 0 && x <= 1))
-		return fail(p, "field '%s': %s is not in (0, 1] (0.95 is 95 %%)", key, num(buf, x));
+		return cfgfile_fail(&p->f, "field '%s': %s is not in (0, 1] (0.95 is 95 %%)", key, num(buf, x));
 	*out = x;
 	return 0;
 }
@@ -229,32 +121,21 @@ static int get_price(struct parser *p, jv obj, const char *key, double *per_wh)
 	if (kind == JV_KIND_INVALID)
 		return 0;
 	if (kind == JV_KIND_NUMBER)
-		return fail(p, "field '%s' must be a string of base units per kWh such as \"250000\", not a JSON number",
-		            key);
-	if (get_string(p, obj, key, &text, &len) < 0)
+		return cfgfile_fail(&p->f, "field '%s' must be a string of base units per kWh such as \"250000\", "
+		                    "not a JSON number", key);
+	if (cfgfile_get_string(&p->f, obj, key, &text, &len) < 0)
 		return -1;
 	mpz_inits(x, cap, NULL);
 	mpz_ui_pow_ui(cap, 10, ASSETS_PRICE_MAX_DIGITS);
 	if (amount_parse(x, text, len, &why) < 0)
-		rc = fail(p, "field '%s': '%s': %s", key, shown(buf, text, len), why);
+		rc = cfgfile_fail(&p->f, "field '%s': '%s': %s", key, cfgfile_shown(&p->f, buf, text, len), why);
 	else if (mpz_cmp(x, cap) > 0)
-		rc = fail(p, "field '%s': '%s' base units per kWh is absurd (at most 1e%d)", key, shown(buf, text, len),
-		          ASSETS_PRICE_MAX_DIGITS);
+		rc = cfgfile_fail(&p->f, "field '%s': '%s' base units per kWh is absurd (at most 1e%d)", key,
+		                  cfgfile_shown(&p->f, buf, text, len), ASSETS_PRICE_MAX_DIGITS);
 	else
 		*per_wh = mpz_get_d(x) / 1000;
 	mpz_clears(x, cap, NULL);
 	return rc;
-}
-
-/* "HH:MM" from 00:00 to 24:00 as minutes, or -1. */
-static int parse_hhmm(const char *s, size_t len)
-{
-	if (len != 5 || !is_digit(s[0]) || !is_digit(s[1]) || s[2] != ':' || !is_digit(s[3]) || !is_digit(s[4]))
-		return -1;
-	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-	if (h > 24 || m > 59 || (h == 24 && m != 0))
-		return -1;
-	return h * 60 + m;
 }
 
 /* An RFC 3339 time in UTC (ending in Z) as ms, or -1 with *why. */
@@ -276,12 +157,12 @@ static int get_daily(struct parser *p, jv obj, const char *key, int max, struct 
 	size_t len;
 	char buf[64];
 
-	if (need_string(p, obj, key, &s, &len) < 0)
+	if (cfgfile_need_string(&p->f, obj, key, &s, &len) < 0)
 		return -1;
-	int m = parse_hhmm(s, len);
+	int m = cfgfile_hhmm(s, len);
 	if (m < 0 || m > max)
-		return fail(p, "field '%s': '%s' is not a time of day \"HH:MM\" from 00:00 to %s", key, shown(buf, s, len),
-		            max == MINUTES_PER_DAY ? "24:00" : "23:59");
+		return cfgfile_fail(&p->f, "field '%s': '%s' is not a time of day \"HH:MM\" from 00:00 to %s", key,
+		                    cfgfile_shown(&p->f, buf, s, len), max == MINUTES_PER_DAY ? "24:00" : "23:59");
 	*out = (struct asset_time){ .daily = true, .minute_of_day = m };
 	return 0;
 }
@@ -294,10 +175,10 @@ static int get_absolute(struct parser *p, jv obj, const char *key, struct asset_
 	char buf[64];
 	int64_t ms;
 
-	if (need_string(p, obj, key, &s, &len) < 0)
+	if (cfgfile_need_string(&p->f, obj, key, &s, &len) < 0)
 		return -1;
 	if (parse_utc(s, len, &ms, &why) < 0)
-		return fail(p, "field '%s': '%s': %s", key, shown(buf, s, len), why);
+		return cfgfile_fail(&p->f, "field '%s': '%s': %s", key, cfgfile_shown(&p->f, buf, s, len), why);
 	*out = (struct asset_time){ .daily = false, .at_ms = ms };
 	return 0;
 }
@@ -307,22 +188,23 @@ static int load_zone(struct parser *p, jv obj)
 	const char *tz = NULL, *posix = NULL, *why;
 	size_t tzlen = 0, plen = 0;
 	char buf[64];
-	int a = get_string(p, obj, "tz", &tz, &tzlen), b = a < 0 ? -1 : get_string(p, obj, "tz_posix", &posix, &plen);
+	int a = cfgfile_get_string(&p->f, obj, "tz", &tz, &tzlen),
+	    b = a < 0 ? -1 : cfgfile_get_string(&p->f, obj, "tz_posix", &posix, &plen);
 
 	if (a < 0 || b < 0)
 		return -1;
 	if (a && b)
-		return fail(p, "give the zone with one of 'tz' (an IANA name such as \"Europe/Zurich\") and 'tz_posix' "
-		            "(a POSIX TZ rule), not both");
+		return cfgfile_fail(&p->f, "give the zone with one of 'tz' (an IANA name such as \"Europe/Zurich\") "
+		                    "and 'tz_posix' (a POSIX TZ rule), not both");
 	if (tz != NULL) {
 		/* Refused here, not by tz_load_name, to quote the name as every other field is. */
 		if (!tz_name_ok(tz))
-			return fail(p, "field 'tz': '%s' is not an IANA time zone name such as \"Europe/Zurich\"",
-			            shown(buf, tz, tzlen));
-		return tz_load_name(&p->a->zone, tz, &why) < 0 ? fail(p, "%s", why) : 0;
+			return cfgfile_fail(&p->f, "field 'tz': '%s' is not an IANA time zone name "
+			                    "such as \"Europe/Zurich\"", cfgfile_shown(&p->f, buf, tz, tzlen));
+		return tz_load_name(&p->a->zone, tz, &why) < 0 ? cfgfile_fail(&p->f, "%s", why) : 0;
 	}
 	if (posix != NULL && tz_load_posix(&p->a->zone, posix, &why) < 0)
-		return fail(p, "field 'tz_posix': '%s': %s", shown(buf, posix, plen), why);
+		return cfgfile_fail(&p->f, "field 'tz_posix': '%s': %s", cfgfile_shown(&p->f, buf, posix, plen), why);
 	return 0;
 }
 
@@ -335,15 +217,15 @@ static int header(struct parser *p, jv obj)
 	char buf[64];
 	int r;
 
-	p->header_seen = true;
-	p->header_line = p->line;
-	if (check_members(p, obj, fields, "the assets header") < 0 || (r = get_string(p, obj, "worker", &w, &len)) < 0)
+	if (cfgfile_check_members(&p->f, obj, fields, "the assets header") < 0 ||
+	    (r = cfgfile_get_string(&p->f, obj, "worker", &w, &len)) < 0)
 		return -1;
 	if (r == 1) {
 		uint8_t addr[ETH_ADDR_SIZE];
 		enum eth_addr_status st = eth_address_parse(addr, w, len);
 		if (st != ETH_ADDR_OK)
-			return fail(p, "field 'worker': '%s': %s", shown(buf, w, len), eth_addr_status_str(st));
+			return cfgfile_fail(&p->f, "field 'worker': '%s': %s", cfgfile_shown(&p->f, buf, w, len),
+			                    eth_addr_status_str(st));
 		eth_address_format(a->worker, addr);
 	}
 	a->has_import_max = has(obj, "import_max_w");
@@ -360,15 +242,16 @@ static int get_source(struct parser *p, jv obj, enum asset_source *out)
 	const char *s;
 	size_t len;
 	char buf[64];
-	int r = get_string(p, obj, "source", &s, &len);
+	int r = cfgfile_get_string(&p->f, obj, "source", &s, &len);
 
 	*out = SOURCE_ANY;
 	if (r <= 0)
 		return r;
-	if (equals(s, len, "solar"))
+	if (cfgfile_equals(s, len, "solar"))
 		*out = SOURCE_SOLAR;
-	else if (!equals(s, len, "any"))
-		return fail(p, "field 'source': '%s' is neither \"any\" nor \"solar\"", shown(buf, s, len));
+	else if (!cfgfile_equals(s, len, "any"))
+		return cfgfile_fail(&p->f, "field 'source': '%s' is neither \"any\" nor \"solar\"",
+		                    cfgfile_shown(&p->f, buf, s, len));
 	return 0;
 }
 
@@ -379,18 +262,18 @@ static int asset_name(struct parser *p, jv obj, struct asset *x)
 	char buf[64];
 	bool ok;
 
-	if (need_string(p, obj, "name", &s, &len) < 0)
+	if (cfgfile_need_string(&p->f, obj, "name", &s, &len) < 0)
 		return -1;
 	ok = len >= 1 && len <= ASSET_NAME_MAX;
 	for (size_t i = 0; ok && i < len; i++)
-		ok = is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' ||
-		     s[i] == '_' || s[i] == '.';
+		ok = cfgfile_is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		     s[i] == '-' || s[i] == '_' || s[i] == '.';
 	if (!ok)
-		return fail(p, "field 'name': '%s' is not a name of 1 to %d letters, digits, '-', '_' and '.'",
-		            shown(buf, s, len), ASSET_NAME_MAX);
+		return cfgfile_fail(&p->f, "field 'name': '%s' is not a name of 1 to %d letters, digits, "
+		                    "'-', '_' and '.'", cfgfile_shown(&p->f, buf, s, len), ASSET_NAME_MAX);
 	for (size_t i = 0; i < p->a->n; i++)
-		if (equals(s, len, p->a->a[i].name))
-			return fail(p, "name '%s' is used twice (also on line %lu)", s, p->lines[i]);
+		if (cfgfile_equals(s, len, p->a->a[i].name))
+			return cfgfile_fail(&p->f, "name '%s' is used twice (also on line %lu)", s, p->lines[i]);
 	memcpy(x->name, s, len);
 	x->name[len] = '\0';
 	return 0;
@@ -404,7 +287,8 @@ static int within(struct parser *p, const char *what, double v, const char *lo_n
 
 	if (v >= lo && v <= hi)
 		return 0;
-	return fail(p, "%s %s is outside [%s %s, %s %s]", what, num(b1, v), lo_name, num(b2, lo), hi_name, num(b3, hi));
+	return cfgfile_fail(&p->f, "%s %s is outside [%s %s, %s %s]", what, num(b1, v), lo_name, num(b2, lo), hi_name,
+	                    num(b3, hi));
 }
 
 static int goal(struct parser *p, jv g, struct asset *x, struct battery_goal *out)
@@ -415,18 +299,20 @@ static int goal(struct parser *p, jv g, struct asset *x, struct battery_goal *ou
 	char buf[64];
 
 	if (jv_get_kind(g) != JV_KIND_OBJECT)
-		return fail(p, "must be an object {\"by\":\"07:00\",\"soc_wh\":8000}");
-	if (check_members(p, g, fields, "a goal") < 0 || need_string(p, g, "by", &s, &len) < 0 ||
+		return cfgfile_fail(&p->f, "must be an object {\"by\":\"07:00\",\"soc_wh\":8000}");
+	if (cfgfile_check_members(&p->f, g, fields, "a goal") < 0 ||
+	    cfgfile_need_string(&p->f, g, "by", &s, &len) < 0 ||
 	    get_quantity(p, g, "soc_wh", true, 0, &out->soc_wh) < 0)
 		return -1;
-	int m = parse_hhmm(s, len);
+	int m = cfgfile_hhmm(s, len);
 	if (m >= 0 && m < MINUTES_PER_DAY)
 		out->by = (struct asset_time){ .daily = true, .minute_of_day = m };
 	else if (len != 5 && parse_utc(s, len, &out->by.at_ms, &why) == 0)
 		out->by.daily = false;
 	else
-		return fail(p, "field 'by': '%s' is neither a time of day \"HH:MM\" from 00:00 to 23:59 nor an RFC 3339 "
-		            "time in UTC such as \"2026-06-22T05:00:00Z\"", shown(buf, s, len));
+		return cfgfile_fail(&p->f, "field 'by': '%s' is neither a time of day \"HH:MM\" from 00:00 to 23:59 "
+		                    "nor an RFC 3339 time in UTC such as \"2026-06-22T05:00:00Z\"",
+		                    cfgfile_shown(&p->f, buf, s, len));
 	return within(p, "soc_wh", out->soc_wh, "soc_min_wh", x->soc_min_wh, "soc_max_wh", x->soc_max_wh);
 }
 
@@ -440,15 +326,17 @@ static int goals(struct parser *p, jv obj, struct asset *x)
 		return 0;
 	}
 	if (jv_get_kind(v) != JV_KIND_ARRAY)
-		rc = fail(p, "field 'goals' must be an array of goals such as {\"by\":\"07:00\",\"soc_wh\":8000}");
+		rc = cfgfile_fail(&p->f, "field 'goals' must be an array of goals "
+		                  "such as {\"by\":\"07:00\",\"soc_wh\":8000}");
 	else if (jv_array_length(jv_copy(v)) > ASSETS_MAX_GOALS)
-		rc = fail(p, "field 'goals' holds %d goals (at most %d)", jv_array_length(jv_copy(v)), ASSETS_MAX_GOALS);
+		rc = cfgfile_fail(&p->f, "field 'goals' holds %d goals (at most %d)", jv_array_length(jv_copy(v)),
+		                  ASSETS_MAX_GOALS);
 	for (int i = 0; rc == 0 && i < jv_array_length(jv_copy(v)); i++) {
 		jv g = jv_array_get(jv_copy(v), i);
 		snprintf(p->ctxbuf, sizeof p->ctxbuf, "goal %d: ", i + 1);
-		p->ctx = p->ctxbuf;
+		p->f.ctx = p->ctxbuf;
 		rc = goal(p, g, x, &x->goals[i]);
-		p->ctx = "";
+		p->f.ctx = "";
 		jv_free(g);
 		if (rc == 0)
 			x->ngoals++;
@@ -465,11 +353,11 @@ static int battery(struct parser *p, jv obj, struct asset *x)
 		                              "goals", NULL };
 	char b1[32], b2[32];
 
-	if (check_members(p, obj, fields, "a battery") < 0 || asset_name(p, obj, x) < 0 ||
+	if (cfgfile_check_members(&p->f, obj, fields, "a battery") < 0 || asset_name(p, obj, x) < 0 ||
 	    get_quantity(p, obj, "capacity_wh", true, 0, &x->capacity_wh) < 0)
 		return -1;
 	if (x->capacity_wh <= 0)
-		return fail(p, "field 'capacity_wh' must be above 0");
+		return cfgfile_fail(&p->f, "field 'capacity_wh' must be above 0");
 	if (get_quantity(p, obj, "charge_w", true, 0, &x->charge_w) < 0 ||
 	    get_quantity(p, obj, "discharge_w", true, 0, &x->discharge_w) < 0 ||
 	    get_efficiency(p, obj, "charge_efficiency", &x->charge_eff) < 0 ||
@@ -481,9 +369,11 @@ static int battery(struct parser *p, jv obj, struct asset *x)
 	    get_price(p, obj, "cycle_cost", &x->cost_per_wh) < 0 || get_source(p, obj, &x->source) < 0)
 		return -1;
 	if (x->soc_max_wh > x->capacity_wh)
-		return fail(p, "soc_max_wh %s is above capacity_wh %s", num(b1, x->soc_max_wh), num(b2, x->capacity_wh));
+		return cfgfile_fail(&p->f, "soc_max_wh %s is above capacity_wh %s", num(b1, x->soc_max_wh),
+		                    num(b2, x->capacity_wh));
 	if (x->soc_min_wh > x->soc_max_wh)
-		return fail(p, "soc_min_wh %s is above soc_max_wh %s", num(b1, x->soc_min_wh), num(b2, x->soc_max_wh));
+		return cfgfile_fail(&p->f, "soc_min_wh %s is above soc_max_wh %s", num(b1, x->soc_min_wh),
+		                    num(b2, x->soc_max_wh));
 	if (within(p, "soc_wh", x->soc_wh, "soc_min_wh", x->soc_min_wh, "soc_max_wh", x->soc_max_wh) < 0 ||
 	    within(p, "soc_final_wh", x->soc_final_wh, "soc_min_wh", x->soc_min_wh, "soc_max_wh", x->soc_max_wh) < 0)
 		return -1;
@@ -496,7 +386,7 @@ static int deferrable(struct parser *p, jv obj, struct asset *x, const char *wha
 		                              "deadline", "energy_min_wh", "value", "source", "delivered_wh", NULL };
 	char b1[32], b2[32], t1[RFC3339_SIZE], t2[RFC3339_SIZE];
 
-	if (check_members(p, obj, fields, what) < 0 || asset_name(p, obj, x) < 0 ||
+	if (cfgfile_check_members(&p->f, obj, fields, what) < 0 || asset_name(p, obj, x) < 0 ||
 	    get_quantity(p, obj, "power_w", true, 0, &x->power_w) < 0 ||
 	    get_quantity(p, obj, "energy_wh", true, 0, &x->energy_wh) < 0 ||
 	    get_quantity(p, obj, "energy_min_wh", false, x->energy_wh, &x->energy_min_wh) < 0 ||
@@ -504,17 +394,19 @@ static int deferrable(struct parser *p, jv obj, struct asset *x, const char *wha
 	    get_price(p, obj, "value", &x->value_per_wh) < 0 || get_source(p, obj, &x->source) < 0)
 		return -1;
 	if (x->energy_min_wh > x->energy_wh)
-		return fail(p, "energy_min_wh %s is above energy_wh %s", num(b1, x->energy_min_wh), num(b2, x->energy_wh));
+		return cfgfile_fail(&p->f, "energy_min_wh %s is above energy_wh %s", num(b1, x->energy_min_wh),
+		                    num(b2, x->energy_wh));
 	if (x->delivered_wh > x->energy_wh)
-		return fail(p, "delivered_wh %s is above energy_wh %s", num(b1, x->delivered_wh), num(b2, x->energy_wh));
+		return cfgfile_fail(&p->f, "delivered_wh %s is above energy_wh %s", num(b1, x->delivered_wh),
+		                    num(b2, x->energy_wh));
 
 	bool daily = has(obj, "from") || has(obj, "to"), once = has(obj, "release") || has(obj, "deadline");
 	if (daily && once)
-		return fail(p, "a window is 'from' and 'to' (daily \"HH:MM\") or 'release' and 'deadline' (RFC 3339), "
-		            "not both");
+		return cfgfile_fail(&p->f, "a window is 'from' and 'to' (daily \"HH:MM\") or 'release' and 'deadline' "
+		                    "(RFC 3339), not both");
 	if (!daily && !once)
-		return fail(p, "no window: give 'from' and 'to' (daily \"HH:MM\") or 'release' and 'deadline' "
-		            "(RFC 3339 in UTC)");
+		return cfgfile_fail(&p->f, "no window: give 'from' and 'to' (daily \"HH:MM\") or 'release' and "
+		                    "'deadline' (RFC 3339 in UTC)");
 	if (daily)
 		return get_daily(p, obj, "from", MINUTES_PER_DAY - 1, &x->release) < 0 ||
 		       get_daily(p, obj, "to", MINUTES_PER_DAY, &x->deadline) < 0 ? -1 : 0;
@@ -523,7 +415,7 @@ static int deferrable(struct parser *p, jv obj, struct asset *x, const char *wha
 	if (x->release.at_ms >= x->deadline.at_ms) {
 		rfc3339_format(t1, x->release.at_ms);
 		rfc3339_format(t2, x->deadline.at_ms);
-		return fail(p, "release %s is not before deadline %s", t1, t2);
+		return cfgfile_fail(&p->f, "release %s is not before deadline %s", t1, t2);
 	}
 	return 0;
 }
@@ -532,37 +424,31 @@ static int pv(struct parser *p, jv obj, struct asset *x)
 {
 	static const char *const fields[] = { "type", "name", "curtail_cost", NULL };
 
-	if (check_members(p, obj, fields, "a pv record") < 0 || asset_name(p, obj, x) < 0)
+	if (cfgfile_check_members(&p->f, obj, fields, "a pv record") < 0 || asset_name(p, obj, x) < 0)
 		return -1;
 	return get_price(p, obj, "curtail_cost", &x->cost_per_wh);
 }
 
-static int record(struct parser *p, jv obj)
+static int record(void *arg, jv obj)
 {
+	struct parser *p = arg;
 	struct assets *a = p->a;
 	const char *type;
 	size_t len;
 	char buf[64];
-	int r = get_string(p, obj, "type", &type, &len);
+	int r = cfgfile_type(&p->f, obj, "assets", "{\"type\":\"assets\",...}", &type, &len);
 
-	if (r <= 0)
-		return r < 0 ? -1 : fail(p, "record has no 'type'");
-	if (!p->header_seen) {
-		if (!equals(type, len, "assets"))
-			return fail(p, "the first record must be the assets header {\"type\":\"assets\",...}, not a '%s' record",
-			            shown(buf, type, len));
-		return header(p, obj);
-	}
-	if (equals(type, len, "assets"))
-		return fail(p, "a second assets header (the first is on line %lu)", p->header_line);
+	if (r != 0)
+		return r < 0 ? -1 : header(p, obj);
 	int kind = -1;
 	for (int k = 0; k < 4; k++)
-		if (equals(type, len, kind_names[k]))
+		if (cfgfile_equals(type, len, kind_names[k]))
 			kind = k;
 	if (kind < 0)
-		return fail(p, "unknown record type '%s' (want battery, deferrable, ev or pv)", shown(buf, type, len));
+		return cfgfile_fail(&p->f, "unknown record type '%s' (want battery, deferrable, ev or pv)",
+		                    cfgfile_shown(&p->f, buf, type, len));
 	if (a->n == ASSETS_MAX)
-		return fail(p, "more than %d assets", ASSETS_MAX);
+		return cfgfile_fail(&p->f, "more than %d assets", ASSETS_MAX);
 	struct asset *x = &a->a[a->n];
 	memset(x, 0, sizeof *x);
 	x->kind = (enum asset_kind)kind;
@@ -582,61 +468,21 @@ static int record(struct parser *p, jv obj)
 	}
 	if (r < 0)
 		return -1;
-	p->lines[a->n++] = p->line;
+	p->lines[a->n++] = p->f.line;
 	return 0;
-}
-
-static int line(struct parser *p, const char *s, size_t n)
-{
-	size_t offset;
-	const char *why;
-
-	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	size_t lead = 0;
-	while (lead < n && (s[lead] == ' ' || s[lead] == '\t'))
-		lead++;
-	if (lead == n)
-		return 0;
-	const char *nul = memchr(s, '\0', n);
-	if (nul != NULL)
-		return fail(p, "byte offset %zu: NUL byte", (size_t)(nul - s));
-	if ((offset = utf8_check(s, n)) != n)
-		return fail(p, "byte offset %zu: invalid UTF-8", offset);
-	/* Strict JSON first: jq's parser is lenient, and leaks on some malformed input. */
-	if (jsonscan_check(s, n, &offset, &why) < 0)
-		return fail(p, "byte offset %zu: %s", offset, why);
-	if (n > (size_t)INT32_MAX)
-		return fail(p, "line longer than 2 GiB");
-	jv v = jv_parse_sized(s, (int)n);
-	int rc;
-	if (!jv_is_valid(v))
-		rc = fail(p, "invalid JSON");
-	else if (jv_get_kind(v) != JV_KIND_OBJECT)
-		rc = fail(p, "a record must be a JSON object");
-	else
-		rc = record(p, v);
-	jv_free(v);
-	return rc;
 }
 
 int assets_load_text(struct assets *out, const char *name, const char *text, size_t len)
 {
-	struct parser p = { .name = name, .ctx = "", .a = out };
-	size_t start = 0;
-	int rc = 0;
+	/* Values are quoted up to 48 bytes: an address fits. */
+	struct parser p = { .f = { .name = name, .ctx = "", .shown_max = 48 }, .a = out };
+	int rc;
 
 	memset(out, 0, sizeof *out);
-	while (rc == 0 && start < len) {
-		const char *nl = memchr(text + start, '\n', len - start);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		p.line++;
-		rc = line(&p, text + start, end - start);
-		start = end + 1;
-	}
-	if (rc == 0 && !p.header_seen) {
-		p.line = p.line ? p.line : 1;
-		rc = fail(&p, "no assets header: the file holds no record");
+	rc = cfgfile_parse(&p.f, text, len, record, &p);
+	if (rc == 0 && p.f.header_line == 0) {
+		p.f.line = p.f.line ? p.f.line : 1;
+		rc = cfgfile_fail(&p.f, "no assets header: the file holds no record");
 	}
 	if (rc < 0) {
 		assets_free(out);
@@ -651,9 +497,7 @@ int assets_load(struct assets *out, const char *path)
 	struct buf text = BUF_INIT;
 	int rc;
 
-	if (read_file_following(path, &text, ASSETS_FILE_MAX) < 0) {
-		diag_warn_errno("cannot read assets '%s'", path);
-		buf_free(&text);
+	if (cfgfile_read(path, "assets", ASSETS_FILE_MAX, &text) < 0) {
 		memset(out, 0, sizeof *out);
 		return HIVE_EINPUT;
 	}

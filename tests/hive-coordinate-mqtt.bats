@@ -45,8 +45,7 @@ setup() {
 	# As root, mosquitto would become the user "mosquitto", who cannot read the test's 0700 directory.
 	echo "user $(id -un)" >> "$T/mosquitto.conf"
 	cp "$MQTT/acl" "$K/tls/acl"
-	"$BROKER" -c "$T/mosquitto.conf" > "$T/broker.log" 2>&1 3>&- &
-	BROKER_PID=$!
+	spawn "$BROKER" -c "$T/mosquitto.conf" > "$T/broker.log" 2>&1
 	for _ in $(seq 50); do
 		as queen -t probe -E -W 1 2> /dev/null && return 0
 		sleep 0.1
@@ -54,12 +53,19 @@ setup() {
 	fail "the broker did not start: $(cat "$T/broker.log")"
 }
 
-# Every process a test started names a file under the file's or the test's temporary directory:
-# they all go, then the broker, so that nothing outlives the test or holds bats' output open.
+# spawn COMMAND...: runs it in the background as a process group of its own (setsid), noted in
+# $T/groups, and without bats' fd 3; teardown ends every group, so that nothing outlives the test or
+# holds bats' output open (a fresh Debian has no pkill).
+spawn() {
+	setsid "$@" 3>&- &
+	echo $! >> "$T/groups"
+}
+
 teardown() {
-	pkill -f "$BATS_FILE_TMPDIR" 2> /dev/null || true
-	pkill -f "$BATS_TEST_TMPDIR" 2> /dev/null || true
-	[ -n "${BROKER_PID:-}" ] && kill "$BROKER_PID" 2> /dev/null || true
+	[ -f "$T/groups" ] || return 0
+	while read -r g; do
+		kill -- -"$g" 2> /dev/null || true
+	done < "$T/groups"
 }
 
 skip_or_fail() { [ -z "${CI:-}" ] || fail "$1"; skip "$1"; }
@@ -106,19 +112,19 @@ heard() {
 @test "mqtt: 20 Worker processes and the Queen coordinate over TLS, one Worker dropping out mid-run" {
 	export_hive "$T/export.ndjson" $(cat "$K"/w*.addr)
 	TARIFF=$K/h/tariff.ndjson
-	as queen -t hive/1/signals > "$T/signals.ndjson" 2> /dev/null 3>&- &
-	sh "$MQTT/queen.sh" "$K/tls" localhost "$PORT" "$T/export.ndjson" "$TARIFF" "$T/bids.ndjson" \
-		--timeout 2s --rounds 1 --max-iter 400 > /dev/null 2> "$T/queen.err" 3>&- &
+	spawn mosquitto_sub $(tls queen) -t hive/1/signals > "$T/signals.ndjson" 2> /dev/null
+	spawn sh "$MQTT/queen.sh" "$K/tls" localhost "$PORT" "$T/export.ndjson" "$TARIFF" "$T/bids.ndjson" \
+		--timeout 2s --rounds 1 --max-iter 400 > /dev/null 2> "$T/queen.err"
 	sleep 0.5
 	for i in $(seq 0 $((N - 2))); do
-		sh "$MQTT/worker.sh" "$K/tls" localhost "$PORT" 1 "$(< "$K/w$i.addr")" "$K/assets$i.ndjson" "$TARIFF" \
-			"$K/w$i.key" "$K/fc$i.ndjson" > /dev/null 2> "$T/w$i.err" 3>&- &
+		spawn sh "$MQTT/worker.sh" "$K/tls" localhost "$PORT" 1 "$(< "$K/w$i.addr")" "$K/assets$i.ndjson" \
+			"$TARIFF" "$K/w$i.key" "$K/fc$i.ndjson" > /dev/null 2> "$T/w$i.err"
 	done
 	# The last Worker answers five signals, then its process ends (sed -u: each signal passed on as it comes).
 	last=$((N - 1)) addr=$(< "$K/w$last.addr")
-	{ as "$addr" -t hive/1/signals | sed -u 5q |
-		hive-bid --assets "$K/assets$last.ndjson" --tariff "$TARIFF" --key "$K/w$last.key" "$K/fc$last.ndjson" - |
-		pub_as "$addr" -l -t "hive/1/bids/$addr"; } > /dev/null 2> "$T/w$last.err" 3>&- &
+	spawn bash -c "mosquitto_sub $(tls "$addr") -t hive/1/signals | sed -u 5q |
+		hive-bid --assets $K/assets$last.ndjson --tariff $TARIFF --key $K/w$last.key $K/fc$last.ndjson - |
+		mosquitto_pub $(tls "$addr") -l -t hive/1/bids/$addr" > /dev/null 2> "$T/w$last.err"
 	for _ in $(seq 600); do
 		[ -s "$T/bids.ndjson" ] && [ "$(count_lines "$T/bids.ndjson")" -ge $N ] && break
 		sleep 0.2

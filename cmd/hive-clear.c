@@ -27,8 +27,8 @@ static const char usage[] =
 	"                  [--owner-fee BPS[:BASIS]] [--missing zero|skip] [--from TIME] [--to TIME]\n"
 	"                  [--day DAY [--tz ZONE]] [--step DURATION] [--rejects FILE] [--strict] [FILE...]\n"
 	"       hive-clear simulate --tariff FILE [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
-	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--strict] [--rejects FILE]\n"
-	"                  ASSETS... < FORECASTS\n"
+	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--days D [--horizon SLOTS]]\n"
+	"                  [--strict] [--rejects FILE] ASSETS... < FORECASTS\n"
 	"       hive-clear coordinate --tariff FILE (--export FILE | --workers N) [--signed] [--timeout DURATION]\n"
 	"                  [--rounds N] [--bids FILE] [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
 	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--strict] [--rejects FILE] < BIDS\n"
@@ -40,7 +40,7 @@ enum opt {
 	OPT_EXPORT = 256, OPT_TARIFF, OPT_RULE, OPT_PLATFORM_FEE, OPT_OWNER_FEE, OPT_MISSING, OPT_FROM, OPT_TO,
 	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_DAY, OPT_TZ, OPT_VERSION,
 	OPT_IMPORT_MAX, OPT_EXPORT_MAX, OPT_PEAK_PRICE, OPT_RHO, OPT_MAX_ITER, OPT_EPS_ABS, OPT_EPS_REL,
-	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS
+	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS, OPT_DAYS, OPT_HORIZON
 };
 
 /* The options simulate and coordinate share: the hive's cost, ADMM's settings, the record loop's. */
@@ -59,7 +59,11 @@ enum opt {
 	{ "version", no_argument, NULL, OPT_VERSION }, \
 	{ NULL, 0, NULL, 0 }
 
-static const struct option sim_options[] = { PLANNING_OPTIONS };
+static const struct option sim_options[] = {
+	{ "days", required_argument, NULL, OPT_DAYS },
+	{ "horizon", required_argument, NULL, OPT_HORIZON },
+	PLANNING_OPTIONS
+};
 
 static const struct option coord_options[] = {
 	{ "export", required_argument, NULL, OPT_EXPORT },
@@ -264,17 +268,26 @@ static bool planning_option(struct planning *p, int c)
 static int simulate(int argc, char **argv)
 {
 	struct planning p = PLANNING_DEFAULTS;
+	unsigned days = 0;
+	size_t horizon = 0;
 	int c;
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1)
-		if (!planning_option(&p, c))
+	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1) {
+		if (c == OPT_DAYS)
+			days = (unsigned)cli_uint("--days", optarg, 1, 366, usage);
+		else if (c == OPT_HORIZON)
+			horizon = (size_t)cli_uint("--horizon", optarg, 1, LQP_MAX_SLOTS, usage);
+		else if (!planning_option(&p, c))
 			cli_usage_error(usage, "unexpected option");
+	}
 	if (!p.tariff_file)
 		cli_usage_error(usage, "--tariff FILE is required");
+	if (horizon && !days)
+		cli_usage_error(usage, "--horizon goes with --days");
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	struct hiveplan_config cfg = {
 		.limited = p.limited, .import_max_w = p.import_max_w, .export_max_w = p.export_max_w,
-		.peak_price_per_kw = p.peak_price_per_kw,
+		.peak_price_per_kw = p.peak_price_per_kw, .days = days, .horizon = horizon,
 		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter },
 	};
 	cfg.assets_files = (const char *const *)(argv + optind);

@@ -103,7 +103,7 @@ declare -gA _hive_options=(
 	[hive-beekeeper verify]='--ledger'
 	[hive-beekeeper repair]='--ledger'
 	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --day --tz --step --rejects --strict'
-	[hive-clear simulate]='--tariff --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --strict --rejects'
+	[hive-clear simulate]='--tariff --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --days --horizon --strict --rejects'
 	[hive-clear coordinate]='--tariff --export --workers --signed --timeout --rounds --bids --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --strict --rejects'
 	[hive-settle settle]='--export --day --tz --from --to --archive --key --keystore --password-file --bids --reputation-weight --deviation-price --csv --strict'
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
@@ -248,6 +248,7 @@ declare -gA _hive_value_options=(
 	[--max-iter]=''
 	[--eps-abs]=''
 	[--eps-rel]=''
+	[--horizon]=''
 	[--workers]=''
 	[--rounds]=''
 )

@@ -99,6 +99,8 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 
 	struct sharing_state st;
 	sharing_init(&st, n, T, o->rho > 0 ? o->rho : sharing_initial_rho(g, mean_abs(x, n, T)));
+	if (o->dual && o->rho > 0)
+		memcpy(st.u, o->dual, T * sizeof *st.u);
 	int rc = HIVE_OK;
 	for (size_t k = 0; k < o->max_iter; k++) {
 		int done = sharing_round(&st, g, x, o->eps_abs, o->eps_rel, signal);
@@ -135,6 +137,8 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		res->s_tol = st.s_tol;
 		res->cost_coordinated = gather(w, n, T, false, E, NULL) + hive_cost(g, E);
 		res->limit_excess = limit_excess(g, E);
+		if (o->dual)
+			memcpy(o->dual, st.u, T * sizeof *st.u);
 	}
 	sharing_free(&st);
 	free(E);

@@ -33,6 +33,8 @@ struct coord_options {
 	double rho;               /* 0: chosen from the tariff and the plans */
 	double eps_abs, eps_rel;  /* Boyd's stopping rule, Wh and a fraction */
 	size_t max_iter;
+	double *dual;             /* NULL, or T values in and out: the scaled dual u to start from (with rho > 0), and
+	                             the last round's on return; a receding horizon carries it over, shifted a slot */
 };
 
 struct coord_result {

@@ -14,9 +14,25 @@
 #include "timeutil.h"
 
 struct sim {
+	bool rolling;                  /* --days: many forecasts a Worker */
 	size_t n, cap;
 	struct plan_forecast *fc;
+	size_t nmeters;                /* the Workers, in the order of their first forecasts */
+	const char **meters;
 };
+
+/* Rolling: a forecast on the first's grid, a start new for its meter. */
+static const char *rolling_refusal(const struct sim *sim, const struct plan_forecast *f)
+{
+	const struct plan_forecast *first = &sim->fc[0];
+	int64_t step_ms = (int64_t)first->step_s * 1000;
+	if (f->step_s != first->step_s || (f->start_ms - first->start_ms) % step_ms != 0)
+		return "its step or start is off the first forecast's grid";
+	for (size_t i = 0; i < sim->n; i++)
+		if (sim->fc[i].start_ms == f->start_ms && strcmp(sim->fc[i].meter, f->meter) == 0)
+			return "a second forecast of this start for its meter";
+	return NULL;
+}
 
 static int collect(struct rec_loop *loop, const struct rec *r, void *arg)
 {
@@ -30,12 +46,18 @@ static int collect(struct rec_loop *loop, const struct rec *r, void *arg)
 		return -1;
 	}
 	const struct plan_forecast *first = sim->n ? &sim->fc[0] : NULL;
-	if (first && (f.start_ms != first->start_ms || f.step_s != first->step_s || f.slots != first->slots)) {
+	const char *refusal = first && sim->rolling ? rolling_refusal(sim, &f) : NULL;
+	if (refusal) {
+		rec_reject(loop, r, "forecast refused: %s", refusal);
+		planrec_forecast_free(&f);
+		return -1;
+	}
+	if (first && !sim->rolling && (f.start_ms != first->start_ms || f.step_s != first->step_s || f.slots != first->slots)) {
 		planrec_forecast_free(&f);
 		rec_reject(loop, r, "forecast refused: its start, step or length differs from the first forecast's");
 		return -1;
 	}
-	for (size_t i = 0; i < sim->n; i++)
+	for (size_t i = 0; i < sim->n && !sim->rolling; i++)
 		if (strcmp(sim->fc[i].meter, f.meter) == 0) {
 			planrec_forecast_free(&f);
 			rec_reject(loop, r, "forecast refused: a second forecast for meter '%s'", f.meter);
@@ -106,7 +128,7 @@ static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible
 	return jvb_set(o, "limit_excess_wh", jv_number(round(r->limit_excess * 1000) / 1000 + 0.0));
 }
 
-/* Loads the assets files and pairs each with its Worker's forecast: owner[i] is forecast i's assets or NULL. */
+/* Loads the assets files and pairs each with its Worker: owner[i] is meter i's assets or NULL. */
 static int pair_assets(const struct hiveplan_config *cfg, const struct sim *sim, struct assets *as,
                        struct assets **owner)
 {
@@ -118,9 +140,9 @@ static int pair_assets(const struct hiveplan_config *cfg, const struct sim *sim,
 			return HIVE_EINPUT;
 		}
 		size_t i = 0;
-		while (i < sim->n && strcmp(sim->fc[i].meter, as[k].worker) != 0)
+		while (i < sim->nmeters && strcmp(sim->meters[i], as[k].worker) != 0)
 			i++;
-		if (i == sim->n) {
+		if (i == sim->nmeters) {
 			diag_warn("assets file '%s': no forecast for worker %s", cfg->assets_files[k], as[k].worker);
 			return HIVE_EINPUT;
 		}
@@ -190,10 +212,246 @@ static int plan_hive(const struct hiveplan_config *cfg, struct sim *sim, struct 
 	return rc;
 }
 
+/* The receding horizon's running sums (hiveplan.h). */
+struct rolling_sums {
+	size_t replans, iterations, max_iterations, unconverged, horizon;
+	double cost_alone, cost_pooled, cost_coordinated;  /* the committed slots, without the peak charge */
+	double peak_alone, peak_coordinated;              /* the pooled and coordinated aggregates' highest slots */
+	double limit_excess;
+};
+
+/* Forecast index of meter m's latest forecast covering the slot at at_ms; SIZE_MAX when none does. */
+static size_t current_forecast(const struct sim *sim, const char *m, int64_t at_ms)
+{
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < sim->n; i++) {
+		const struct plan_forecast *f = &sim->fc[i];
+		int64_t end = f->start_ms + (int64_t)f->slots * f->step_s * 1000;
+		if (strcmp(f->meter, m) == 0 && f->start_ms <= at_ms && at_ms < end &&
+		    (best == SIZE_MAX || f->start_ms > sim->fc[best].start_ms))
+			best = i;
+	}
+	return best;
+}
+
+/* One Worker in the receding horizon: its assets twice, coordinated and alone, each carried slot to slot. */
+struct rolling_worker {
+	const char *meter;
+	struct assets *coord_as, alone_as;
+	const double *net, *export_wh;     /* this plan's slices of its current forecast */
+	struct lqp *alone_q;
+	struct lqp_plan alone;
+};
+
+/* The dual carried to the next plan: a slot on, the new last slots from a day before or the last one known. */
+static void shift_dual(double *u, size_t T_old, size_t T_new, size_t day_slots)
+{
+	double *old = xmalloc((T_old ? T_old : 1) * sizeof *old);
+	memcpy(old, u, T_old * sizeof *old);
+	for (size_t t = 0; t < T_new; t++) {
+		size_t src = t + 1;
+		if (src >= T_old)
+			src = src >= day_slots && src - day_slots < T_old ? src - day_slots : T_old - 1;
+		u[t] = T_old ? old[src] : 0;
+	}
+	free(old);
+}
+
+/* Plans the horizon from slot S, commits its first slot, and adds it to the sums. */
+static int replan(const struct hiveplan_config *cfg, struct rolling_worker *rw, struct coord_worker *w, size_t n,
+                  int64_t S, int step_s, size_t T, struct coord_options *opts, struct rolling_sums *sum,
+                  struct rec_loop *loop)
+{
+	double hours = step_s / 3600.0;
+	double *buy = xmalloc(T * sizeof *buy), *sell = xmalloc(T * sizeof *sell);
+	int rc = horizon_prices(cfg->tariff, S, step_s, T, buy, sell) == 0 ? HIVE_OK : HIVE_EINPUT;
+	char when[RFC3339_SIZE];
+	rfc3339_format(when, S);
+	for (size_t i = 0; i < n && rc == HIVE_OK; i++) {
+		w[i].net = rw[i].net;
+		if (!rw[i].coord_as)
+			continue;
+		char buf[160];
+		const char *why;
+		rc = lqp_new(&w[i].lqp, rw[i].coord_as, S, step_s, T, rw[i].net, rw[i].export_wh, buf, sizeof buf, &why);
+		if (rc == HIVE_OK)
+			rc = lqp_new(&rw[i].alone_q, &rw[i].alone_as, S, step_s, T, rw[i].net, rw[i].export_wh, buf,
+			             sizeof buf, &why);
+		if (rc == HIVE_OK)
+			rc = lqp_solve_alone(rw[i].alone_q, buy, sell, &rw[i].alone, &why);
+		if (rc != HIVE_OK)
+			diag_warn("worker %s, the plan from %s: %s", rw[i].meter, when, why);
+	}
+	struct sharing_cost g = { .slots = T, .buy = buy, .sell = sell, .limited = cfg->limited,
+		                  .import_max = cfg->import_max_w * hours, .export_max = cfg->export_max_w * hours,
+		                  .peak_price = cfg->peak_price_per_kw / (1000 * hours),
+		                  .peak_floor = fmax(0, sum->peak_coordinated) };
+	struct coord_result res;
+	if (rc == HIVE_OK) {
+		size_t failed = 0;
+		const char *why;
+		rc = coord_run(w, n, &g, opts, &res, &failed, &why);
+		if (rc != HIVE_OK)
+			diag_warn("worker %s, the plan from %s: %s", rw[failed].meter, when, why);
+	}
+	if (rc == HIVE_OK) {
+		if (opts->rho == 0)
+			opts->rho = res.rho;   /* the dual carried over is scaled by it */
+		double Ea = 0, Ec = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct lqp_plan *p = coord_plan(&w[i]);
+			double xc = p ? p->net_wh[0] : rw[i].net[0], xa = rw[i].coord_as ? rw[i].alone.net_wh[0] : xc;
+			double phi_a = rw[i].coord_as ? lqp_slot_own_cost(&rw[i].alone, 0) : 0;
+			sum->cost_alone += phi_a + (xa >= 0 ? buy[0] : sell[0]) * xa;
+			sum->cost_pooled += phi_a;
+			sum->cost_coordinated += p ? lqp_slot_own_cost(p, 0) : 0;
+			Ea += xa;
+			Ec += xc;
+			struct lqp_plan first = p ? *p : (struct lqp_plan){ .net_wh = (double *)rw[i].net };
+			first.slots = 1;
+			if (p)
+				first.own_cost = lqp_slot_own_cost(p, 0);
+			if (!loop->stop)
+				write_record(loop, planrec_bid(rw[i].meter, S, step_s, &first, (long)res.iterations));
+			if (p) {
+				lqp_advance(w[i].lqp, p, rw[i].coord_as);
+				lqp_advance(rw[i].alone_q, &rw[i].alone, &rw[i].alone_as);
+			}
+		}
+		sum->cost_pooled += (Ea >= 0 ? buy[0] : sell[0]) * Ea;
+		sum->cost_coordinated += (Ec >= 0 ? buy[0] : sell[0]) * Ec;
+		sum->peak_alone = fmax(sum->peak_alone, Ea);
+		sum->peak_coordinated = fmax(sum->peak_coordinated, Ec);
+		if (cfg->limited)
+			sum->limit_excess = fmax(sum->limit_excess, fmax(Ec - g.import_max, -g.export_max - Ec));
+		sum->replans++;
+		sum->iterations += res.iterations;
+		if (res.iterations > sum->max_iterations)
+			sum->max_iterations = res.iterations;
+		sum->unconverged += !res.converged;
+		if (T > sum->horizon)
+			sum->horizon = T;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lqp_plan_free(&w[i].alone);
+		lqp_plan_free(&w[i].plan);
+		lqp_free(w[i].lqp);
+		w[i].lqp = NULL;
+		lqp_plan_free(&rw[i].alone);
+		lqp_free(rw[i].alone_q);
+		rw[i].alone_q = NULL;
+	}
+	free(buy);
+	free(sell);
+	return rc;
+}
+
+static jv rolling_summary(const struct hiveplan_config *cfg, int64_t start_ms, int step_s, size_t workers,
+                          size_t flexible, const struct rolling_sums *s)
+{
+	double peak_price = cfg->peak_price_per_kw / (1000 * (step_s / 3600.0));
+	double pooled = s->cost_pooled + peak_price * fmax(0, s->peak_alone);
+	double coordinated = s->cost_coordinated + peak_price * fmax(0, s->peak_coordinated);
+	jv o = jv_object();
+	o = jvb_set(o, "type", jv_string("coordination"));
+	o = jvb_set(o, "start", jvb_time(start_ms));
+	o = jvb_set(o, "seconds", jv_number(step_s));
+	o = jvb_set(o, "slots", jv_number((double)s->replans));
+	o = jvb_set(o, "horizon", jv_number((double)s->horizon));
+	o = jvb_set(o, "workers", jv_number((double)workers));
+	o = jvb_set(o, "flexible", jv_number((double)flexible));
+	o = jvb_set(o, "iterations", jv_number((double)s->iterations));
+	o = jvb_set(o, "max_iterations", jv_number((double)s->max_iterations));
+	o = jvb_set(o, "unconverged", jv_number((double)s->unconverged));
+	o = jvb_set(o, "converged", jv_bool(s->unconverged == 0));
+	o = jvb_set(o, "cost_alone", jv_number(round(s->cost_alone) + 0.0));
+	o = jvb_set(o, "cost_pooled", jv_number(round(pooled) + 0.0));
+	o = jvb_set(o, "cost_coordinated", jv_number(round(coordinated) + 0.0));
+	o = jvb_set(o, "surplus", jv_number(round(s->cost_alone - coordinated) + 0.0));
+	o = jvb_set(o, "coordination_gain", jv_number(round(pooled - coordinated) + 0.0));
+	o = jvb_set(o, "peak_wh", jv_number(round(fmax(0, s->peak_coordinated) * 1000) / 1000 + 0.0));
+	return jvb_set(o, "limit_excess_wh", jv_number(round(s->limit_excess * 1000) / 1000 + 0.0));
+}
+
+/* The receding horizon over cfg->days from the earliest forecast's start (hiveplan.h). */
+static int plan_rolling(const struct hiveplan_config *cfg, struct sim *sim, struct assets **owner,
+                        struct rec_loop *loop)
+{
+	int step_s = sim->fc[0].step_s;
+	int64_t step_ms = (int64_t)step_s * 1000, S0 = sim->fc[0].start_ms;
+	for (size_t i = 1; i < sim->n; i++)
+		if (sim->fc[i].start_ms < S0)
+			S0 = sim->fc[i].start_ms;
+	size_t n = sim->nmeters, flexible = 0, day_slots = (size_t)(86400 / step_s);
+	size_t K = (size_t)cfg->days * 86400 / (size_t)step_s, H = cfg->horizon ? cfg->horizon : day_slots;
+	if (H > LQP_MAX_SLOTS)
+		H = LQP_MAX_SLOTS;
+	struct rolling_worker *rw = xcalloc(n, sizeof *rw);
+	struct coord_worker *w = xcalloc(n, sizeof *w);
+	for (size_t i = 0; i < n; i++) {
+		rw[i].meter = sim->meters[i];
+		if (owner[i]) {
+			rw[i].coord_as = owner[i];
+			rw[i].alone_as = *owner[i];   /* a copy of the values; the zone stays owner's */
+			flexible++;
+		}
+	}
+	double *dual = xcalloc(H, sizeof *dual);
+	struct coord_options opts = cfg->coord;
+	opts.dual = dual;
+	struct rolling_sums sum = { .peak_alone = -INFINITY, .peak_coordinated = -INFINITY };
+	int rc = HIVE_OK;
+	size_t T_last = 0;
+	for (size_t k = 0; k < K && rc == HIVE_OK && !loop->stop; k++) {
+		int64_t S = S0 + (int64_t)k * step_ms;
+		size_t T = H;
+		for (size_t i = 0; i < n && rc == HIVE_OK; i++) {
+			size_t f = current_forecast(sim, rw[i].meter, S);
+			if (f == SIZE_MAX) {
+				char when[RFC3339_SIZE];
+				rfc3339_format(when, S);
+				diag_warn("worker %s: no forecast covers the slot at %s", rw[i].meter, when);
+				rc = HIVE_EINPUT;
+				break;
+			}
+			size_t off = (size_t)((S - sim->fc[f].start_ms) / step_ms), left = sim->fc[f].slots - off;
+			rw[i].net = sim->fc[f].net + off;
+			rw[i].export_wh = sim->fc[f].export_wh ? sim->fc[f].export_wh + off : NULL;
+			if (left < T)
+				T = left;
+		}
+		if (rc != HIVE_OK)
+			break;
+		if (k > 0)
+			shift_dual(dual, T_last, T, day_slots);
+		rc = replan(cfg, rw, w, n, S, step_s, T, &opts, &sum, loop);
+		T_last = T;
+	}
+	if (rc == HIVE_OK && !loop->stop) {
+		write_record(loop, rolling_summary(cfg, S0, step_s, n, flexible, &sum));
+		if (sum.unconverged)
+			diag_warn("%zu of %zu plans not converged within %zu iterations: their first slots are the last "
+			          "iteration's",
+			          sum.unconverged, sum.replans, cfg->coord.max_iter);
+	}
+	free(dual);
+	free(w);
+	free(rw);
+	return rc;
+}
+
 int hiveplan_simulate(const struct hiveplan_config *cfg, struct rec_loop *loop, char *const files[], int nfiles)
 {
-	struct sim sim = { 0 };
+	struct sim sim = { .rolling = cfg->days > 0 };
 	int rc = rec_loop_run(loop, files, nfiles, collect, &sim);
+	sim.meters = xcalloc(sim.n ? sim.n : 1, sizeof *sim.meters);
+	for (size_t i = 0; i < sim.n; i++) {
+		size_t m = 0;
+		while (m < sim.nmeters && strcmp(sim.meters[m], sim.fc[i].meter) != 0)
+			m++;
+		if (m == sim.nmeters)
+			sim.meters[sim.nmeters++] = sim.fc[i].meter;
+	}
 	struct assets *as = xcalloc(cfg->nassets ? cfg->nassets : 1, sizeof *as);
 	struct assets **owner = xcalloc(sim.n ? sim.n : 1, sizeof *owner);
 	if (loop->fatal == 0 && rc != HIVE_EINPUT) {
@@ -203,7 +461,7 @@ int hiveplan_simulate(const struct hiveplan_config *cfg, struct rec_loop *loop, 
 			prc = HIVE_EINPUT;
 		}
 		if (prc == HIVE_OK)
-			prc = plan_hive(cfg, &sim, owner, loop);
+			prc = sim.rolling ? plan_rolling(cfg, &sim, owner, loop) : plan_hive(cfg, &sim, owner, loop);
 		if (prc != HIVE_OK)
 			rc = prc;
 	}
@@ -214,5 +472,6 @@ int hiveplan_simulate(const struct hiveplan_config *cfg, struct rec_loop *loop, 
 	for (size_t i = 0; i < sim.n; i++)
 		planrec_forecast_free(&sim.fc[i]);
 	free(sim.fc);
+	free(sim.meters);
 	return loop->fatal ? loop->fatal : rc;
 }

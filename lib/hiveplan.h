@@ -8,6 +8,15 @@
  * inflexible: its plan is its forecast. An assets file without a forecast,
  * two forecasts for a Worker, or forecasts of other starts, steps or lengths
  * than the first's are errors. Other records pass through.
+ *
+ * With days, a receding horizon (whitepaper §4.3): a Worker may have many
+ * forecasts, of starts on the first's grid. From the earliest start, every
+ * slot of the days is planned afresh over the horizon, each Worker from its
+ * latest forecast that covers the slot, and the first slot is committed: a
+ * one-slot bid per Worker, and its batteries' states and its loads'
+ * delivered energy carried into the next plan (lqp_advance). Beside it, every
+ * Worker also plans alone with its own states. The "coordination" record at
+ * the end sums the committed slots: with coordination, alone, pooled.
  */
 #ifndef HIVE_HIVEPLAN_H
 #define HIVE_HIVEPLAN_H
@@ -27,6 +36,8 @@ struct hiveplan_config {
 	double import_max_w, export_max_w;  /* at the coupling point */
 	double peak_price_per_kw;           /* base units per kW of the horizon's highest slot */
 	struct coord_options coord;
+	unsigned days;                      /* 0: one plan of the forecasts' horizon; else a receding horizon */
+	size_t horizon;                     /* with days: slots planned at most (0: a day's) */
 };
 
 /*

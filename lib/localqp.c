@@ -27,11 +27,13 @@ struct asset_cols {
 	size_t occ_first[LQP_MAX_OCC]; /* its first column, of occ_len slots from occ_slot */
 	size_t occ_slot[LQP_MAX_OCC], occ_len[LQP_MAX_OCC];
 	size_t occ_row[LQP_MAX_OCC];
+	int64_t occ_release[LQP_MAX_OCC], occ_deadline[LQP_MAX_OCC];
 	size_t curtail;                /* pv: first column of T */
 };
 
 struct lqp {
 	size_t T;
+	int64_t start_ms, step_ms;
 	double hours;       /* Δ */
 	double *L, *X;      /* uncontrolled net and export */
 	bool has_imax, has_emax;
@@ -200,6 +202,8 @@ static int add_deferrable(struct lqp *q, const struct assets *as, struct asset_c
 		ac->occ_slot[o] = t0;
 		ac->occ_len[o] = t1 - t0;
 		ac->occ_row[o] = add_row(q, emin, emax);
+		ac->occ_release[o] = r;
+		ac->occ_deadline[o] = dl;
 		ac->occ_first[o] = q->ncols;
 		double fits = 0;
 		for (size_t t = t0; t < t1; t++) {
@@ -240,6 +244,8 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 	struct lqp *q = xcalloc(1, sizeof *q);
 	q->feasible = -1;
 	q->T = slots;
+	q->start_ms = start_ms;
+	q->step_ms = (int64_t)step_s * 1000;
 	q->hours = step_s / 3600.0;
 	q->L = xmalloc(slots * sizeof *q->L);
 	q->X = xmalloc(slots * sizeof *q->X);
@@ -689,4 +695,42 @@ int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *
 		p->objective = p->own_cost + rho / 2 * pen;
 	}
 	return rc;
+}
+
+double lqp_slot_own_cost(const struct lqp_plan *p, size_t t)
+{
+	double cost = 0;
+	for (size_t i = 0; i < p->nschedules; i++) {
+		const struct lqp_schedule *s = &p->schedules[i];
+		const struct asset *a = s->asset;
+		if (a->kind == ASSET_BATTERY)
+			cost += a->cost_per_wh * (s->charge_wh[t] + s->discharge_wh[t]);
+		else if (a->kind == ASSET_PV)
+			cost += a->cost_per_wh * s->energy_wh[t];
+		else
+			cost -= a->value_per_wh * s->energy_wh[t];
+	}
+	return cost;
+}
+
+void lqp_advance(const struct lqp *q, const struct lqp_plan *p, struct assets *as)
+{
+	int64_t next = q->start_ms + q->step_ms;
+	for (size_t i = 0; i < q->nassets; i++) {
+		const struct asset_cols *ac = &q->ac[i];
+		HIVE_ASSERT(ac->asset >= as->a && ac->asset < as->a + as->n);
+		struct asset *a = &as->a[ac->asset - as->a];
+		if (a->kind == ASSET_BATTERY) {
+			a->soc_wh = clamp(p->schedules[i].soc_wh[0], a->soc_min_wh, a->soc_max_wh);
+			continue;
+		}
+		if (a->kind == ASSET_PV)
+			continue;
+		/* what the occurrence still open after the slot has had: what it had, if it was open before, and the slot's draw */
+		double delivered = 0;
+		for (size_t o = 0; o < ac->nocc; o++)
+			if (ac->occ_slot[o] == 0 && ac->occ_release[o] < next && ac->occ_deadline[o] > next)
+				delivered = (ac->occ_release[o] < q->start_ms ? a->delivered_wh : 0) + p->vars[ac->occ_first[o]];
+		a->delivered_wh = clamp(delivered, 0, a->energy_wh);
+	}
 }

@@ -101,4 +101,17 @@ double lqp_tolerance(const struct lqp *q);
 
 void lqp_plan_free(struct lqp_plan *plan);
 
+/* φ of one slot t of a plan: its assets' cycle, curtailment and load values in that slot. */
+double lqp_slot_own_cost(const struct lqp_plan *plan, size_t t);
+
+/*
+ * Commits the plan's first slot to the assets the problem was built from
+ * (as, whose assets the problem points into): each battery's soc_wh becomes
+ * its state after the slot, and each load's delivered_wh what its
+ * occurrence still open at the slot's end has had (0 when none is open).
+ * Then as describes the Worker at the next slot; q and its plans still
+ * describe the old start, and are to be freed, not solved again.
+ */
+void lqp_advance(const struct lqp *q, const struct lqp_plan *plan, struct assets *as);
+
 #endif

@@ -13,7 +13,7 @@ static bool cost_ok(const struct sharing_cost *g)
 			return false;
 	if (g->limited && !(g->import_max >= 0 && g->export_max >= 0))
 		return false;
-	return g->peak_price >= 0 && isfinite(g->peak_price);
+	return g->peak_price >= 0 && isfinite(g->peak_price) && g->peak_floor >= 0 && isfinite(g->peak_floor);
 }
 
 /*
@@ -87,7 +87,7 @@ int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, c
 		w[t] = slot_optimum(g, t, A[t], kappa);
 	}
 	if (g->peak_price > 0) {
-		double cap = peak_cap(g, w, A, kappa);
+		double cap = fmax(g->peak_floor, peak_cap(g, w, A, kappa));
 		for (size_t t = 0; t < g->slots; t++)
 			if (w[t] > cap)
 				w[t] = cap;
@@ -101,7 +101,7 @@ int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, c
 
 double sharing_cost_of(const struct sharing_cost *g, const double *E)
 {
-	double cost = 0, peak = 0;
+	double cost = 0, peak = g->peak_floor;
 	for (size_t t = 0; t < g->slots; t++) {
 		/* a hair of rounding (z = w / N, then N·z) is not beyond a limit */
 		double slack = 1e-9 * (1 + fabs(E[t]));

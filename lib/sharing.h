@@ -21,7 +21,8 @@
  * limits), and with a peak charge by finding the exact cap P on N z: the
  * slots above it are cut to it, where the marginal saving of the slots cut
  * meets the charge (a piecewise linear equation in P, solved from the
- * sorted breakpoints, not by iteration).
+ * sorted breakpoints, not by iteration); never below a peak already reached
+ * (peak_floor), since the charge is the same up to it.
  *
  * Plans are energies, not money: doubles. Prices are per Wh (any currency
  * unit, the same for both). Nothing is allocated but scratch (freed).
@@ -39,6 +40,8 @@ struct sharing_cost {
 	double import_max;          /* Wh per slot the coupling point may take, ≥ 0 */
 	double export_max;          /* Wh per slot it may feed in, ≥ 0 */
 	double peak_price;          /* per Wh of the highest slot's import over the horizon (0: none) */
+	double peak_floor;          /* Wh per slot the peak already reached before the horizon (receding horizon):
+	                               g charges c_peak · max(peak_floor, max_t E_t), so slots up to it cost no more */
 };
 
 /*

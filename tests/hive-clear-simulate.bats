@@ -98,3 +98,140 @@ optimal_lane() {
 	echo "not converged: $(count_lines "$T/unconverged") of 200"
 	[ "$(count_lines "$T/unconverged")" -le 6 ]
 }
+
+# --days: the receding horizon.
+
+# rolling_check DIR OUT: recomputes the committed slots from OUT's one-slot bids and DIR's
+# assets and tariff: every battery's state follows from the one before it and its flows, within its
+# bounds, and the coordination record's cost_coordinated is what the bids cost.
+rolling_check() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import glob, json, sys
+d, out = sys.argv[1], sys.argv[2]
+recs = [json.loads(l) for l in open(out)]
+bids, summary = [r for r in recs if r["type"] == "bid"], recs[-1]
+prices = {r["start"]: (int(r["buy"]) / 1000, int(r["sell"]) / 1000)
+          for r in map(json.loads, open(d + "/tariff.ndjson")) if r["type"] == "price"}
+batteries = {}
+for f in glob.glob(d + "/assets-*.ndjson"):
+    rs = [json.loads(l) for l in open(f)]
+    for r in rs[1:]:
+        if r["type"] == "battery":
+            batteries[(rs[0]["worker"], r["name"])] = dict(r)
+bad, agg, own = [], {}, 0.0
+for b in bids:
+    assert len(b["plan_wh"]) == 1, b
+    agg[b["start"]] = agg.get(b["start"], 0) + b["first_wh"]
+    own += b["own_cost"]
+    for name, s in b["schedules"].items():
+        k = (b["worker"], name)
+        if k not in batteries:
+            continue
+        bt = batteries[k]
+        soc = bt["soc_wh"] + bt.get("charge_efficiency", 1) * s["charge_wh"][0] - s["discharge_wh"][0] / bt.get("discharge_efficiency", 1)
+        lo, hi = bt.get("soc_min_wh", 0), bt.get("soc_max_wh", bt["capacity_wh"])
+        if abs(soc - s["soc_wh"][0]) > 0.01 or not lo - 0.01 <= s["soc_wh"][0] <= hi + 0.01:
+            bad.append(f"{k} at {b['start']}: {s['soc_wh'][0]} after {bt['soc_wh']}")
+        bt["soc_wh"] = s["soc_wh"][0]
+hive = json.load(open(d + "/hive.json"))
+hours = summary["seconds"] / 3600
+peak = hive.get("peak_price_per_kw", 0) / (1000 * hours) * max(0, max(agg.values()))
+cost = own + sum(e * (prices[t][0] if e >= 0 else prices[t][1]) for t, e in agg.items()) + peak
+if summary["slots"] != len(agg) or abs(cost - summary["cost_coordinated"]) > 1 + 1e-6 * abs(cost):
+    bad.append(f"{len(agg)} slots cost {cost:.0f}, the record says {summary}")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+}
+
+@test "hive-clear simulate --days: a shrinking horizon commits the day's optimum slot by slot, states carried over" {
+	need_scipy
+	# Forecasts of exactly one day: each slot is planned to the day's end. With nothing new
+	# learnt, the committed slots of the plans alone cost what the day's plan alone does (the
+	# principle of optimality: a sum of linear programs), and coordinated within ADMM's tolerance.
+	for seed in 7 11 13; do
+		extra=()
+		(( seed == 11 || seed == 13 )) && extra+=(--limits)
+		(( seed == 13 )) && extra+=(--peak)
+		/usr/bin/python3 "$REF" gen "$T/h$seed" --seed "$seed" --workers 5 --slots 24 --step 3600 "${extra[@]}"
+		simulate "$T/h$seed" > "$T/day$seed.ndjson"
+		opts=($(jq -r 'to_entries[] | "--\(.key | sub("_per_kw"; "") | gsub("_"; "-"))=\(.value)"' "$T/h$seed/hive.json"))
+		hive-clear simulate --days 1 --tariff "$T/h$seed/tariff.ndjson" "${opts[@]}" "$T/h$seed"/assets-*.ndjson \
+			< "$T/h$seed/forecasts.ndjson" > "$T/roll$seed.ndjson"
+		run jq -r .type "$T/roll$seed.ndjson"
+		[ "${#lines[@]}" -eq $(( 24 * 5 + 1 )) ]
+		[ "${lines[120]}" = coordination ]
+		run jq -s -c --slurpfile day "$T/day$seed.ndjson" 'last as $r | ($day | last) as $d |
+			[$r.slots, $r.converged, $r.limit_excess_wh, ($r.cost_alone - $d.cost_alone | fabs) <= 2,
+			 (($r.cost_coordinated - $d.cost_coordinated) | fabs) <= 0.005 * ($d.cost_coordinated | fabs) + 2,
+			 $r.surplus == $r.cost_alone - $r.cost_coordinated]' "$T/roll$seed.ndjson"
+		assert_output "[24,true,0,true,true,true]"
+		run rolling_check "$T/h$seed" "$T/roll$seed.ndjson"
+		assert_success
+	done
+}
+
+@test "hive-clear simulate --days: each slot is planned from the latest forecast that covers it" {
+	need_scipy
+	/usr/bin/python3 "$REF" gen "$T/h" --seed 21 --workers 3 --slots 48 --step 3600 --flexible-share 0.5
+	fixed=$(jq -r '.meter' "$T/h/forecasts.ndjson" | while read -r m; do
+		grep -lq "$m" "$T/h"/assets-*.ndjson 2> /dev/null || echo "$m"; done | head -n 1)
+	[ -n "$fixed" ] || skip "every Worker drew assets"
+	# A fresh forecast from 06:00 for the inflexible Worker, 100 Wh more than the first in every slot.
+	jq -c --arg m "$fixed" 'select(.meter == $m) | .start = "2026-06-21T06:00:00Z" |
+		.series.net_wh.point = (.series.net_wh.point[6:] | map(. + 100)) | del(.series.export_wh)' \
+		"$T/h/forecasts.ndjson" > "$T/fresh.ndjson"
+	cat "$T/h/forecasts.ndjson" "$T/fresh.ndjson" |
+		hive-clear simulate --days 1 --tariff "$T/h/tariff.ndjson" "$T/h"/assets-*.ndjson > "$T/out.ndjson"
+	run jq -r --arg m "$fixed" 'select(.type == "bid" and .worker == $m) | .first_wh' "$T/out.ndjson"
+	[ "${#lines[@]}" -eq 24 ]
+	expected=$(jq -r --arg m "$fixed" 'select(.meter == $m) | .series.net_wh.point[0:24][]' "$T/h/forecasts.ndjson" |
+		awk 'NR <= 6 { print $1 + 0; next } { print $1 + 100 }')
+	[ "$(printf '%s\n' "${lines[@]}" | awk '{ printf "%.1f\n", $1 }')" = "$(awk '{ printf "%.1f\n", $1 }' <<< "$expected")" ]
+	# Horizon: a day, or what the forecasts still cover (the first ones end at 48 slots).
+	run jq -s -c 'last | [.slots, .horizon]' "$T/out.ndjson"
+	assert_output "[24,24]"
+}
+
+@test "hive-clear simulate --days: a daily load gets its energy in every occurrence, over days" {
+	cat > "$T/tariff.ndjson" <<-'END'
+	{"type":"tariff","kind":"tou","tz_posix":"UTC0"}
+	{"type":"tou","days":"all","from":"00:00","to":"07:00","buy":"150000","sell":"50000"}
+	{"type":"tou","days":"all","from":"07:00","to":"24:00","buy":"300000","sell":"50000"}
+	END
+	cat > "$T/assets.ndjson" <<-'END'
+	{"type":"assets","worker":"0x00000000000000000000000000000000000000a1"}
+	{"type":"battery","name":"home","capacity_wh":8000,"charge_w":2000,"discharge_w":2000,"soc_wh":4000,"cycle_cost":"10000"}
+	{"type":"deferrable","name":"boiler","from":"20:00","to":"06:00","power_w":1500,"energy_wh":4000,"energy_min_wh":3000,"value":"200000"}
+	END
+	for m in a1 b2; do
+		jq -n -c --arg m "0x00000000000000000000000000000000000000$m" '{type:"forecast",meter:$m,
+			start:"2026-03-01T00:00:00Z",step:3600,horizon:(72*3600),
+			series:{net_wh:{point:[range(72) | 300 + 200 * ((. % 24) / 24)]}}}'
+	done > "$T/forecasts.ndjson"
+	hive-clear simulate --days 2 --tariff "$T/tariff.ndjson" "$T/assets.ndjson" < "$T/forecasts.ndjson" > "$T/out.ndjson"
+	# The occurrences: the one open at the start (00:00–06:00 of it left, nothing delivered), then
+	# 20:00–06:00 over the first night and over the second (its last 4 hours past the 48 slots).
+	# An occurrence is named by the day it ends on.
+	run jq -s -r '[.[] | select(.type == "bid" and .schedules.boiler) |
+		{day: (.start | fromdateiso8601 + 14400 | todate[0:10]), wh: .schedules.boiler.energy_wh[0]}] |
+		group_by(.day)[] | "\(.[0].day) \(map(.wh) | add)"' "$T/out.ndjson"
+	echo "$output"
+	[ "${#lines[@]}" -eq 3 ]
+	# The two that end within the days get at least their minimum, and none more than its energy.
+	echo "$output" | awk '{ if ((NR < 3 && $2 < 3000 - 0.01) || $2 > 4000 + 0.01) bad = 1 } END { exit bad }'
+	run jq -s -c 'last | [.slots, .workers, .flexible, .converged]' "$T/out.ndjson"
+	assert_output "[48,2,1,true]"
+}
+
+@test "hive-clear simulate --days: slots without a forecast and forecasts off the grid are errors" {
+	need_scipy
+	/usr/bin/python3 "$REF" gen "$T/h" --seed 5 --workers 2 --slots 24 --step 3600
+	run -3 --separate-stderr hive-clear simulate --days 2 --tariff "$T/h/tariff.ndjson" "$T/h"/assets-*.ndjson < "$T/h/forecasts.ndjson"
+	[[ "$stderr" == *"no forecast covers the slot at 2026-06-22T00:00:00Z"* ]]
+	{ cat "$T/h/forecasts.ndjson"; head -n 1 "$T/h/forecasts.ndjson" | jq -c '.start = "2026-06-21T00:30:00Z"'; } > "$T/off.ndjson"
+	run -1 --separate-stderr hive-clear simulate --days 1 --tariff "$T/h/tariff.ndjson" "$T/h"/assets-*.ndjson < "$T/off.ndjson"
+	[[ "$stderr" == *"line 3: forecast refused: its step or start is off the first forecast's grid"* ]]
+	run -2 hive-clear simulate --horizon 4 --tariff "$T/h/tariff.ndjson"
+	assert_output --partial "--horizon goes with --days"
+}

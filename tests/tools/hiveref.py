@@ -615,7 +615,7 @@ def gen_profile(rng, T):
         hour = t * STEP / 3600 % 24
         load = (base + morning * math.exp(-((hour - 6) / 1.2) ** 2) + evening * math.exp(-((hour - 18) / 1.8) ** 2)
                 + (rng.uniform(100, 400) if rng.random() < 0.08 else 0) + rng.uniform(-20, 20))
-        load = min(800, max(50, load))
+        load = min(800, max(50, load)) * STEP / 900
         sun = max(0.0, math.sin(math.pi * (hour - 3.5) / 16)) ** 1.3
         pv = kwp * 1000 * STEP / 3600 * 0.8 * sun * rng.uniform(0.6, 1.0)
         x = round(load - pv, 1)
@@ -730,6 +730,8 @@ def write_ndjson(path, records):
 
 
 def cmd_gen(args):
+    global STEP
+    STEP = args.step
     rng = random.Random(args.seed)
     hz = Horizon(parse_time(START, "start"), STEP, args.slots)
     buy_int, sell_int = gen_tariff(rng, hz.T)
@@ -760,7 +762,7 @@ def cmd_gen(args):
         opts["peak_price_per_kw"] = rng.randint(500000, 3000000)
     os.makedirs(args.dir, exist_ok=True)
     write_ndjson(os.path.join(args.dir, "tariff.ndjson"),
-                 [{"type": "tariff", "kind": "dynamic", "step": "15m"}]
+                 [{"type": "tariff", "kind": "dynamic", "step": str(STEP)}]
                  + [{"type": "price", "start": format_time(hz.start + t * hz.step_ms), "buy": str(b), "sell": str(s)}
                     for t, (b, s) in enumerate(zip(buy_int, sell_int))])
     write_ndjson(os.path.join(args.dir, "forecasts.ndjson"), forecasts)
@@ -784,6 +786,7 @@ def main():
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--workers", type=int, required=True)
     p.add_argument("--slots", type=int, required=True)
+    p.add_argument("--step", type=int, default=900, choices=[900, 1800, 3600], help="seconds a slot")
     p.add_argument("--limits", action="store_true", help="import and export limits at the coupling point")
     p.add_argument("--peak", action="store_true", help="a peak price")
     p.add_argument("--flexible-share", type=float, default=0.8, help="the share of Workers with assets")

@@ -211,6 +211,9 @@ int main(void)
 		}
 		if (check_next() % 2)
 			g.peak_price = uniform(0, 30);
+		double top = g.limited ? g.import_max : 2000 * (double)N;
+		if (g.peak_price > 0 && check_next() % 3 == 0)
+			g.peak_floor = uniform(0, top);   /* a peak already reached: caps below it save nothing */
 		double rho = uniform(1e-4, 0.05);
 		CHECK(sharing_z_update(&g, N, rho, a, z) == 0);
 		double mine = objective(&g, N, rho, a, z);
@@ -220,8 +223,7 @@ int main(void)
 		struct cap_arg c = { &g, N, rho, a, zb, 2000 };
 		double ref;
 		if (g.peak_price > 0) {
-			double top = g.limited ? g.import_max : 2000 * (double)N;
-			double cap = golden(cap_f, &c, 0, top);
+			double cap = golden(cap_f, &c, g.peak_floor, top);
 			ref = best_under(&c, cap);
 		} else {
 			ref = best_under(&c, INFINITY);
@@ -257,6 +259,10 @@ int main(void)
 	struct sharing_cost two = { .slots = 2, .buy = buy2, .sell = sell2, .peak_price = 0.2 };
 	sharing_z_update(&two, 1, 1, a2, z2);
 	CHECK(fabs(z2[0] - 0.5) < 1e-12 && fabs(z2[1] - 0.4) < 1e-12);
+	/* The same with a peak of 0.6 reached before: the cap stays there. */
+	two.peak_floor = 0.6;
+	sharing_z_update(&two, 1, 1, a2, z2);
+	CHECK(fabs(z2[0] - 0.6) < 1e-12 && fabs(z2[1] - 0.4) < 1e-12);
 	/* Malformed costs are refused. */
 	double bad_buy = 0.1, bad_sell = 0.2;
 	struct sharing_cost bad = { .slots = 1, .buy = &bad_buy, .sell = &bad_sell };

@@ -17,6 +17,9 @@
 #include "hiveplan.h"
 #include "queen.h"
 #include "jcs.h"
+#include "keys.h"
+#include "recsig.h"
+#include "secret.h"
 #include "record.h"
 #include "tariff.h"
 #include "timeutil.h"
@@ -30,6 +33,7 @@ static const char usage[] =
 	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--days D [--horizon SLOTS]]\n"
 	"                  [--strict] [--rejects FILE] ASSETS... < FORECASTS\n"
 	"       hive-clear coordinate --tariff FILE (--export FILE | --workers N) [--signed] [--timeout DURATION]\n"
+	"                  [--key FILE | --keystore FILE [--password-file FILE]]\n"
 	"                  [--rounds N] [--bids FILE] [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
 	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--strict] [--rejects FILE] < BIDS\n"
 	"       hive-clear -h | --help | --version\n"
@@ -40,7 +44,8 @@ enum opt {
 	OPT_EXPORT = 256, OPT_TARIFF, OPT_RULE, OPT_PLATFORM_FEE, OPT_OWNER_FEE, OPT_MISSING, OPT_FROM, OPT_TO,
 	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_DAY, OPT_TZ, OPT_VERSION,
 	OPT_IMPORT_MAX, OPT_EXPORT_MAX, OPT_PEAK_PRICE, OPT_RHO, OPT_MAX_ITER, OPT_EPS_ABS, OPT_EPS_REL,
-	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS, OPT_DAYS, OPT_HORIZON
+	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS, OPT_DAYS, OPT_HORIZON, OPT_KEY, OPT_KEYSTORE,
+	OPT_PASSWORD_FILE
 };
 
 /* The options simulate and coordinate share: the hive's cost, ADMM's settings, the record loop's. */
@@ -72,6 +77,9 @@ static const struct option coord_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ "bids", required_argument, NULL, OPT_BIDS },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "keystore", required_argument, NULL, OPT_KEYSTORE },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	PLANNING_OPTIONS
 };
 
@@ -225,17 +233,6 @@ static int open_rejects(const char *path)
 	return fd;
 }
 
-/* A number in [lo, hi] for an option. */
-static double number_arg(const char *opt, const char *value, double lo, double hi)
-{
-	char *end;
-	errno = 0;
-	double d = strtod(value, &end);
-	if (end == value || *end || errno || !(d >= lo && d <= hi))
-		cli_usage_error(usage, "%s: '%s' is not a number from %g to %g", opt, value, lo, hi);
-	return d;
-}
-
 /* What the planning options set, for simulate and coordinate alike. */
 struct planning {
 	const char *tariff_file, *rejects_file;
@@ -244,7 +241,7 @@ struct planning {
 	size_t max_iter;
 };
 
-#define PLANNING_DEFAULTS { .eps_abs = 0.01, .eps_rel = 0, .max_iter = 2000, .import_max_w = 1e15, .export_max_w = 1e15 }
+#define PLANNING_DEFAULTS { .eps_abs = COORD_EPS_ABS, .eps_rel = 0, .max_iter = COORD_MAX_ITER, .import_max_w = 1e15, .export_max_w = 1e15 }
 
 /* Takes one of PLANNING_OPTIONS; false for another option. */
 static bool planning_option(struct planning *p, int c)
@@ -253,12 +250,12 @@ static bool planning_option(struct planning *p, int c)
 	case OPT_TARIFF: p->tariff_file = optarg; break;
 	case OPT_REJECTS: p->rejects_file = optarg; break;
 	case OPT_STRICT: p->strict = true; break;
-	case OPT_IMPORT_MAX: p->import_max_w = number_arg("--import-max-w", optarg, 0, 1e12); p->limited = true; break;
-	case OPT_EXPORT_MAX: p->export_max_w = number_arg("--export-max-w", optarg, 0, 1e12); p->limited = true; break;
-	case OPT_PEAK_PRICE: p->peak_price_per_kw = number_arg("--peak-price", optarg, 0, 1e18); break;
-	case OPT_RHO: p->rho = number_arg("--rho", optarg, 1e-12, 1e12); break;
-	case OPT_EPS_ABS: p->eps_abs = number_arg("--eps-abs", optarg, 1e-9, 1e6); break;
-	case OPT_EPS_REL: p->eps_rel = number_arg("--eps-rel", optarg, 0, 1); break;
+	case OPT_IMPORT_MAX: p->import_max_w = cli_number("--import-max-w", optarg, 0, 1e12, usage); p->limited = true; break;
+	case OPT_EXPORT_MAX: p->export_max_w = cli_number("--export-max-w", optarg, 0, 1e12, usage); p->limited = true; break;
+	case OPT_PEAK_PRICE: p->peak_price_per_kw = cli_number("--peak-price", optarg, 0, 1e18, usage); break;
+	case OPT_RHO: p->rho = cli_number("--rho", optarg, 1e-12, 1e12, usage); break;
+	case OPT_EPS_ABS: p->eps_abs = cli_number("--eps-abs", optarg, 1e-9, 1e6, usage); break;
+	case OPT_EPS_REL: p->eps_rel = cli_number("--eps-rel", optarg, 0, 1, usage); break;
 	case OPT_MAX_ITER: p->max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
 	default: return false;
 	}
@@ -315,6 +312,9 @@ struct coordinating {
 	size_t rounds;       /* stop after this many rounds (0: at the end of input) */
 	int bids_fd;         /* -1, or where each round's final bids are appended */
 	const char *bids_file;
+	bool sign;           /* the signals are signed with the Queen's key */
+	uint8_t seckey[ETH_SECKEY_SIZE];
+	struct recsig rs;
 };
 
 /* A signal to the Workers, the final bids to the archive, a warning to stderr. */
@@ -325,7 +325,8 @@ static void deliver(struct rec_loop *loop, struct coordinating *c, struct queen_
 	for (size_t i = 0; i < out->nsignals; i++) {
 		const char *why;
 		struct buf b = { 0 };
-		HIVE_ASSERT(jcs_append(&b, out->signals[i], NULL, &why) == 0);
+		HIVE_ASSERT((c->sign ? recsig_sign(&c->rs, &b, out->signals[i], c->seckey, &why)
+		                     : jcs_append(&b, out->signals[i], NULL, &why)) == 0);
 		rec_write(loop, b.data, b.len);
 		buf_free(&b);
 	}
@@ -371,12 +372,32 @@ static void coord_timeout(struct rec_loop *loop, void *arg)
 	deliver(loop, c, &out, NULL);
 }
 
+/* The Queen's key for signing signals: with the hive's export, its owner's. */
+static int queen_key(uint8_t seckey[ETH_SECKEY_SIZE], const struct key_source *keys, const uint8_t *owner)
+{
+	int rc = keys_load(seckey, keys);
+	if (rc != HIVE_OK)
+		return rc;
+	uint8_t addr[ETH_ADDR_SIZE];
+	if (eth_seckey_address(addr, seckey) != 0)
+		return HIVE_EAUTH;
+	if (owner && memcmp(addr, owner, ETH_ADDR_SIZE) != 0) {
+		char mine[ETH_ADDR_STRLEN + 1], theirs[ETH_ADDR_STRLEN + 1];
+		eth_address_format(mine, addr);
+		eth_address_format(theirs, owner);
+		diag_warn("the key is %s's, not the hive's owner %s", mine, theirs);
+		return HIVE_EAUTH;
+	}
+	return HIVE_OK;
+}
+
 static int coordinate(int argc, char **argv)
 {
 	struct planning p = PLANNING_DEFAULTS;
 	struct queen_config cfg = { .hive = -1, .timeout_ms = 10000 };
 	const char *export_file = NULL;
 	struct coordinating c = { .bids_fd = -1 };
+	struct key_source keys = { 0 };
 	int ch;
 	optind = 1;
 	while ((ch = cli_getopt(argc, argv, coord_options, OPT_VERSION, "hive-clear", usage)) != -1) {
@@ -391,6 +412,9 @@ static int coordinate(int argc, char **argv)
 			break;
 		case OPT_ROUNDS: c.rounds = (size_t)cli_uint("--rounds", optarg, 1, 1000000000, usage); break;
 		case OPT_BIDS: c.bids_file = optarg; break;
+		case OPT_KEY: keys.key_file = optarg; break;
+		case OPT_KEYSTORE: keys.keystore_file = optarg; break;
+		case OPT_PASSWORD_FILE: keys.password_file = optarg; break;
 		default:
 			if (!planning_option(&p, ch))
 				cli_usage_error(usage, "unexpected option");
@@ -402,6 +426,10 @@ static int coordinate(int argc, char **argv)
 		cli_usage_error(usage, "give --export FILE (the hive's members) or --workers N, one of them");
 	if (optind != argc)
 		cli_usage_error(usage, "coordinate reads its bids from standard input, not from files");
+	if (keys.key_file && keys.keystore_file)
+		cli_usage_error(usage, "give --key or --keystore, not both");
+	if (keys.password_file && !keys.keystore_file)
+		cli_usage_error(usage, "--password-file goes with --keystore");
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	bool strict = p.strict;
 	cfg.limited = p.limited;
@@ -421,11 +449,18 @@ static int coordinate(int argc, char **argv)
 		cfg.nmembers = hx.nmembers;
 		cfg.hive = (long)hx.hive;
 	}
-	if (tariff_load(&t, tariff_file, NULL) != HIVE_OK) {
+	int krc = tariff_load(&t, tariff_file, NULL);
+	c.sign = keys.key_file || keys.keystore_file;
+	if (krc == HIVE_OK && c.sign)
+		krc = queen_key(c.seckey, &keys, export_file ? hx.owner : NULL);
+	if (krc != HIVE_OK) {
+		secret_wipe(c.seckey, sizeof c.seckey);
+		tariff_free(t);
 		if (export_file)
 			hive_export_free(&hx);
-		return HIVE_EINPUT;
+		return krc;
 	}
+	recsig_init(&c.rs);
 	cfg.tariff = t;
 	if (c.bids_file) {
 		c.bids_fd = open(c.bids_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -454,6 +489,8 @@ static int coordinate(int argc, char **argv)
 	}
 	queen_free(&c.q);
 	rec_loop_free(&loop);
+	secret_wipe(c.seckey, sizeof c.seckey);
+	recsig_free(&c.rs);
 	tariff_free(t);
 	if (export_file)
 		hive_export_free(&hx);

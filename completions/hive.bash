@@ -109,7 +109,7 @@ declare -gA _hive_options=(
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
 	[hive-forecast forecast]='--model --start --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
 	[hive-forecast backtest]='--model --days --table --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
-	[hive-bid bid]='--assets --tariff --key --keystore --password-file --strict'
+	[hive-bid bid]='--assets --tariff --key --keystore --password-file --worker --import-max-w --export-max-w --rho --max-iter --eps-abs --eps-rel --strict'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.
@@ -250,6 +250,7 @@ declare -gA _hive_value_options=(
 	[--eps-rel]=''
 	[--horizon]=''
 	[--workers]=''
+	[--worker]=''
 	[--rounds]=''
 )
 # Values of an option that depend on the subcommand, as "tool subcommand option".

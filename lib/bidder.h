@@ -22,30 +22,68 @@
 #include <jv.h>
 
 #include "assets.h"
+#include "coord.h"
 #include "localqp.h"
 #include "planrec.h"
+#include "recsig.h"
 #include "tariff.h"
 
+/*
+ * A child hive (whitepaper §2.1) whose Queen bids its aggregate as one
+ * Worker in a parent hive: its members' assets (each naming its worker; one
+ * without assets is inflexible), the limits at its own connection, and the
+ * settings of its own coordination. Its round starts when every member has
+ * a forecast of the same horizon: the plan alone is the child hive
+ * coordinated against the tariff within its limits (as hive-clear simulate
+ * does); each parent signal then gives the plans minimising the members'
+ * own costs plus the parent's ρ/2‖E − v‖² on their aggregate E, within the
+ * limits, coordinated here from the last plans. The bid is E; the members'
+ * plans stay with the child.
+ */
+struct bidder_hive {
+	const struct assets *members;
+	size_t n;
+	bool limited;
+	double import_max_w, export_max_w;
+	struct coord_options coord;
+};
+
 struct bidder {
-	const struct assets *assets;
+	const struct assets *assets;   /* one Worker's, or NULL for a child hive */
+	const struct bidder_hive *hive;
+	const char *worker;            /* whose bids: the assets' worker, or the child hive's address */
 	const struct tariff *tariff;
-	struct plan_forecast fc;   /* the current round's forecast (fc.net NULL: none) */
+	struct plan_forecast fc;       /* the current round's forecast (a child hive: its horizon only) */
+	bool active;                   /* a round is planned */
 	struct lqp *lqp;
-	struct lqp_plan plan;      /* the last bid's plan */
-	long iteration;            /* the last bid's, -1: none */
-	bool done;                 /* the round ended */
+	struct lqp_plan plan;          /* the last bid's plan */
+	long iteration;                /* the last bid's, -1: none */
+	bool done;                     /* the round ended */
+	bool queen_required;           /* signals must be signed by queen */
+	uint8_t queen[ETH_ADDR_SIZE];
+	struct recsig rs;
+	/* a child hive's round */
+	struct plan_forecast *member_fc;  /* per member: its forecast waiting for the round (net NULL: none) */
+	struct coord_worker *w;
+	double *dual, *zero;
+	double inner_rho;
 };
 
 enum bidder_use { BIDDER_BID, BIDDER_NOT_MINE, BIDDER_IGNORED, BIDDER_BAD, BIDDER_FAILED };
 
 void bidder_init(struct bidder *b, const struct assets *a, const struct tariff *t);
+/* A child hive's Queen bidding as worker (an address) in its parent hive; h and t outlive b. */
+void bidder_init_hive(struct bidder *b, const struct bidder_hive *h, const struct tariff *t, const char *worker);
 void bidder_free(struct bidder *b);
+/* Takes only signals signed by the Queen's address: others are refused (BIDDER_BAD), so a broker cannot forge one. */
+void bidder_require_queen(struct bidder *b, const uint8_t queen[ETH_ADDR_SIZE]);
 
 /*
  * Takes one "forecast" or "signal" record. Returns BIDDER_BID with *bid set
  * (the caller owns it: the next bid to sign and write), BIDDER_NOT_MINE for
  * another meter's forecast, BIDDER_IGNORED for a stale or closing signal
- * (*why says why, or NULL for a closing one), BIDDER_BAD for a malformed
+ * (*why says why, or NULL for a closing one, or a child hive's member
+ * forecast that waits for the others), BIDDER_BAD for a malformed
  * record and BIDDER_FAILED when the plan cannot be made (*why).
  */
 enum bidder_use bidder_take(struct bidder *b, jv rec, bool is_signal, jv *bid, char *why_buf, size_t why_size,

@@ -74,6 +74,16 @@ uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max
 	return v;
 }
 
+double cli_number(const char *opt, const char *value, double lo, double hi, const char *usage)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(value, &end);
+	if (end == value || *end || errno || !(d >= lo && d <= hi))
+		cli_usage_error(usage, "%s: '%s' is not a number from %g to %g", opt, value, lo, hi);
+	return d;
+}
+
 int cli_finish(int code)
 {
 	/* stdout is part of the result: a full disk must not pass for success. */

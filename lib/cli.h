@@ -32,6 +32,8 @@ int64_t cli_duration(const char *opt, const char *value, const char *usage);
 
 /* Parses an unsigned decimal integer in [min, max] given to option opt, or exits HIVE_EUSAGE. */
 uint64_t cli_uint(const char *opt, const char *value, uint64_t min, uint64_t max, const char *usage);
+/* Parses a decimal number in [lo, hi] given to option opt, or exits HIVE_EUSAGE. */
+double cli_number(const char *opt, const char *value, double lo, double hi, const char *usage);
 /*
  * getopt_long with the conventions every tool shares: -h/--help prints the
  * usage, the option whose value is version_opt prints the version, and an

@@ -82,7 +82,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 {
 	size_t T = g->slots;
 	memset(res, 0, sizeof *res);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !o->warm; i++) {
 		if (!w[i].lqp)
 			continue;
 		int rc = lqp_solve_alone(w[i].lqp, g->buy, g->sell, &w[i].alone, why);
@@ -93,9 +93,13 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	}
 	double *E = xmalloc(T * sizeof *E), *x = xmalloc(n * T * sizeof *x), *signal = xmalloc(T * sizeof *signal);
 	double *v = xmalloc(T * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		res->cost_alone += own_cost(&w[i], true) + coord_tariff_cost(g, plan_of(&w[i], true));
-	res->cost_pooled = gather(w, n, T, true, E, x) + hive_cost(g, E);
+	if (o->warm) {
+		gather(w, n, T, false, E, x);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			res->cost_alone += own_cost(&w[i], true) + coord_tariff_cost(g, plan_of(&w[i], true));
+		res->cost_pooled = gather(w, n, T, true, E, x) + hive_cost(g, E);
+	}
 
 	struct sharing_state st;
 	sharing_init(&st, n, T, o->rho > 0 ? o->rho : sharing_initial_rho(g, mean_abs(x, n, T)));

@@ -29,10 +29,16 @@ struct coord_worker {
 	struct lqp_plan plan;     /* its coordinated plan (filled by coord_run) */
 };
 
+/* The defaults of the tools that coordinate (hive-clear simulate and coordinate, hive-bid for a child hive). */
+#define COORD_EPS_ABS 0.01
+#define COORD_MAX_ITER 2000
+
 struct coord_options {
 	double rho;               /* 0: chosen from the tariff and the plans */
 	double eps_abs, eps_rel;  /* Boyd's stopping rule, Wh and a fraction */
 	size_t max_iter;
+	bool warm;                /* start from every flexible Worker's last plan (coord_plan), not from its plan alone:
+	                             a child hive answering its parent's next signal; cost_alone and cost_pooled are 0 */
 	double *dual;             /* NULL, or T values in and out: the scaled dual u to start from (with rho > 0), and
 	                             the last round's on return; a receding horizon carries it over, shifted a slot */
 };

@@ -13,7 +13,12 @@ static bool cost_ok(const struct sharing_cost *g)
 			return false;
 	if (g->limited && !(g->import_max >= 0 && g->export_max >= 0))
 		return false;
-	return g->peak_price >= 0 && isfinite(g->peak_price) && g->peak_floor >= 0 && isfinite(g->peak_floor);
+	if (g->target_weight > 0)
+		for (size_t t = 0; t < g->slots; t++)
+			if (!g->target || !isfinite(g->target[t]))
+				return false;
+	return g->peak_price >= 0 && isfinite(g->peak_price) && g->peak_floor >= 0 && isfinite(g->peak_floor) &&
+	       g->target_weight >= 0 && isfinite(g->target_weight);
 }
 
 /*
@@ -80,12 +85,14 @@ int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, c
 {
 	if (!cost_ok(g) || workers == 0 || !(rho > 0))
 		return -1;
-	double N = (double)workers, kappa = rho / N;
+	double N = (double)workers, kappa = rho / N, tw = g->target_weight;
 	double *A = xmalloc((g->slots ? g->slots : 1) * sizeof *A), *w = xmalloc((g->slots ? g->slots : 1) * sizeof *w);
 	for (size_t t = 0; t < g->slots; t++) {
-		A[t] = N * a[t];
-		w[t] = slot_optimum(g, t, A[t], kappa);
+		/* κ/2·(w − N·a)² + tw/2·(w − target)² is one quadratic: (κ + tw)/2·(w − A)² and a constant */
+		A[t] = tw > 0 ? (kappa * N * a[t] + tw * g->target[t]) / (kappa + tw) : N * a[t];
+		w[t] = slot_optimum(g, t, A[t], kappa + tw);
 	}
+	kappa += tw;
 	if (g->peak_price > 0) {
 		double cap = fmax(g->peak_floor, peak_cap(g, w, A, kappa));
 		for (size_t t = 0; t < g->slots; t++)
@@ -108,6 +115,8 @@ double sharing_cost_of(const struct sharing_cost *g, const double *E)
 		if (g->limited && (E[t] > g->import_max + slack || E[t] < -g->export_max - slack))
 			return INFINITY;
 		cost += E[t] >= 0 ? g->buy[t] * E[t] : g->sell[t] * E[t];
+		if (g->target_weight > 0)
+			cost += g->target_weight / 2 * (E[t] - g->target[t]) * (E[t] - g->target[t]);
 		if (E[t] > peak)
 			peak = E[t];
 	}

@@ -7,7 +7,7 @@
  * Worker i's net energy per slot (Wh, import positive) and g the hive's
  * cost of the aggregate E_t = Σ_i x_i,t:
  *
- *   g(E) = Σ_t f_t(E_t) + c_peak · max(0, max_t E_t)
+ *   g(E) = Σ_t f_t(E_t) + c_peak · max(0, max_t E_t) + w/2 · ‖E − target‖²
  *   f_t(E) = p_buy,t · E when E ≥ 0, p_sell,t · E otherwise (p_buy ≥ p_sell),
  *            and +∞ outside [−export_max, import_max] when limits are set.
  *
@@ -18,7 +18,7 @@
  *
  * which this module solves exactly: per slot in closed form (the
  * unconstrained minimiser of the two linear pieces, projected on the
- * limits), and with a peak charge by finding the exact cap P on N z: the
+ * limits; a target's quadratic merges with the proximal one), and with a peak charge by finding the exact cap P on N z: the
  * slots above it are cut to it, where the marginal saving of the slots cut
  * meets the charge (a piecewise linear equation in P, solved from the
  * sorted breakpoints, not by iteration); never below a peak already reached
@@ -40,6 +40,9 @@ struct sharing_cost {
 	double import_max;          /* Wh per slot the coupling point may take, ≥ 0 */
 	double export_max;          /* Wh per slot it may feed in, ≥ 0 */
 	double peak_price;          /* per Wh of the highest slot's import over the horizon (0: none) */
+	const double *target;       /* with target_weight > 0: T values the aggregate is drawn to, */
+	double target_weight;       /* g adds target_weight/2 · ‖E − target‖² (per Wh²): a child hive (hierarchy) in
+	                               its parent's ADMM step, where the parent's proximal term is the cost */
 	double peak_floor;          /* Wh per slot the peak already reached before the horizon (receding horizon):
 	                               g charges c_peak · max(peak_floor, max_t E_t), so slots up to it cost no more */
 };

@@ -545,6 +545,76 @@ worker_files() {
 	[ "$(jq -s 'map(select(.type == "bid")) | length' "$T/sim.ndjson")" = 3 ]
 }
 
+# nested LIMIT_OPTS...: a parent hive of Worker A and a child hive of B and C, whose Queen bids their aggregate
+# as Worker OTHER with hive-bid; the parent's Queen over named pipes. The final bids in $T/bids.ndjson.
+nested() {
+	export_hive "$T/export-parent.ndjson" "$A" "$OTHER"
+	rm -f "$T/q.in" "$T/q.out" "$T/s.a" "$T/s.child" "$T/bids.ndjson"
+	mkfifo "$T/q.in" "$T/q.out" "$T/s.a" "$T/s.child"
+	hive-clear coordinate --tariff "$TARIFF" --export "$T/export-parent.ndjson" --signed --rounds 1 \
+		--bids "$T/bids.ndjson" < "$T/q.in" > "$T/q.out" 2> "$T/queen.err" 3>&- &
+	qpid=$!
+	tee "$T/signals.ndjson" "$T/s.a" < "$T/q.out" > "$T/s.child" 2> "$T/tee.err" 3>&- &
+	tpid=$!
+	{ cat "$T/fc-a.ndjson"; cat "$T/s.a"; } |
+		hive-bid --assets "$T/assets-a.ndjson" --tariff "$TARIFF" --key "$K/a.key" > "$T/q.in" 2> "$T/worker-a.err" 3>&- &
+	apid=$!
+	{ cat "$T/fc-b.ndjson" "$T/fc-c.ndjson"; cat "$T/s.child"; } |
+		hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-c.ndjson" --tariff "$TARIFF" --key "$K/other.key" "$@" \
+		> "$T/q.in" 2> "$T/child.err" 3>&- &
+	cpid=$!
+	await 60 "$qpid" "$tpid" "$apid" "$cpid"
+	wait "$qpid" || fail "the Queen failed: $(cat "$T/queen.err")"
+	wait "$apid" || fail "Worker A failed: $(cat "$T/worker-a.err")"
+	wait "$cpid" || fail "the child hive failed: $(cat "$T/child.err")"
+	run -0 hive-sign verify --signer-field worker --require-sig "$T/bids.ndjson"
+	[ "$(jq -r .worker "$T/bids.ndjson" | sort)" = "$(printf '%s\n' "$A" "$OTHER" | sort)" ]
+	[ "$(jq -s -r '.[-1].status' "$T/signals.ndjson")" = converged ]
+}
+
+# hive_cost BIDS: the Workers' own costs and the tariff's cost of their aggregate (250 and 80 per Wh).
+hive_cost() {
+	jq -s '(map(.own_cost) | add) + ([range(24) as $t | (map(.plan_wh[$t]) | add)
+		| if . >= 0 then 250 * . else 80 * . end] | add)' "$1"
+}
+
+@test "hive-clear coordinate: a child hive's Queen bids its aggregate as one Worker, and the nested hive reaches the flat optimum" {
+	worker_files a 300 2000 600 garage 10000 4000 5000
+	worker_files b 400 0 600 cellar 5000 2500 1000
+	worker_files c 200 800 600 shed 8000 3000 4000
+	# The flat hive of A, B and C in one process: the optimum.
+	cat "$T/fc-a.ndjson" "$T/fc-b.ndjson" "$T/fc-c.ndjson" |
+		hive-clear simulate --tariff "$TARIFF" "$T/assets-a.ndjson" "$T/assets-b.ndjson" "$T/assets-c.ndjson" \
+		> "$T/sim.ndjson"
+	flat=$(jq 'select(.type == "coordination") | .cost_coordinated' "$T/sim.ndjson")
+
+	# Nested, without limits at the child's connection: the same optimum (the child's members' own costs
+	# are in its bid's own_cost), within 0.01 %.
+	nested
+	run cat "$T/queen.err" "$T/worker-a.err" "$T/child.err"
+	assert_output ""
+	cost=$(hive_cost "$T/bids.ndjson")
+	run jq -n -r --argjson c "$cost" --argjson f "$flat" '(($c - $f) | fabs) / ($f | fabs) < 1e-4 // "\($c) against \($f)"'
+	assert_output true
+	# The members' plans stay with the child: its bid has no schedules.
+	run jq -c --arg o "$OTHER" 'select(.worker == $o) | .schedules' "$T/bids.ndjson"
+	assert_output "{}"
+
+	# With the child's connection limited to 1000 W of import: its aggregate stays within it, and the hive pays
+	# more than the flat optimum.
+	nested --import-max-w 1000
+	run cat "$T/queen.err" "$T/worker-a.err" "$T/child.err"
+	assert_output ""
+	# (B and C's uncontrolled load together is above it: the child's batteries must act)
+	run jq -s '[range(24) as $t | map(.series.net_wh.point[$t]) | add] | max > 1000' "$T/fc-b.ndjson" "$T/fc-c.ndjson"
+	assert_output true
+	run jq -r --arg o "$OTHER" 'select(.worker == $o) | .plan_wh | map(select(. > 1000.5)) | length' "$T/bids.ndjson"
+	assert_output 0
+	limited=$(hive_cost "$T/bids.ndjson")
+	run jq -n --argjson c "$limited" --argjson f "$flat" '$c >= $f - 1e-4 * ($f | fabs)'
+	assert_output true
+}
+
 @test "hive-clear coordinate: a later round supersedes an open one; a round whose Workers all stop answering stops" {
 	{
 		bid "$A" 0 "$PA"; bid "$B" 0 "$PB"                        # 1-2: round one, signal 0

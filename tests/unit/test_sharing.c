@@ -197,7 +197,7 @@ int main(void)
 	test_rounds_reach_the_optimum();
 	for (int run = 0; run < 1500; run++) {
 		size_t T = 1 + check_next() % T_MAX, N = 1 + check_next() % 50;
-		double buy[T_MAX], sell[T_MAX], a[T_MAX], z[T_MAX], zb[T_MAX];
+		double buy[T_MAX], sell[T_MAX], a[T_MAX], z[T_MAX], zb[T_MAX], target[T_MAX];
 		for (size_t t = 0; t < T; t++) {
 			buy[t] = uniform(0.05, 0.4);
 			sell[t] = check_next() % 5 == 0 ? buy[t] : buy[t] - uniform(0, 0.35);   /* sometimes negative */
@@ -215,6 +215,12 @@ int main(void)
 		if (g.peak_price > 0 && check_next() % 3 == 0)
 			g.peak_floor = uniform(0, top);   /* a peak already reached: caps below it save nothing */
 		double rho = uniform(1e-4, 0.05);
+		if (check_next() % 3 == 0) {   /* a parent's proximal term on the aggregate (a child hive) */
+			for (size_t t = 0; t < T; t++)
+				target[t] = uniform(-400, 400) * (double)N;
+			g.target = target;
+			g.target_weight = uniform(1e-5, 0.1);
+		}
 		CHECK(sharing_z_update(&g, N, rho, a, z) == 0);
 		double mine = objective(&g, N, rho, a, z);
 		CHECK(isfinite(mine));
@@ -263,6 +269,16 @@ int main(void)
 	two.peak_floor = 0.6;
 	sharing_z_update(&two, 1, 1, a2, z2);
 	CHECK(fabs(z2[0] - 0.6) < 1e-12 && fabs(z2[1] - 0.4) < 1e-12);
+	/* A target 3 with weight 1 beside a = 1 (κ = 1), no prices: halfway, 2; with buy 0.3 and sell 0.1, 2 − 0.3/2. */
+	double zero = 0, three = 3;
+	struct sharing_cost pulled = { .slots = 1, .buy = &zero, .sell = &zero, .target = &three, .target_weight = 1 };
+	sharing_z_update(&pulled, 1, 1, &(double){ 1 }, &z);
+	CHECK(fabs(z - 2) < 1e-12);
+	pulled.buy = &buy, pulled.sell = &sell;
+	sharing_z_update(&pulled, 1, 1, &(double){ 1 }, &z);
+	CHECK(fabs(z - 1.85) < 1e-12);
+	pulled.target = NULL;
+	CHECK(sharing_z_update(&pulled, 1, 1, &(double){ 1 }, &z) == -1);
 	/* Malformed costs are refused. */
 	double bad_buy = 0.1, bad_sell = 0.2;
 	struct sharing_cost bad = { .slots = 1, .buy = &bad_buy, .sell = &bad_sell };

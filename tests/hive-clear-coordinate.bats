@@ -641,3 +641,21 @@ hive-clear: line 4: byte offset 0: invalid JSON: unexpected character" ]
 	[ "$stderr" = "hive-clear: standard input line 2: longer than 16777216 bytes: skipped
 hive-clear: the input ended in the middle of a round: its plans were not final" ]
 }
+
+@test "hive-clear coordinate: a line just over 16 MiB, ending in the read that crosses the limit, is skipped too" {
+	skip "known bug: rec_loop_poll (lib/record.c) checks the length only of the partial line left after a read, so a line of up to 16 MiB + 64 KiB whose end comes in the read that crosses 16 MiB is handled as a record (here taken as B's bid, exit 0)"
+	# Line 2: B's bid with a note, 16 MiB + 100 bytes long; read from a file in reads of 64 KiB, its end comes
+	# in the same read as its 16 777 217th byte.
+	pre=$(bid "$B" 0 "$PB" | tr -d '\n' | sed 's/}$/,"note":"/')
+	{
+		bid "$A" 0 "$PA"
+		printf '%s' "$pre"
+		head -c $(( (16 << 20) + 100 - ${#pre} - 2 )) /dev/zero | tr '\0' x
+		printf '"}\n'
+		bid "$B" 0 "$PB"
+	} > "$T/in.ndjson"
+	[ "$(sed -n 2p "$T/in.ndjson" | tr -d '\n' | wc -c)" = $(( (16 << 20) + 100 )) ]
+	run -1 --separate-stderr queen --workers 2 --rho 1 --max-iter 1 < "$T/in.ndjson"
+	[ "$stderr" = "hive-clear: standard input line 2: longer than 16777216 bytes: skipped" ]
+	[ "$(jq -c '[.iteration, .status]' <<< "$output")" = '[0,"stopped"]' ]
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # hive-bid: a Worker's plan alone from its forecast and the tariff
 # (iteration 0), its next plan per signal of the Queen, stale and closing
-# signals, signatures, refusals; and the plans against the independent
+# signals, signatures (the key naming the Worker when the assets do not),
+# refusals; and the plans against the independent
 # reference of tests/tools/hiveref.py.
 load helpers
 
@@ -120,4 +121,54 @@ bid() { hive-bid --assets "$T/assets.ndjson" --tariff "$TARIFF" "$@"; }
 		run -0 hive-bid --assets "$f" --tariff "$TARIFF" "$T/fcw.ndjson"
 		[ "$(jq -r .type <<< "$output")" = bid ] || fail "$f: $output"
 	done
+}
+
+@test "hive-bid: with --key and assets naming no worker, the key's address is the worker: its forecasts only, its bids signed by it" {
+	sed 1d "$T/assets.ndjson" > "$T/battery.ndjson"
+	{ echo '{"type":"assets","import_max_w":13800,"export_max_w":8000}'; cat "$T/battery.ndjson"; } > "$T/anon.ndjson"
+	printf '4646464646464646464646464646464646464646464646464646464646464646\n' > "$T/w.key"   # EIP-155's example key
+	chmod 600 "$T/w.key"
+	forecast 0x2c7536E3605D9C16a7a3D7b1898e529396a65c23 > "$T/other.ndjson"
+	# The key's own forecast, given in lower case, and another meter's.
+	{ sed "s/$EIP155_ADDR/${EIP155_ADDR,,}/" "$T/fc.ndjson"; cat "$T/other.ndjson"; } > "$T/in.ndjson"
+	grep -q "${EIP155_ADDR,,}" "$T/in.ndjson"
+	run -0 --separate-stderr hive-bid --assets "$T/anon.ndjson" --tariff "$TARIFF" --key "$T/w.key" "$T/in.ndjson"
+	[ "$stderr" = "" ]
+	echo "$output" > "$T/out.ndjson"
+	[ "$(count_lines "$T/out.ndjson")" = 2 ]
+	# The bid names the key's address, in EIP-55 case, and is signed by it.
+	run jq -c '[.type, .worker, .iteration]' <(head -n 1 "$T/out.ndjson")
+	assert_output "[\"bid\",\"$EIP155_ADDR\",0]"
+	head -n 1 "$T/out.ndjson" > "$T/bid.ndjson"
+	run -0 hive-sign verify --signer-field worker --require-sig "$T/bid.ndjson"
+	run -0 hive-sign verify --signer "$EIP155_ADDR" --require-sig "$T/bid.ndjson"
+	# The other meter's forecast is not this Worker's: passed through untouched, not planned.
+	cmp <(sed -n 2p "$T/out.ndjson") "$T/other.ndjson"
+	# The same plan as with the worker named in the assets file.
+	run -0 bid --key "$T/w.key" "$T/fc.ndjson"
+	[ "$(jq -c 'del(.sig)' <<< "$output")" = "$(jq -c 'del(.sig)' "$T/bid.ndjson")" ]
+}
+
+@test "hive-bid: a battery goal that falls more than 64 times in the forecast's horizon is refused by line" {
+	# 2016 slots of an hour: 84 days, so a daily goal falls 84 times. 1560 slots (65 days): 65 times.
+	# 1536 slots (64 days from midnight): a goal at 07:00 falls 64 times, and is planned.
+	long_forecast() {
+		awk -v n="$1" -v m="$EIP155_ADDR" 'BEGIN {
+			printf "{\"type\":\"forecast\",\"meter\":\"%s\",\"start\":\"2026-06-21T00:00:00Z\",\"step\":3600,\"horizon\":%d,\"series\":{\"net_wh\":{\"point\":[", m, n * 3600
+			for (t = 0; t < n; t++) printf "%s%d", t ? "," : "", 300
+			printf "]}}}\n"
+		}'
+	}
+	sed 's/"cycle_cost":"10000"}/"cycle_cost":"10000","goals":[{"by":"07:00","soc_wh":8000}]}/' "$T/assets.ndjson" > "$T/goal.ndjson"
+	grep -q goals "$T/goal.ndjson"
+	{ long_forecast 2016; long_forecast 1560; echo '{"type":"reading"}'; } > "$T/in.ndjson"
+	run -1 --separate-stderr hive-bid --assets "$T/goal.ndjson" --tariff "$TARIFF" "$T/in.ndjson"
+	[ "$stderr" = "hive-bid: '$T/in.ndjson' line 1: no plan: asset 'garage': a goal falls more than 64 times in the horizon
+hive-bid: '$T/in.ndjson' line 2: no plan: asset 'garage': a goal falls more than 64 times in the horizon" ]
+	assert_output '{"type":"reading"}'
+	long_forecast 1536 > "$T/64.ndjson"
+	run -0 --separate-stderr hive-bid --assets "$T/goal.ndjson" --tariff "$TARIFF" "$T/64.ndjson"
+	[ "$stderr" = "" ]
+	run jq -c '[.type, .iteration, (.plan_wh | length), (.schedules.garage.soc_wh[6] >= 7999.999)]' <<< "$output"
+	assert_output '["bid",0,1536,true]'
 }

@@ -656,3 +656,76 @@ hive_cost() {
 hive-clear: line 2: bid refused: a bid for a round more than two days ahead of the Queen's clock" ]
 	[ "$(jq -c '[.iteration, .status]' <<< "$output")" = '[0,"stopped"]' ]
 }
+
+@test "hive-clear coordinate: a bid whose first_wh is more than 0.5 Wh from plan_wh[0] is refused; within 0.5 Wh it is taken" {
+	# Slot 0 of A's plan is 100 Wh and B's 200 Wh: an aggregate of 300 Wh lies at the tariff's kink (with rho 1,
+	# between 160 and 500), where the signal is the aggregate itself, so it shows which first slot the Queen took.
+	{
+		bid "$A" 0 100,100,-300,0 | sed 's/}$/,"first_wh":100.6}/'       # 1: 0.6 Wh off: refused
+		bid "$A" 0 100,100,-300,0 | sed 's/}$/,"first_wh":99.49}/'       # 2: 0.51 Wh off: refused
+		bid "$A" 0 100,100,-300,0 | sed 's/}$/,"first_wh":"100.2"}/'     # 3: not a number: refused
+		bid "$A" 0 100,100,-300,0 | sed 's/}$/,"first_wh":100.5}/'       # 4: 0.5 Wh off: taken, as 100.5
+		bid "$B" 0 "$PB" | sed 's/}$/,"first_wh":199.75}/'               # 5: taken, as 199.75
+	} > "$T/in.ndjson"
+	[ "$(grep -c first_wh "$T/in.ndjson")" = 5 ]
+	run -1 --separate-stderr queen --workers 2 --rho 1 --max-iter 1 --rejects "$T/rejects.ndjson" < "$T/in.ndjson"
+	[ "$stderr" = "hive-clear: line 1: bid refused: the bid's first_wh is not a number within 0.5 Wh of its plan's first slot
+hive-clear: line 2: bid refused: the bid's first_wh is not a number within 0.5 Wh of its plan's first slot
+hive-clear: line 3: bid refused: the bid's first_wh is not a number within 0.5 Wh of its plan's first slot" ]
+	echo "$output" > "$T/signals.ndjson"
+	run jq -c '.line' "$T/rejects.ndjson"
+	assert_output $'1\n2\n3'
+	# One signal, from lines 4 and 5 (a refused bid took no place and made line 4 no second bid):
+	# slot 0 is 100.5 + 199.75, the first_wh of both, not their plan_wh[0].
+	run jq -c '[.iteration, .status, .signal_wh[0]]' "$T/signals.ndjson"
+	assert_output '[0,"stopped",300.25]'
+	echo "{\"rho\":1,\"max_iter\":1,\"plans\":[[[100.5,100,-300,0],[199.75,100,-100,50]]]}" > "$T/spec.json"
+	run check_signals "$T/spec.json" "$T/signals.ndjson"
+	assert_output ok
+}
+
+@test "hive-clear coordinate: a line longer than 16 MiB is skipped as it comes, the bids after it taken; --strict stops there" {
+	# Line 2 would be B's bid but for a note that makes it 17 MiB long; line 3 is B's bid; line 4 is no record.
+	{
+		bid "$A" 0 "$PA"
+		bid "$B" 0 "$PB" | tr -d '\n' | sed 's/}$/,"note":"/'
+		head -c $((17 << 20)) /dev/zero | tr '\0' x
+		printf '"}\n'
+		bid "$B" 0 "$PB"
+		echo 'not JSON'
+	} > "$T/in.ndjson"
+	[ "$(count_lines "$T/in.ndjson")" = 4 ]
+	(( $(sed -n 2p "$T/in.ndjson" | wc -c) > (17 << 20) ))
+	run -1 --separate-stderr queen --workers 2 --rho 1 --max-iter 1 --rejects "$T/rejects.ndjson" < "$T/in.ndjson"
+	# The line numbers after it still count it.
+	[ "$stderr" = "hive-clear: standard input line 2: longer than 16777216 bytes: skipped
+hive-clear: line 4: byte offset 0: invalid JSON: unexpected character" ]
+	assert_output '{"iteration":0,"r":413.0375285612677,"rho":1,"s":0,"seconds":900,"signal_wh":[500,200,160,160],"start":"2026-06-21T00:00:00Z","status":"stopped","type":"signal"}'
+	# It is not written to --rejects; line 4 is.
+	run jq -c '[.line, .text]' "$T/rejects.ndjson"
+	assert_output '[4,"not JSON"]'
+
+	# With --strict the Queen stops at it: B's bid of line 3 is not read, no signal; exit 1.
+	run -1 --separate-stderr queen --workers 2 --rho 1 --max-iter 1 --strict < "$T/in.ndjson"
+	assert_output ""
+	[ "$stderr" = "hive-clear: standard input line 2: longer than 16777216 bytes: skipped
+hive-clear: the input ended in the middle of a round: its plans were not final" ]
+}
+
+@test "hive-clear coordinate: a line just over 16 MiB, ending in the read that crosses the limit, is skipped too" {
+	skip "known bug: rec_loop_poll (lib/record.c) checks the length only of the partial line left after a read, so a line of up to 16 MiB + 64 KiB whose end comes in the read that crosses 16 MiB is handled as a record (here taken as B's bid, exit 0)"
+	# Line 2: B's bid with a note, 16 MiB + 100 bytes long; read from a file in reads of 64 KiB, its end comes
+	# in the same read as its 16 777 217th byte.
+	pre=$(bid "$B" 0 "$PB" | tr -d '\n' | sed 's/}$/,"note":"/')
+	{
+		bid "$A" 0 "$PA"
+		printf '%s' "$pre"
+		head -c $(( (16 << 20) + 100 - ${#pre} - 2 )) /dev/zero | tr '\0' x
+		printf '"}\n'
+		bid "$B" 0 "$PB"
+	} > "$T/in.ndjson"
+	[ "$(sed -n 2p "$T/in.ndjson" | tr -d '\n' | wc -c)" = $(( (16 << 20) + 100 )) ]
+	run -1 --separate-stderr queen --workers 2 --rho 1 --max-iter 1 < "$T/in.ndjson"
+	[ "$stderr" = "hive-clear: standard input line 2: longer than 16777216 bytes: skipped" ]
+	[ "$(jq -c '[.iteration, .status]' <<< "$output")" = '[0,"stopped"]' ]
+}

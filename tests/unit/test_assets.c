@@ -13,6 +13,7 @@
 
 #include "assets.h"
 #include "buf.h"
+#include "cfgtest.h"
 #include "check.h"
 #include "diag.h"
 #include "timeutil.h"
@@ -23,17 +24,6 @@
 #define HEADER_ZRH "{\"type\":\"assets\",\"tz_posix\":\"" ZURICH_POSIX "\"}\n"
 #define BATTERY "{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":10000,\"charge_w\":5000,\"discharge_w\":5000,"
 #define DEFER "{\"type\":\"deferrable\",\"name\":\"d\",\"power_w\":2000,\"energy_wh\":1500,"
-
-static int64_t at(const char *rfc3339)
-{
-	int64_t ms = 0;
-	const char *why;
-	if (rfc3339_parse(&ms, rfc3339, strlen(rfc3339), &why) < 0) {
-		printf("bad time in test: %s\n", rfc3339);
-		exit(1);
-	}
-	return ms;
-}
 
 static const char *fmt(int64_t ms)
 {
@@ -47,18 +37,11 @@ static const char *fmt(int64_t ms)
 /* Loads text with diagnostics captured into msg; returns the load's code. */
 static int load_quiet(struct assets *a, const char *text, size_t len, struct buf *msg)
 {
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *stream = open_memstream(&out, &outlen);
+	struct capture c;
 
-	diag_redirect(stream);
+	capture_begin(&c);
 	int rc = assets_load_text(a, "a.ndjson", text, len);
-	fflush(stream);
-	diag_redirect(NULL);
-	buf_reset(msg);
-	buf_append(msg, out, outlen);
-	fclose(stream);
-	free(out);
+	size_t outlen = capture_end(&c, msg);
 	CHECK(rc == HIVE_OK || rc == HIVE_EINPUT);
 	CHECK((rc == HIVE_OK) == (outlen == 0));
 	return rc;
@@ -730,16 +713,14 @@ static void test_examples(void)
 	assets_free(&a);
 
 	/* A file that is not there: one diagnostic naming it. */
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *stream = open_memstream(&out, &outlen);
-	diag_redirect(stream);
+	struct capture c;
+	struct buf msg = BUF_INIT;
+	capture_begin(&c);
 	CHECK_INTEQ(assets_load(&a, "share/assets/none.ndjson"), HIVE_EINPUT);
-	diag_redirect(NULL);
-	fclose(stream);
+	capture_end(&c, &msg);
 	CHECK(a.n == 0 && a.zone == NULL);
-	CHECK_STREQ(out, "test_assets: cannot read assets 'share/assets/none.ndjson': No such file or directory\n");
-	free(out);
+	CHECK_STREQ(buf_str(&msg), "test_assets: cannot read assets 'share/assets/none.ndjson': No such file or directory\n");
+	buf_free(&msg);
 }
 
 int main(void)

@@ -6,7 +6,10 @@
  * tests/tools/hiveref.py (scipy's HiGHS and cvxopt, formulated from the
  * documented semantics, not from this code) giving the optimum: the
  * objectives agree to 1e-6 relative and every plan keeps every constraint.
- * Also: warm-started steps equal cold ones, and infeasible inputs are refused.
+ * Also: warm-started steps equal cold ones, infeasible inputs are refused, a
+ * goal that falls more than 64 times is refused, goals above what the import
+ * limit lets the battery reach are lowered to it, and the tolerance grows with
+ * problems beyond 10^6 Wh.
  * Without /usr/bin/python3 and its scipy and cvxopt the reference part is skipped.
  */
 #include <math.h>
@@ -301,11 +304,199 @@ static void refusals(void)
 	assets_free(&as);
 }
 
+/* Loads assets text and builds its problem of slots of step seconds from START; returns lqp_new's code. */
+static int build(struct assets *as, struct lqp **q, const char *text, int step, size_t slots, const double *net,
+                 char *why_buf, size_t why_size, const char **why)
+{
+	*q = NULL;
+	if (assets_load_text(as, "test", text, strlen(text)) != HIVE_OK) {
+		printf("not loaded: %s", text);
+		CHECK(0);
+		return -1;
+	}
+	return lqp_new(q, as, START, step, slots, net, NULL, why_buf, why_size, why);
+}
+
+/*
+ * A battery goal may fall at most 64 times in the horizon (LQP_MAX_OCC): a daily one over 2016 slots of an
+ * hour (84 days) or 65 days is refused by the asset's name; over 64 days from midnight, at 07:00, it is not.
+ */
+static void goal_occurrences(void)
+{
+	static double net[LQP_MAX_SLOTS];
+	const char *text = "{\"type\":\"assets\"}\n"
+	                   "{\"type\":\"battery\",\"name\":\"garage\",\"capacity_wh\":10000,\"charge_w\":4000,"
+	                   "\"discharge_w\":4000,\"soc_wh\":5000,\"goals\":[{\"by\":\"07:00\",\"soc_wh\":8000}]}\n";
+	static const struct { size_t slots; int refused; } cases[] = { { 2016, 1 }, { 65 * 24, 1 }, { 64 * 24, 0 } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct assets as;
+		struct lqp *q;
+		char why_buf[160];
+		const char *why = NULL;
+		int rc = build(&as, &q, text, 3600, cases[i].slots, net, why_buf, sizeof why_buf, &why);
+		if (cases[i].refused) {
+			CHECK_INTEQ(rc, HIVE_EINPUT);
+			CHECK(q == NULL);
+			CHECK_STREQ(why ? why : "(none)", "asset 'garage': a goal falls more than 64 times in the horizon");
+		} else {
+			CHECK_INTEQ(rc, HIVE_OK);
+			CHECK(q != NULL);
+		}
+		lqp_free(q);
+		assets_free(&as);
+	}
+}
+
+/*
+ * A goal or least final state above what charging at full power could reach, when the Worker's import
+ * limit leaves the battery less than its charge power, is lowered to what the limit allows: the plan is
+ * feasible, and charges at the limit's pace. Here 4 slots of an hour, 500 Wh of load in each, a 2 kW
+ * import limit under a 5 kW charger: 1500 Wh a slot to charge, 1350 Wh stored at 90 %.
+ */
+static void goal_within_import_limit(void)
+{
+	static const char *const texts[] = {
+		/* a goal at the horizon's end */
+		"{\"type\":\"assets\",\"import_max_w\":2000}\n"
+		"{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":10000,\"charge_w\":5000,\"discharge_w\":5000,"
+		"\"charge_efficiency\":0.9,\"soc_wh\":0,\"goals\":[{\"by\":\"2026-06-21T04:00:00Z\",\"soc_wh\":9000}]}\n",
+		/* a least final state */
+		"{\"type\":\"assets\",\"import_max_w\":2000}\n"
+		"{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":10000,\"charge_w\":5000,\"discharge_w\":5000,"
+		"\"charge_efficiency\":0.9,\"soc_wh\":0,\"soc_final_wh\":9000}\n",
+	};
+	double net[4] = { 500, 500, 500, 500 }, buy[4] = { 0.3, 0.3, 0.3, 0.3 }, sell[4] = { 0.1, 0.1, 0.1, 0.1 };
+	for (size_t i = 0; i < 2; i++) {
+		struct assets as;
+		struct lqp *q;
+		struct lqp_plan plan;
+		char why_buf[160];
+		const char *why = NULL;
+		CHECK_INTEQ(build(&as, &q, texts[i], 3600, 4, net, why_buf, sizeof why_buf, &why), HIVE_OK);
+		int rc = q ? lqp_solve_alone(q, buy, sell, &plan, &why) : HIVE_EINPUT;
+		if (rc != HIVE_OK)
+			printf("case %zu: %s\n", i, why ? why : "(no reason)");
+		CHECK_INTEQ(rc, HIVE_OK);
+		if (rc == HIVE_OK) {
+			double tol = lqp_tolerance(q);
+			CHECK(lqp_violation(q, &plan) <= tol);
+			const struct lqp_schedule *s = &plan.schedules[0];
+			for (int t = 0; t < 4; t++) {
+				CHECK(fabs(s->charge_wh[t] - 1500) <= 1e-6);
+				CHECK(fabs(s->discharge_wh[t]) <= 1e-6);
+				CHECK(fabs(plan.net_wh[t] - 2000) <= 1e-6); /* at the import limit */
+				CHECK(fabs(s->soc_wh[t] - 1350 * (t + 1)) <= 1e-6);
+			}
+			/* the goal lowered to 5400 Wh, what the limit allows, not 9000 */
+			if (fabs(s->soc_wh[3] - 5400) > 1e-6)
+				printf("case %zu: final state %.9g, want 5400\n", i, s->soc_wh[3]);
+			CHECK(fabs(s->soc_wh[3] - 5400) <= 1e-6);
+			lqp_plan_free(&plan);
+		}
+		lqp_free(q);
+		assets_free(&as);
+	}
+}
+
+/*
+ * lqp_tolerance is LQP_FEAS_TOL Wh for a household's problem, and LQP_FEAS_TOL times the problem's largest
+ * Wh over 10^6 beyond that (a forecast, a bound, a limit per slot); a plan of a problem that large keeps
+ * its constraints within it.
+ */
+static void relative_tolerance(void)
+{
+	struct assets as;
+	struct lqp *q;
+	struct lqp_plan plan;
+	char why_buf[160];
+	const char *why = NULL;
+	double net[T], buy[T], sell[T];
+	for (int t = 0; t < T; t++) {
+		net[t] = 300 + 10 * t;
+		buy[t] = t % 8 < 4 ? 0.1 : 0.4; /* cheap and dear slots: the battery cycles */
+		sell[t] = 0.05;
+	}
+
+	/* a household: 10 kWh, 4 kW, a 17.25 kW connection */
+	const char *small = "{\"type\":\"assets\",\"import_max_w\":17250,\"export_max_w\":10000}\n"
+	                    "{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":10000,\"charge_w\":4000,"
+	                    "\"discharge_w\":4000,\"soc_wh\":5000}\n";
+	CHECK_INTEQ(build(&as, &q, small, STEP, T, net, why_buf, sizeof why_buf, &why), HIVE_OK);
+	CHECK(q && lqp_tolerance(q) == LQP_FEAS_TOL);
+	lqp_free(q);
+	assets_free(&as);
+
+	/* exactly 10^6 Wh (a forecast slot): still absolute; twice that: twice the tolerance */
+	const char *none = "{\"type\":\"assets\"}\n";
+	double big[T];
+	memcpy(big, net, sizeof big);
+	big[7] = -1e6;
+	CHECK_INTEQ(build(&as, &q, none, STEP, T, big, why_buf, sizeof why_buf, &why), HIVE_OK);
+	CHECK(q && lqp_tolerance(q) == LQP_FEAS_TOL);
+	lqp_free(q);
+	assets_free(&as);
+	big[7] = 2e6;
+	CHECK_INTEQ(build(&as, &q, none, STEP, T, big, why_buf, sizeof why_buf, &why), HIVE_OK);
+	CHECK(q && fabs(lqp_tolerance(q) - 2 * LQP_FEAS_TOL) <= 1e-15);
+	lqp_free(q);
+	assets_free(&as);
+
+	/* an import limit of 8·10^9 W over 15-minute slots: 2·10^9 Wh a slot */
+	const char *limit = "{\"type\":\"assets\",\"import_max_w\":8e9}\n";
+	CHECK_INTEQ(build(&as, &q, limit, STEP, T, net, why_buf, sizeof why_buf, &why), HIVE_OK);
+	CHECK(q && fabs(lqp_tolerance(q) - 2e9 / 1e6 * LQP_FEAS_TOL) <= 1e-12);
+	lqp_free(q);
+	assets_free(&as);
+
+	/* A grid-scale battery, 10^10 Wh, and forecasts of 10^8 Wh a slot: the largest Wh is the battery's
+	 * 10^10, so the tolerance is 10^-2 Wh, and the plan solved keeps every constraint within it. */
+	const char *grid = "{\"type\":\"assets\",\"import_max_w\":4e9,\"export_max_w\":4e9}\n"
+	                   "{\"type\":\"battery\",\"name\":\"grid\",\"capacity_wh\":1e10,\"charge_w\":2e9,"
+	                   "\"discharge_w\":2e9,\"charge_efficiency\":0.93,\"discharge_efficiency\":0.97,"
+	                   "\"soc_min_wh\":1e9,\"soc_wh\":3.3e9,\"cycle_cost\":\"10\"}\n";
+	for (int t = 0; t < T; t++)
+		big[t] = 1e8 * (1 + 0.37 * sin(t * 0.7)) + 0.123456 * t;
+	CHECK_INTEQ(build(&as, &q, grid, STEP, T, big, why_buf, sizeof why_buf, &why), HIVE_OK);
+	if (q) {
+		double tol = lqp_tolerance(q);
+		CHECK(fabs(tol - 1e10 / 1e6 * LQP_FEAS_TOL) <= 1e-12);
+		int rc = lqp_solve_alone(q, buy, sell, &plan, &why);
+		if (rc != HIVE_OK)
+			printf("grid alone: %s\n", why);
+		CHECK_INTEQ(rc, HIVE_OK);
+		if (rc == HIVE_OK) {
+			double worst = lqp_violation(q, &plan);
+			CHECK(worst <= tol);
+			double moved = 0;
+			for (int t = 0; t < T; t++)
+				moved += plan.schedules[0].charge_wh[t];
+			CHECK(moved > 1e9); /* the battery cycles at grid scale: the plan is no idle one */
+			lqp_plan_free(&plan);
+		}
+		double v[T];
+		for (int t = 0; t < T; t++)
+			v[t] = big[t] * (t % 2 ? 0.5 : 1.5);
+		rc = lqp_solve_step(q, 1e-6, v, &plan, &why);
+		if (rc != HIVE_OK)
+			printf("grid step: %s\n", why);
+		CHECK_INTEQ(rc, HIVE_OK);
+		if (rc == HIVE_OK) {
+			CHECK(lqp_violation(q, &plan) <= tol);
+			lqp_plan_free(&plan);
+		}
+	}
+	lqp_free(q);
+	assets_free(&as);
+}
+
 int main(void)
 {
 	diag_init("test_localqp");
 	warm_equals_cold();
 	refusals();
+	goal_occurrences();
+	goal_within_import_limit();
+	relative_tolerance();
 	if (reference_available())
 		against_reference();
 	else

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cfgtest.h"
 #include "check.h"
 #include "diag.h"
 #include "tariff.h"
@@ -22,33 +23,15 @@
 
 #define ZURICH_POSIX "CET-1CEST,M3.5.0,M10.5.0/3"
 
-static int64_t at(const char *rfc3339)
-{
-	int64_t ms = 0;
-	const char *why;
-	if (rfc3339_parse(&ms, rfc3339, strlen(rfc3339), &why) < 0) {
-		printf("bad time in test: %s\n", rfc3339);
-		exit(1);
-	}
-	return ms;
-}
-
 /* Loads text with diagnostics captured; returns the tariff (NULL when refused) and the message. */
 static struct tariff *load_quiet(const char *text, size_t len, struct buf *msg)
 {
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *stream = open_memstream(&out, &outlen);
+	struct capture c;
 	struct tariff *t = NULL;
 
-	diag_redirect(stream);
+	capture_begin(&c);
 	int rc = tariff_load_text(&t, "t.ndjson", text, len);
-	fflush(stream);
-	diag_redirect(NULL);
-	buf_reset(msg);
-	buf_append(msg, out, outlen);
-	fclose(stream);
-	free(out);
+	capture_end(&c, msg);
 	CHECK((rc == HIVE_OK) == (t != NULL));
 	return t;
 }
@@ -756,16 +739,14 @@ static void test_examples(void)
 	}
 
 	/* A file that is not there: one diagnostic naming it. */
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *stream = open_memstream(&out, &outlen);
-	diag_redirect(stream);
+	struct capture c;
+	struct buf msg = BUF_INIT;
+	capture_begin(&c);
 	CHECK_INTEQ(tariff_load(&t, "share/tariffs/none.ndjson", NULL), HIVE_EINPUT);
-	diag_redirect(NULL);
-	fclose(stream);
+	capture_end(&c, &msg);
 	CHECK(t == NULL);
-	CHECK_STREQ(out, "test_tariff: cannot read tariff 'share/tariffs/none.ndjson': No such file or directory\n");
-	free(out);
+	CHECK_STREQ(buf_str(&msg), "test_tariff: cannot read tariff 'share/tariffs/none.ndjson': No such file or directory\n");
+	buf_free(&msg);
 }
 
 int main(void)

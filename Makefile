@@ -37,6 +37,7 @@ LIB_OBJ   = $(LIB_SRC:lib/%.c=build/lib/%.o)
 TOOLS     = $(patsubst cmd/%.c,%,$(wildcard cmd/hive-*.c))
 BINS      = $(TOOLS:%=bin/%)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_HDR  = $(wildcard tests/unit/*.h)
 UNITS     = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 SAN_UNITS = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
@@ -58,7 +59,7 @@ bin/%: cmd/%.c build/libhive.a $(LIB_HDR)
 	@mkdir -p bin
 	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -o $@ $< build/libhive.a $(LIBS)
 
-build/unit/%: tests/unit/%.c tests/unit/check.h build/libhive.a $(LIB_HDR)
+build/unit/%: tests/unit/%.c $(UNIT_HDR) build/libhive.a $(LIB_HDR)
 	@mkdir -p build/unit
 	$(call say,LD,$@)$(CC) $(WARNINGS) $(CFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< build/libhive.a $(LIBS)
 
@@ -77,7 +78,7 @@ build/fuzz-lib/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p build/fuzz-lib
 	$(call say,FUZZ,$<)$(SANCC) $(WARNINGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link $(HIVE_CPPFLAGS) -c -o $@ $<
 
-build/san/%: tests/unit/%.c tests/unit/check.h $(SAN_OBJ) $(LIB_HDR)
+build/san/%: tests/unit/%.c $(UNIT_HDR) $(SAN_OBJ) $(LIB_HDR)
 	@mkdir -p build/san
 	$(call say,SAN,$@)$(SANCC) $(WARNINGS) $(SANFLAGS) $(HIVE_CPPFLAGS) -Itests/unit -o $@ $< $(SAN_OBJ) $(LIBS)
 

@@ -104,12 +104,12 @@ declare -gA _hive_options=(
 	[hive-beekeeper repair]='--ledger'
 	[hive-clear clear]='--export --tariff --rule --platform-fee --owner-fee --missing --from --to --day --tz --step --rejects --strict'
 	[hive-clear simulate]='--tariff --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --days --horizon --strict --rejects'
-	[hive-clear coordinate]='--tariff --export --workers --signed --timeout --rounds --bids --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --strict --rejects'
+	[hive-clear coordinate]='--tariff --export --workers --signed --key --keystore --password-file --timeout --rounds --bids --import-max-w --export-max-w --peak-price --rho --max-iter --eps-abs --eps-rel --strict --rejects'
 	[hive-settle settle]='--export --day --tz --from --to --archive --key --keystore --password-file --bids --reputation-weight --deviation-price --csv --strict'
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
 	[hive-forecast forecast]='--model --start --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
 	[hive-forecast backtest]='--model --days --table --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
-	[hive-bid bid]='--assets --tariff --key --keystore --password-file --worker --import-max-w --export-max-w --rho --max-iter --eps-abs --eps-rel --strict'
+	[hive-bid bid]='--assets --tariff --key --keystore --password-file --queen --worker --import-max-w --export-max-w --rho --max-iter --eps-abs --eps-rel --strict'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.

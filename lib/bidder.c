@@ -43,6 +43,10 @@ static void end_hive_round(struct bidder *b)
 	b->dual = NULL;
 	free(b->zero);
 	b->zero = NULL;
+	for (size_t i = 0; b->round_fc && i < b->hive->n; i++)
+		planrec_forecast_free(&b->round_fc[i]);
+	free(b->round_fc);
+	b->round_fc = NULL;
 }
 
 static void end_round(struct bidder *b)
@@ -185,10 +189,10 @@ static enum bidder_use hive_alone(struct bidder *b, char *why_buf, size_t why_si
 	b->dual = xcalloc(T, sizeof *b->dual);
 	b->zero = xcalloc(T, sizeof *b->zero);
 	for (size_t i = 0; i < h->n; i++) {
-		b->w[i].net = b->member_fc[i].net;
+		b->w[i].net = b->round_fc[i].net;
 		if (h->members[i].n > 0 &&
-		    lqp_new(&b->w[i].lqp, &h->members[i], b->fc.start_ms, b->fc.step_s, T, b->member_fc[i].net,
-		            b->member_fc[i].export_wh, why_buf, why_size, why) != HIVE_OK)
+		    lqp_new(&b->w[i].lqp, &h->members[i], b->fc.start_ms, b->fc.step_s, T, b->round_fc[i].net,
+		            b->round_fc[i].export_wh, why_buf, why_size, why) != HIVE_OK)
 			return BIDDER_FAILED;
 	}
 	double *buy = xmalloc(T * sizeof *buy), *sell = xmalloc(T * sizeof *sell);
@@ -254,9 +258,10 @@ static enum bidder_use take_member_forecast(struct bidder *b, struct plan_foreca
 	}
 	end_round(b);
 	b->fc = (struct plan_forecast){ .start_ms = f->start_ms, .step_s = f->step_s, .slots = f->slots };
+	/* the round keeps these forecasts (inflexible members' plans are theirs); the next round needs new ones */
+	b->round_fc = b->member_fc;
+	b->member_fc = xcalloc(h->n, sizeof *b->member_fc);
 	enum bidder_use use = hive_alone(b, why_buf, why_size, why);
-	for (size_t i = 0; i < h->n; i++)
-		planrec_forecast_free(&b->member_fc[i]);   /* used: the next round needs new ones */
 	if (use != BIDDER_BID) {
 		end_round(b);
 		return use;

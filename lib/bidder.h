@@ -64,6 +64,7 @@ struct bidder {
 	struct recsig rs;
 	/* a child hive's round */
 	struct plan_forecast *member_fc;  /* per member: its forecast waiting for the round (net NULL: none) */
+	struct plan_forecast *round_fc;   /* per member: the forecast of the round planned */
 	struct coord_worker *w;
 	double *dual, *zero;
 	double inner_rho;

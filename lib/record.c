@@ -296,6 +296,17 @@ static void stream_line(struct rec_loop *loop, struct rec *r, char *line, size_t
 	handle_line(loop, r, handler, arg);
 }
 
+/* A line longer than REC_POLL_LINE_MAX: counted and reported, never handled. */
+static void skip_long_line(struct rec_loop *loop, struct rec *r, const char *source)
+{
+	r->lineno++;
+	diag_warn("%s line %lu: longer than %u bytes: skipped", source ? source : "standard input", r->lineno,
+	          REC_POLL_LINE_MAX);
+	loop->bad++;
+	if (loop->strict)
+		loop->stop = true;
+}
+
 void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handler handler,
                    long (*wait_ms)(void *arg), void (*on_timeout)(struct rec_loop *loop, void *arg), void *arg)
 {
@@ -334,26 +345,27 @@ void rec_loop_poll(struct rec_loop *loop, int fd, const char *source, rec_handle
 			if (in.data[i] == '\n') {
 				if (skipping) /* the end of a line too long to read: counted, not handled */
 					skipping = false;
+				else if (i - start > REC_POLL_LINE_MAX) /* whole in this read, and as long */
+					skip_long_line(loop, &r, source);
 				else
 					stream_line(loop, &r, in.data + start, i + 1 - start, handler, arg);
 				start = i + 1;
 			}
-		if (eof && start < in.len && !loop->stop && !skipping)
-			stream_line(loop, &r, in.data + start, in.len - start, handler, arg);
+		if (eof && start < in.len && !loop->stop && !skipping) {
+			if (in.len - start > REC_POLL_LINE_MAX)
+				skip_long_line(loop, &r, source);
+			else
+				stream_line(loop, &r, in.data + start, in.len - start, handler, arg);
+		}
 		if (start > 0) {
 			memmove(in.data, in.data + start, in.len - start);
 			in.len -= start;
 		}
 		scanned = in.len;
-		if (in.len > REC_POLL_LINE_MAX && !skipping) {
+		if (in.len > REC_POLL_LINE_MAX && !skipping && !loop->stop) {
 			/* A line this long is no record of ours; it must not hold up the timeouts. */
-			r.lineno++;
-			diag_warn("%s line %lu: longer than %u bytes: skipped", source ? source : "standard input", r.lineno,
-			          REC_POLL_LINE_MAX);
-			loop->bad++;
+			skip_long_line(loop, &r, source);
 			skipping = true;
-			if (loop->strict)
-				loop->stop = true;
 		}
 		if (skipping)
 			in.len = scanned = 0;

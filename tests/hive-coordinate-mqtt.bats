@@ -113,17 +113,17 @@ heard() {
 	export_hive "$T/export.ndjson" $(cat "$K"/w*.addr)
 	TARIFF=$K/h/tariff.ndjson
 	spawn mosquitto_sub $(tls queen) -t hive/1/signals > "$T/signals.ndjson" 2> /dev/null
-	spawn sh "$MQTT/queen.sh" "$K/tls" localhost "$PORT" "$T/export.ndjson" "$TARIFF" "$T/bids.ndjson" \
+	spawn sh "$MQTT/queen.sh" "$K/tls" localhost "$PORT" "$T/export.ndjson" "$TARIFF" "$T/bids.ndjson" "$K/queen.key" \
 		--timeout 2s --rounds 1 --max-iter 400 > /dev/null 2> "$T/queen.err"
 	sleep 0.5
 	for i in $(seq 0 $((N - 2))); do
 		spawn sh "$MQTT/worker.sh" "$K/tls" localhost "$PORT" 1 "$(< "$K/w$i.addr")" "$K/assets$i.ndjson" \
-			"$TARIFF" "$K/w$i.key" "$K/fc$i.ndjson" > /dev/null 2> "$T/w$i.err"
+			"$TARIFF" "$K/w$i.key" "$K/fc$i.ndjson" "$QUEEN" > /dev/null 2> "$T/w$i.err"
 	done
 	# The last Worker answers five signals, then its process ends (sed -u: each signal passed on as it comes).
 	last=$((N - 1)) addr=$(< "$K/w$last.addr")
 	spawn bash -c "mosquitto_sub $(tls "$addr") -t hive/1/signals | sed -u 5q |
-		hive-bid --assets $K/assets$last.ndjson --tariff $TARIFF --key $K/w$last.key $K/fc$last.ndjson - |
+		hive-bid --assets $K/assets$last.ndjson --tariff $TARIFF --key $K/w$last.key --queen $QUEEN $K/fc$last.ndjson - |
 		mosquitto_pub $(tls "$addr") -l -t hive/1/bids/$addr" > /dev/null 2> "$T/w$last.err"
 	for _ in $(seq 600); do
 		[ -s "$T/bids.ndjson" ] && [ "$(count_lines "$T/bids.ndjson")" -ge $N ] && break
@@ -150,4 +150,7 @@ heard() {
 	jq -s -e '(last | .r) * 1000 < (first | .r)' "$T/signals.ndjson" > /dev/null
 	[ "$(grep -c "closed at its timeout" "$T/queen.err")" = 1 ]
 	! grep -q "refused\|stale" "$T/queen.err"
+	# The signals are the Queen's, signed by the hive's owner, and every Worker took them as hers.
+	hive-sign verify --signer "$QUEEN" --require-sig "$T/signals.ndjson" > /dev/null
+	! grep -q "refused" "$T"/w*.err
 }

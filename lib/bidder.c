@@ -230,6 +230,19 @@ static enum bidder_use step_hive(struct bidder *b, double rho, const double *v, 
 	return coordinate_hive(b, &g, true, why);
 }
 
+/* A round planned alone opens with its bid of iteration 0; one that could not be planned ends. */
+static enum bidder_use first_bid(struct bidder *b, enum bidder_use use, jv *bid)
+{
+	if (use != BIDDER_BID) {
+		end_round(b);
+		return use;
+	}
+	b->active = true;
+	b->iteration = 0;
+	*bid = planrec_bid(b->worker, b->fc.start_ms, b->fc.step_s, &b->plan, 0);
+	return BIDDER_BID;
+}
+
 /* A forecast for one member of the child hive; the round starts when every member has one of the same horizon. */
 static enum bidder_use take_member_forecast(struct bidder *b, struct plan_forecast *f, jv *bid, char *why_buf,
                                             size_t why_size, const char **why)
@@ -261,15 +274,7 @@ static enum bidder_use take_member_forecast(struct bidder *b, struct plan_foreca
 	/* the round keeps these forecasts (inflexible members' plans are theirs); the next round needs new ones */
 	b->round_fc = b->member_fc;
 	b->member_fc = xcalloc(h->n, sizeof *b->member_fc);
-	enum bidder_use use = hive_alone(b, why_buf, why_size, why);
-	if (use != BIDDER_BID) {
-		end_round(b);
-		return use;
-	}
-	b->active = true;
-	b->iteration = 0;
-	*bid = planrec_bid(b->worker, b->fc.start_ms, b->fc.step_s, &b->plan, 0);
-	return BIDDER_BID;
+	return first_bid(b, hive_alone(b, why_buf, why_size, why), bid);
 }
 
 static enum bidder_use take_forecast(struct bidder *b, jv rec, jv *bid, char *why_buf, size_t why_size,
@@ -286,15 +291,7 @@ static enum bidder_use take_forecast(struct bidder *b, jv rec, jv *bid, char *wh
 	}
 	end_round(b);
 	b->fc = f;
-	enum bidder_use use = plan_alone(b, why_buf, why_size, why);
-	if (use != BIDDER_BID) {
-		end_round(b);
-		return use;
-	}
-	b->active = true;
-	b->iteration = 0;
-	*bid = planrec_bid(b->worker, b->fc.start_ms, b->fc.step_s, &b->plan, 0);
-	return BIDDER_BID;
+	return first_bid(b, plan_alone(b, why_buf, why_size, why), bid);
 }
 
 static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, const char **why)

@@ -1,7 +1,6 @@
 /* bidder.c — a Worker's side of coordination (see bidder.h). */
 #include "bidder.h"
 
-#include <gmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,19 +103,11 @@ static int check_queen(struct bidder *b, jv rec, char *why_buf, size_t why_size,
 /* The tariff's prices per Wh over the round's slots. */
 static int round_prices(const struct bidder *b, double *buy, double *sell, const char **why)
 {
-	mpz_t pb, ps;
-	mpz_inits(pb, ps, NULL);
-	int rc = 0;
-	for (size_t t = 0; t < b->fc.slots && rc == 0; t++) {
-		if (tariff_prices(b->tariff, b->fc.start_ms + (int64_t)t * b->fc.step_s * 1000, pb, ps) != 0) {
-			*why = "the tariff has no price for a slot of the forecast";
-			rc = -1;
-		}
-		buy[t] = mpz_get_d(pb) / 1000;
-		sell[t] = mpz_get_d(ps) / 1000;
-	}
-	mpz_clears(pb, ps, NULL);
-	return rc;
+	int64_t missing;
+	if (tariff_prices_per_wh(b->tariff, b->fc.start_ms, b->fc.step_s, b->fc.slots, buy, sell, &missing) == 0)
+		return 0;
+	*why = "the tariff has no price for a slot of the forecast";
+	return -1;
 }
 
 /* The plan alone: one Worker's against the tariff. */

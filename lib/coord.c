@@ -68,15 +68,6 @@ static double gather(const struct coord_worker *w, size_t n, size_t T, bool alon
 	return phi;
 }
 
-/* The mean absolute value of the plans, per Worker and slot. */
-static double mean_abs(const double *x, size_t n, size_t T)
-{
-	double size = 0;
-	for (size_t k = 0; k < n * T; k++)
-		size += fabs(x[k]) / (double)(n * T);
-	return size;
-}
-
 int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, const struct coord_options *o,
               struct coord_result *res, size_t *failed, const char **why)
 {
@@ -102,7 +93,11 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	}
 
 	struct sharing_state st;
-	sharing_init(&st, n, T, o->rho > 0 ? o->rho : sharing_initial_rho(g, mean_abs(x, n, T)));
+	const double **plans = xmalloc((n ? n : 1) * sizeof *plans);
+	for (size_t i = 0; i < n; i++)
+		plans[i] = &x[i * T];
+	sharing_init(&st, n, T, o->rho > 0 ? o->rho : sharing_initial_rho(g, plans, n));
+	free(plans);
 	if (o->dual && o->rho > 0)
 		memcpy(st.u, o->dual, T * sizeof *st.u);
 	int rc = HIVE_OK;

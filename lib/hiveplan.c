@@ -1,7 +1,6 @@
 /* hiveplan.c — hive-clear simulate (see hiveplan.h). */
 #include "hiveplan.h"
 
-#include <gmp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,22 +85,13 @@ static int write_record(struct rec_loop *loop, jv rec)
 /* The tariff's prices per Wh for the horizon's slots; -1 (after a diagnostic) for a slot without one. */
 static int horizon_prices(const struct tariff *tf, int64_t start_ms, int step_s, size_t T, double *buy, double *sell)
 {
-	mpz_t b, s;
-	mpz_inits(b, s, NULL);
-	int rc = 0;
-	for (size_t t = 0; t < T && rc == 0; t++) {
-		int64_t at = start_ms + (int64_t)t * step_s * 1000;
-		if (tariff_prices(tf, at, b, s) != 0) {
-			char when[RFC3339_SIZE];
-			rfc3339_format(when, at);
-			diag_warn("the tariff has no price for the slot at %s", when);
-			rc = -1;
-		}
-		buy[t] = mpz_get_d(b) / 1000;
-		sell[t] = mpz_get_d(s) / 1000;
-	}
-	mpz_clears(b, s, NULL);
-	return rc;
+	int64_t missing;
+	if (tariff_prices_per_wh(tf, start_ms, step_s, T, buy, sell, &missing) == 0)
+		return 0;
+	char when[RFC3339_SIZE];
+	rfc3339_format(when, missing);
+	diag_warn("the tariff has no price for the slot at %s", when);
+	return -1;
 }
 
 static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible, const struct coord_result *r)

@@ -1,7 +1,6 @@
 /* queen.c — the Queen's side of coordination over a stream (see queen.h). */
 #include "queen.h"
 
-#include <gmp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,24 +106,14 @@ static size_t expected_count(const struct queen *q)
 /* The tariff's prices per Wh over a bid's horizon (allocated), or -1 when a slot has none. */
 static int horizon_prices(const struct queen *q, const struct plan_bid *b, double **buy, double **sell)
 {
-	size_t T = b->slots;
-	*buy = xmalloc(T * sizeof **buy);
-	*sell = xmalloc(T * sizeof **sell);
-	mpz_t pb, ps;
-	mpz_inits(pb, ps, NULL);
-	int rc = 0;
-	for (size_t t = 0; t < T && rc == 0; t++) {
-		if (tariff_prices(q->cfg->tariff, b->start_ms + (int64_t)t * b->step_s * 1000, pb, ps) != 0)
-			rc = -1;
-		(*buy)[t] = mpz_get_d(pb) / 1000;
-		(*sell)[t] = mpz_get_d(ps) / 1000;
-	}
-	mpz_clears(pb, ps, NULL);
-	if (rc != 0) {
-		free(*buy);
-		free(*sell);
-	}
-	return rc;
+	int64_t missing;
+	*buy = xmalloc(b->slots * sizeof **buy);
+	*sell = xmalloc(b->slots * sizeof **sell);
+	if (tariff_prices_per_wh(q->cfg->tariff, b->start_ms, b->step_s, b->slots, *buy, *sell, &missing) == 0)
+		return 0;
+	free(*buy);
+	free(*sell);
+	return -1;
 }
 
 /* The bid's plan (taken) and line become the Worker's last. */
@@ -174,16 +163,17 @@ static struct sharing_cost hive_cost(const struct queen *q)
 		                      .peak_price = c->peak_price_per_kw / (1000 * hours) };
 }
 
-/* The mean absolute value of the participants' first plans, per Worker and slot. */
-static double first_size(const struct queen *q)
+/* ρ from the tariff and the participants' first plans (sharing_initial_rho). */
+static double first_rho(const struct queen *q, const struct sharing_cost *g)
 {
-	double size = 0;
-	size_t T = q->slots;
+	const double **plans = xmalloc((q->n ? q->n : 1) * sizeof *plans);
+	size_t k = 0;
 	for (size_t i = 0; i < q->n; i++)
 		if (q->w[i].participant)
-			for (size_t t = 0; t < T; t++)
-				size += fabs(q->w[i].plan[t]) / (double)(q->nparticipants * T);
-	return size;
+			plans[k++] = q->w[i].plan;
+	double rho = sharing_initial_rho(g, plans, k);
+	free(plans);
+	return rho;
 }
 
 /* Every Worker still waited for has bid for the iteration (at 0: every expected one). */
@@ -244,7 +234,7 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 		if (q->nparticipants == 0)
 			return;
 		struct sharing_cost g0 = hive_cost(q);
-		double rho = q->cfg->rho > 0 ? q->cfg->rho : sharing_initial_rho(&g0, first_size(q));
+		double rho = q->cfg->rho > 0 ? q->cfg->rho : first_rho(q, &g0);
 		sharing_init(&q->st, q->nparticipants, T, rho);
 	}
 	double *x = xmalloc(q->nparticipants * T * sizeof *x), *signal = xmalloc(T * sizeof *signal);

@@ -183,8 +183,12 @@ int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const 
 	return done ? 1 : 0;
 }
 
-double sharing_initial_rho(const struct sharing_cost *g, double mean_abs_plan)
+double sharing_initial_rho(const struct sharing_cost *g, const double *const *plans, size_t n)
 {
+	double mean_abs_plan = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < g->slots; t++)
+			mean_abs_plan += fabs(plans[i][t]) / (double)(n * g->slots);
 	double spread = 0;
 	for (size_t t = 0; t < g->slots; t++)
 		spread += (g->buy[t] - g->sell[t]) / (double)g->slots;

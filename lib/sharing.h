@@ -94,10 +94,10 @@ int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const 
 /*
  * The penalty ρ to start from, when none is given: a quarter of the
  * tariff's mean spread buy − sell per Wh over the mean size of a Worker's
- * plan in a slot (at least 1 Wh), from the first plans. The quarter was
- * measured: on random hives it needed about half the iterations that the
- * spread over the size alone needed, and ρ stays the same for the round.
+ * plan in a slot (at least 1 Wh), from the n Workers' first plans (T =
+ * g->slots values each). The quarter was measured: on random hives it
+ * needed about half the iterations that the spread over the size alone
+ * needed, and ρ stays the same for the round.
  */
-double sharing_initial_rho(const struct sharing_cost *g, double mean_abs_plan);
-
+double sharing_initial_rho(const struct sharing_cost *g, const double *const *plans, size_t n);
 #endif

@@ -536,3 +536,22 @@ void tariff_free(struct tariff *t)
 	tz_free(t->zone);
 	free(t);
 }
+
+int tariff_prices_per_wh(const struct tariff *t, int64_t start_ms, int step_s, size_t n, double *buy, double *sell,
+                         int64_t *missing_ms)
+{
+	mpz_t b, s;
+	mpz_inits(b, s, NULL);
+	int rc = 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		int64_t at = start_ms + (int64_t)k * step_s * 1000;
+		if (tariff_prices(t, at, b, s) != 0) {
+			*missing_ms = at;
+			rc = -1;
+		}
+		buy[k] = mpz_get_d(b) / 1000;
+		sell[k] = mpz_get_d(s) / 1000;
+	}
+	mpz_clears(b, s, NULL);
+	return rc;
+}

@@ -92,6 +92,15 @@ int tariff_load_text(struct tariff **out, const char *name, const char *text, si
  */
 int tariff_prices(const struct tariff *t, int64_t slot_start_ms, mpz_t buy, mpz_t sell);
 
+/*
+ * The prices of n slots of step_s seconds from start_ms per Wh, as doubles
+ * (base units per kWh over 1000), for planning, where prices weigh energies
+ * and no money changes hands. Returns 0, or -1 with *missing_ms the start
+ * of the first slot without a price.
+ */
+int tariff_prices_per_wh(const struct tariff *t, int64_t start_ms, int step_s, size_t n, double *buy, double *sell,
+                         int64_t *missing_ms);
+
 void tariff_free(struct tariff *t);
 
 #endif

@@ -276,6 +276,15 @@ static void test_dynamic(void)
 	PRICES(t, "2026-06-21T14:00:00Z", "none");
 	CHECK_STREQ(prices(t, INT64_MIN), "none");
 	CHECK_STREQ(prices(t, INT64_MAX), "none");
+	/* Per Wh for planning: four quarters from 10:30, then the gap at 12:00 named. */
+	double buy[7], sell[7];
+	int64_t start = 0, missing = 0;
+	const char *why;
+	CHECK(rfc3339_parse(&start, "2026-06-21T10:30:00Z", 20, &why) == 0);
+	CHECK(tariff_prices_per_wh(t, start, 900, 4, buy, sell, &missing) == 0);
+	CHECK(buy[0] == 0.3 && sell[1] == 0.1 && buy[2] == 0.31 && sell[3] == 0.11);
+	CHECK(tariff_prices_per_wh(t, start, 900, 7, buy, sell, &missing) == -1);
+	CHECK(missing == start + 6 * 900000);
 	tariff_free(t);
 
 	t = load("{\"type\":\"tariff\",\"kind\":\"dynamic\",\"step\":\"900\"}\n"

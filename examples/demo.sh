@@ -89,6 +89,13 @@ jq -r 'select(.type == "coordination") | "\(.workers) Workers (\(.flexible) flex
 jq -r --arg w "$(cat "$work/battery.addr")" 'select(.type == "bid" and .worker == $w) | .schedules["home-battery"].soc_wh
 	| "battery state of charge at 06:00, 12:00, 18:00, 24:00: \(.[23] | round), \(.[47] | round), \(.[71] | round), \(.[95] | round) Wh"' "$work/plan.ndjson"
 
+say "4c. the same day with a receding horizon (simulate --days 1): re-planned every 15 minutes, only each plan's first slot kept"
+cat "$work"/*.forecast | hive-clear simulate --days 1 --tariff "$share/tariffs/tou-ch.ndjson" \
+	"$work/battery.assets" "$work/roof.assets" > "$work/plan-days.ndjson"
+jq -r 'select(.type == "coordination") | "\(.slots) slots committed, \(.iterations) iterations in all (\(.unconverged) plans not converged)",
+	"the day as committed: every Worker alone \(.cost_alone / 1e4 | round / 100) EURC; coordinated \(.cost_coordinated / 1e4 | round / 100); surplus \(.surplus / 1e4 | round / 100)"' \
+	"$work/plan-days.ndjson"
+
 say "5. hive-sign sign: each meter signs its records (EIP-191 over the RFC 8785 canonical form)"
 for w in home flat pv roof battery; do
 	hive-sign sign --keystore "$work/$w.json" --type interval < "$work/$w.ndjson" > "$work/$w.signed"

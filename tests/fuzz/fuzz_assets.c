@@ -19,7 +19,12 @@
  *     (lqp_violation), of finite nets that are the forecast plus the
  *     schedules (charge − discharge + energy) within 1e-6 Wh, and where no
  *     deferrable or ev draws more than power_w in a slot. HIVE_EINTERNAL (a
- *     plan the solver returned that breaks a constraint) aborts.
+ *     plan the solver returned that breaks a constraint) aborts;
+ *   - the plan alone's own cost is the sum of its slots' (lqp_slot_own_cost);
+ *     its first slot committed (lqp_advance) gives assets whose problem over
+ *     the 23 slots left, alone, costs no more than the rest of that plan
+ *     did (the principle of optimality a receding horizon rests on), when
+ *     it is solved.
  * Lines reach jq's parser only after jsonscan_check (as in every hive
  * reader), so jq 1.6's leaks on malformed text (see fuzz_jcs.c) stay out.
  */
@@ -228,6 +233,41 @@ static void check_plan(const struct lqp *q, const struct assets *a, int rc, cons
 	lqp_plan_free(plan);
 }
 
+/* The tariff cost of one slot. */
+static double tariff_cost(double x, double buy, double sell)
+{
+	return x >= 0 ? buy * x : sell * x;
+}
+
+/* The plan alone, its first slot committed: the rest, planned again from there, is no dearer. */
+static void commit_first_slot(struct lqp *q, struct assets *cur, const struct lqp_plan *p, const double *buy,
+                              const double *sell, const double *export_wh)
+{
+	double sum = 0, scale = 0;
+	for (size_t t = 0; t < SLOTS; t++) {
+		double c = lqp_slot_own_cost(p, t);
+		sum += c;
+		scale += fabs(c);
+	}
+	require(fabs(sum - p->own_cost) <= 1e-9 * (1 + scale));
+	double first = lqp_slot_own_cost(p, 0) + tariff_cost(p->net_wh[0], buy[0], sell[0]);
+	double rest = p->objective - first;
+	lqp_advance(q, p, cur);
+	struct lqp *next;
+	struct lqp_plan np;
+	char why_buf[160];
+	const char *why = NULL;
+	if (lqp_new(&next, cur, START + STEP_S * 1000, STEP_S, SLOTS - 1, NET + 1, export_wh + 1, why_buf,
+	            sizeof why_buf, &why) != HIVE_OK)
+		return;
+	if (lqp_solve_alone(next, buy + 1, sell + 1, &np, &why) == HIVE_OK) {
+		require(lqp_violation(next, &np) <= lqp_tolerance(next));
+		require(np.objective <= rest + 1e-6 * (1 + fabs(rest) + fabs(p->objective)));
+		lqp_plan_free(&np);
+	}
+	lqp_free(next);
+}
+
 static void plan(const struct assets *a)
 {
 	double export_wh[SLOTS], buy[SLOTS], sell[SLOTS], v[SLOTS];
@@ -249,6 +289,18 @@ static void plan(const struct assets *a)
 	}
 	why = NULL;
 	rc = lqp_solve_alone(q, buy, sell, &p, &why);
+	if (rc == HIVE_OK) {
+		/* the same problem on a copy of the assets, which the commit then moves a slot on */
+		struct assets cur = *a;
+		struct lqp *qc;
+		struct lqp_plan pc;
+		require(lqp_new(&qc, &cur, START, STEP_S, SLOTS, NET, export_wh, why_buf, sizeof why_buf, &why) == HIVE_OK);
+		if (lqp_solve_alone(qc, buy, sell, &pc, &why) == HIVE_OK) {
+			commit_first_slot(qc, &cur, &pc, buy, sell, export_wh);
+			lqp_plan_free(&pc);
+		}
+		lqp_free(qc);
+	}
 	check_plan(q, a, rc, why, &p);
 	why = NULL;
 	rc = lqp_solve_step(q, 1, NET, &p, &why);

@@ -19,14 +19,15 @@
 
 static const char usage[] =
 	"usage: hive-bid --assets FILE --tariff FILE [--key FILE | --keystore FILE [--password-file FILE]]\n"
-	"                [--strict] [FILE...]\n"
+	"                [--queen ADDRESS] [--hive N] [--strict] [FILE...]\n"
 	"       hive-bid --assets FILE --assets FILE... --tariff FILE (--worker ADDRESS | --key FILE |\n"
 	"                --keystore FILE [--password-file FILE]) [--import-max-w W] [--export-max-w W]\n"
-	"                [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--queen ADDRESS] [--strict] [FILE...]\n"
+	"                [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--queen ADDRESS]\n"
+	"                [--hive N] [--strict] [FILE...]\n"
 	"       hive-bid -h | --help | --version\n";
 
 enum opt {
-	OPT_ASSETS = 256, OPT_TARIFF, OPT_KEY, OPT_KEYSTORE, OPT_PASSWORD_FILE, OPT_STRICT, OPT_VERSION, OPT_QUEEN,
+	OPT_ASSETS = 256, OPT_TARIFF, OPT_KEY, OPT_KEYSTORE, OPT_PASSWORD_FILE, OPT_STRICT, OPT_VERSION, OPT_QUEEN, OPT_HIVE,
 	OPT_WORKER,
 	OPT_IMPORT_MAX, OPT_EXPORT_MAX, OPT_RHO, OPT_MAX_ITER, OPT_EPS_ABS, OPT_EPS_REL
 };
@@ -39,6 +40,7 @@ static const struct option options[] = {
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "queen", required_argument, NULL, OPT_QUEEN },
+	{ "hive", required_argument, NULL, OPT_HIVE },
 	{ "worker", required_argument, NULL, OPT_WORKER },
 	{ "import-max-w", required_argument, NULL, OPT_IMPORT_MAX },
 	{ "export-max-w", required_argument, NULL, OPT_EXPORT_MAX },
@@ -136,6 +138,7 @@ int main(int argc, char **argv)
 	struct bidder_hive hive = { .coord = { .eps_abs = COORD_EPS_ABS, .max_iter = COORD_MAX_ITER },
 		                    .import_max_w = 1e15, .export_max_w = 1e15 };
 	bool strict = false, hive_opts = false;
+	long hive_id = -1;
 	int c;
 	diag_init(argv[0]);
 	while ((c = cli_getopt(argc, argv, options, OPT_VERSION, "hive-bid", usage)) != -1) {
@@ -149,6 +152,7 @@ int main(int argc, char **argv)
 		case OPT_STRICT: strict = true; break;
 		case OPT_WORKER: worker_opt = optarg; break;
 		case OPT_QUEEN: queen_opt = optarg; break;
+		case OPT_HIVE: hive_id = (long)cli_uint("--hive", optarg, 0, INT32_MAX, usage); break;
 		case OPT_IMPORT_MAX:
 			hive.import_max_w = cli_number("--import-max-w", optarg, 0, 1e12, usage);
 			hive.limited = true;
@@ -217,9 +221,16 @@ int main(int argc, char **argv)
 			bidder_init_hive(&run.b, &hive, t, worker);
 		if (queen_opt)
 			bidder_require_queen(&run.b, queen);
+		if (hive_id >= 0)
+			bidder_require_hive(&run.b, hive_id);
 		struct rec_loop loop;
 		rec_loop_init(&loop, STDOUT_FILENO, strict);
 		rc = rec_loop_run(&loop, argv + optind, argc - optind, handle, &run);
+		size_t waiting = bidder_waiting(&run.b);
+		if (waiting)
+			diag_warn("the input ended with %zu of the child hive's %zu members' forecasts waiting for the others': "
+			          "nothing was bid for them",
+			          waiting, nassets);
 		bidder_free(&run.b);
 		recsig_free(&run.rs);
 		rec_loop_free(&loop);

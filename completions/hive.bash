@@ -109,7 +109,7 @@ declare -gA _hive_options=(
 	[hive-settle audit]='--export --tariff --archive --queen --bids'
 	[hive-forecast forecast]='--model --start --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
 	[hive-forecast backtest]='--model --days --table --step --horizon --quantiles --tz --holidays --exog --lat --lon --tilt --azimuth --window --origins --max-gap --strict'
-	[hive-bid bid]='--assets --tariff --key --keystore --password-file --queen --worker --import-max-w --export-max-w --rho --max-iter --eps-abs --eps-rel --strict'
+	[hive-bid bid]='--assets --tariff --key --keystore --password-file --queen --hive --worker --import-max-w --export-max-w --rho --max-iter --eps-abs --eps-rel --strict'
 )
 
 # What the operands of each subcommand are: files, one file, text, or none.

@@ -14,6 +14,7 @@ void bidder_init(struct bidder *b, const struct assets *a, const struct tariff *
 	b->worker = a->worker;
 	b->tariff = t;
 	b->iteration = -1;
+	b->hive_id = -1;
 	recsig_init(&b->rs);
 }
 
@@ -25,6 +26,7 @@ void bidder_init_hive(struct bidder *b, const struct bidder_hive *h, const struc
 	b->tariff = t;
 	b->iteration = -1;
 	b->member_fc = xcalloc(h->n ? h->n : 1, sizeof *b->member_fc);
+	b->hive_id = -1;
 	recsig_init(&b->rs);
 }
 
@@ -71,6 +73,19 @@ void bidder_free(struct bidder *b)
 	free(b->member_fc);
 	b->member_fc = NULL;
 	recsig_free(&b->rs);
+}
+
+size_t bidder_waiting(const struct bidder *b)
+{
+	size_t n = 0;
+	for (size_t i = 0; b->hive && i < b->hive->n; i++)
+		n += b->member_fc[i].net != NULL;
+	return n;
+}
+
+void bidder_require_hive(struct bidder *b, long hive)
+{
+	b->hive_id = hive;
 }
 
 void bidder_require_queen(struct bidder *b, const uint8_t queen[ETH_ADDR_SIZE])
@@ -152,7 +167,17 @@ static void hive_aggregate(struct bidder *b)
 }
 
 /* Coordinates the child hive against g: cold for its plan alone, then warm from the last plans, ρ and dual. */
-static enum bidder_use coordinate_hive(struct bidder *b, const struct sharing_cost *g, bool warm, const char **why)
+/* *why, which may lie in why_buf, prefixed with the member it is about. */
+static const char *about_member(const struct bidder *b, size_t i, char *why_buf, size_t why_size, const char *why)
+{
+	char what[160];
+	snprintf(what, sizeof what, "%s", why);
+	snprintf(why_buf, why_size, "member %s: %s", b->hive->members[i].worker, what);
+	return why_buf;
+}
+
+static enum bidder_use coordinate_hive(struct bidder *b, const struct sharing_cost *g, bool warm, char *why_buf,
+                                       size_t why_size, const char **why)
 {
 	struct coord_options o = b->hive->coord;
 	if (warm)
@@ -161,8 +186,10 @@ static enum bidder_use coordinate_hive(struct bidder *b, const struct sharing_co
 	o.warm = warm;
 	struct coord_result res;
 	size_t failed = 0;
-	if (coord_run(b->w, b->hive->n, g, &o, &res, &failed, why) != HIVE_OK)
+	if (coord_run(b->w, b->hive->n, g, &o, &res, &failed, why) != HIVE_OK) {
+		*why = about_member(b, failed, why_buf, why_size, *why);
 		return BIDDER_FAILED;
+	}
 	b->inner_rho = res.rho;
 	if (!res.converged)
 		diag_warn("the child hive did not converge within %zu iterations: its plan is the last iteration's",
@@ -183,14 +210,16 @@ static enum bidder_use hive_alone(struct bidder *b, char *why_buf, size_t why_si
 		b->w[i].net = b->round_fc[i].net;
 		if (h->members[i].n > 0 &&
 		    lqp_new(&b->w[i].lqp, &h->members[i], b->fc.start_ms, b->fc.step_s, T, b->round_fc[i].net,
-		            b->round_fc[i].export_wh, why_buf, why_size, why) != HIVE_OK)
+		            b->round_fc[i].export_wh, why_buf, why_size, why) != HIVE_OK) {
+			*why = about_member(b, i, why_buf, why_size, *why);
 			return BIDDER_FAILED;
+		}
 	}
 	double *buy = xmalloc(T * sizeof *buy), *sell = xmalloc(T * sizeof *sell);
 	enum bidder_use use = BIDDER_FAILED;
 	if (round_prices(b, buy, sell, why) == 0) {
 		struct sharing_cost g = hive_cost(b, buy, sell);
-		use = coordinate_hive(b, &g, false, why);
+		use = coordinate_hive(b, &g, false, why_buf, why_size, why);
 	}
 	free(buy);
 	free(sell);
@@ -213,12 +242,13 @@ static enum bidder_use step_one(struct bidder *b, double rho, const double *v, c
  * within the child's limits — a sharing problem whose hive cost is that quadratic (sharing.h's target),
  * coordinated here from the last plans and dual.
  */
-static enum bidder_use step_hive(struct bidder *b, double rho, const double *v, const char **why)
+static enum bidder_use step_hive(struct bidder *b, double rho, const double *v, char *why_buf, size_t why_size,
+                                 const char **why)
 {
 	struct sharing_cost g = hive_cost(b, b->zero, b->zero);
 	g.target = v;
 	g.target_weight = rho;
-	return coordinate_hive(b, &g, true, why);
+	return coordinate_hive(b, &g, true, why_buf, why_size, why);
 }
 
 /* A round planned alone opens with its bid of iteration 0; one that could not be planned ends. */
@@ -246,10 +276,21 @@ static enum bidder_use take_member_forecast(struct bidder *b, struct plan_foreca
 		planrec_forecast_free(f);
 		return BIDDER_NOT_MINE;
 	}
-	if (b->active && f->start_ms < b->fc.start_ms) {
+	const struct plan_forecast *waiting = &b->member_fc[m];
+	if ((b->active && f->start_ms < b->fc.start_ms) || (waiting->net && f->start_ms < waiting->start_ms)) {
 		planrec_forecast_free(f);
-		*why = "a forecast older than the round planned";
+		*why = "a forecast older than the round planned or the member's forecast waiting";
 		return BIDDER_IGNORED;
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		const struct plan_forecast *g = &b->member_fc[i];
+		if (i != m && g->net && g->start_ms == f->start_ms && (g->step_s != f->step_s || g->slots != f->slots)) {
+			planrec_forecast_free(f);
+			snprintf(why_buf, why_size, "its step or length differs from member %s's forecast of the same start",
+			         h->members[i].worker);
+			*why = why_buf;
+			return BIDDER_BAD;
+		}
 	}
 	planrec_forecast_free(&b->member_fc[m]);
 	b->member_fc[m] = *f;
@@ -285,12 +326,18 @@ static enum bidder_use take_forecast(struct bidder *b, jv rec, jv *bid, char *wh
 	return first_bid(b, plan_alone(b, why_buf, why_size, why), bid);
 }
 
-static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, const char **why)
+static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, char *why_buf, size_t why_size,
+                                   const char **why)
 {
 	struct plan_signal s;
 	if (planrec_signal_parse(rec, &s, why) != 0)
 		return BIDDER_BAD;
 	enum bidder_use use = BIDDER_IGNORED;
+	if (b->hive_id >= 0 && s.hive != b->hive_id) {
+		planrec_signal_free(&s);
+		*why = "the signal is not of this Worker's hive (--hive)";
+		return BIDDER_BAD;
+	}
 	if (!b->active || s.start_ms != b->fc.start_ms || s.step_s != b->fc.step_s || s.slots != b->fc.slots)
 		*why = "a signal for another horizon than this Worker's forecast";
 	else if (b->done)
@@ -305,7 +352,7 @@ static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, const char
 		double *v = xmalloc(T * sizeof *v);
 		for (size_t t = 0; t < T; t++)
 			v[t] = planrec_declared(b->plan.net_wh, t) - s.signal[t]; /* as the Queen read it */
-		use = b->hive ? step_hive(b, s.rho, v, why) : step_one(b, s.rho, v, why);
+		use = b->hive ? step_hive(b, s.rho, v, why_buf, why_size, why) : step_one(b, s.rho, v, why);
 		if (use == BIDDER_BID) {
 			b->iteration = s.iteration + 1;
 			*bid = planrec_bid(b->worker, b->fc.start_ms, b->fc.step_s, &b->plan, b->iteration);
@@ -322,5 +369,5 @@ enum bidder_use bidder_take(struct bidder *b, jv rec, bool is_signal, jv *bid, c
 	*bid = jv_invalid();
 	if (is_signal && b->queen_required && check_queen(b, rec, why_buf, why_size, why) != 0)
 		return BIDDER_BAD;
-	return is_signal ? take_signal(b, rec, bid, why) : take_forecast(b, rec, bid, why_buf, why_size, why);
+	return is_signal ? take_signal(b, rec, bid, why_buf, why_size, why) : take_forecast(b, rec, bid, why_buf, why_size, why);
 }

@@ -59,6 +59,7 @@ struct bidder {
 	struct lqp_plan plan;          /* the last bid's plan */
 	long iteration;                /* the last bid's, -1: none */
 	bool done;                     /* the round ended */
+	long hive_id;                  /* ≥ 0: signals must name this hive */
 	bool queen_required;           /* signals must be signed by queen */
 	uint8_t queen[ETH_ADDR_SIZE];
 	struct recsig rs;
@@ -78,6 +79,10 @@ void bidder_init_hive(struct bidder *b, const struct bidder_hive *h, const struc
 void bidder_free(struct bidder *b);
 /* Takes only signals signed by the Queen's address: others are refused (BIDDER_BAD), so a broker cannot forge one. */
 void bidder_require_queen(struct bidder *b, const uint8_t queen[ETH_ADDR_SIZE]);
+/* Takes only signals of this hive (their "hive"); others are refused (BIDDER_BAD). */
+void bidder_require_hive(struct bidder *b, long hive);
+/* A child hive: how many members' forecasts wait for the others' (no round planned with them yet). */
+size_t bidder_waiting(const struct bidder *b);
 
 /*
  * Takes one "forecast" or "signal" record. Returns BIDDER_BID with *bid set

@@ -636,6 +636,13 @@ hive_cost() {
 	[ "$(jq -c .iteration <<< "$output" | tr '\n' ' ')" = "0 1 " ]
 	[ "$stderr" = "hive-bid: '$T/unsigned.ndjson' line 1: signal refused: the signal is not signed, and --queen requires the Queen's signature
 hive-bid: '$T/forged.ndjson' line 1: signal refused: the signal is signed by $OTHER, not by the Queen" ]
+	# A signal of another hive than --hive is refused too, even the Queen's (she may own several).
+	run -1 --separate-stderr hive-bid --assets "$T/assets-a.ndjson" --tariff "$TARIFF" --queen "$QUEEN" --hive 2 \
+		"$T/fc-a.ndjson" "$T/signal.ndjson"
+	[ "$(jq -c .iteration <<< "$output")" = 0 ]
+	[ "$stderr" = "hive-bid: '$T/signal.ndjson' line 1: signal refused: the signal is not of this Worker's hive (--hive)" ]
+	run -0 hive-bid --assets "$T/assets-a.ndjson" --tariff "$TARIFF" --queen "$QUEEN" --hive 1 "$T/fc-a.ndjson" "$T/signal.ndjson"
+	[ "$(jq -c .iteration <<< "$output" | tr '\n' ' ')" = "0 1 " ]
 	# Without --queen the same signals are all answered (the first; the others are repeats).
 	run -0 --separate-stderr hive-bid --assets "$T/assets-a.ndjson" --tariff "$TARIFF" "$T/fc-a.ndjson" "$T/unsigned.ndjson"
 	[ "$(jq -c .iteration <<< "$output" | tr '\n' ' ')" = "0 1 " ]
@@ -655,10 +662,33 @@ hive-bid: '$T/forged.ndjson' line 1: signal refused: the signal is signed by $OT
 	[ "$stderr" = "hive-bid: the key is $OTHER's, not the --worker $QUEEN" ]
 	run -3 --separate-stderr hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-b.ndjson" --tariff "$TARIFF" --worker "$QUEEN"
 	[[ "$stderr" == *"worker $B has another assets file" ]]
+	# Forecasts of one start must agree in step and length; one older than a member's waiting one is stale;
+	# forecasts still waiting when the input ends are said.
+	jq -c '.horizon = 43200 | .series |= map_values(.point |= .[0:12])' "$T/fc-c.ndjson" > "$T/fc-c12.ndjson"
+	run -1 --separate-stderr hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-c.ndjson" --tariff "$TARIFF" \
+		--worker "$QUEEN" "$T/fc-b.ndjson" "$T/fc-c12.ndjson"
+	[ -z "$output" ]
+	[ "$stderr" = "hive-bid: '$T/fc-c12.ndjson' line 1: forecast refused: its step or length differs from member $B's forecast of the same start
+hive-bid: the input ended with 1 of the child hive's 2 members' forecasts waiting for the others': nothing was bid for them" ]
+	jq -c '.start = "2026-06-22T00:00:00Z"' "$T/fc-b.ndjson" > "$T/fc-b2.ndjson"
+	jq -c '.start = "2026-06-22T00:00:00Z"' "$T/fc-c.ndjson" > "$T/fc-c2.ndjson"
+	run -0 --separate-stderr hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-c.ndjson" --tariff "$TARIFF" \
+		--worker "$QUEEN" "$T/fc-b2.ndjson" "$T/fc-b.ndjson" "$T/fc-c2.ndjson"
+	[ "$(jq -r .start <<< "$output")" = 2026-06-22T00:00:00Z ]
+	[ "$stderr" = "hive-bid: line 1: forecast ignored: a forecast older than the round planned or the member's forecast waiting" ]
+	# A member whose problem cannot be made is named.
+	{ cat "$T/assets-c.ndjson"
+	  echo '{"type":"deferrable","name":"car","power_w":1000,"energy_wh":50000,"release":"2026-06-21T01:00:00Z","deadline":"2026-06-21T03:00:00Z"}'
+	} > "$T/assets-c-bad.ndjson"
+	run -1 --separate-stderr hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-c-bad.ndjson" --tariff "$TARIFF" \
+		--worker "$QUEEN" "$T/fc-c.ndjson" "$T/fc-b.ndjson"
+	[ -z "$output" ]
+	[[ "$stderr" == "hive-bid: '$T/fc-b.ndjson' line 1: no plan: member $C: asset 'car': 50000 Wh do not fit"* ]]
 	# A round starts only once every member has a forecast; then one bid, the child's, of both members' plans.
 	run -0 --separate-stderr hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-c.ndjson" --tariff "$TARIFF" \
 		--worker "$QUEEN" "$T/fc-b.ndjson"
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ "$stderr" = "hive-bid: the input ended with 1 of the child hive's 2 members' forecasts waiting for the others': nothing was bid for them" ]
 	run -0 --separate-stderr hive-bid --assets "$T/assets-b.ndjson" --assets "$T/assets-c.ndjson" --tariff "$TARIFF" \
 		--worker "$QUEEN" "$T/fc-b.ndjson" "$T/fc-c.ndjson"
 	run jq -c '[.worker, .iteration, (.plan_wh | length), .schedules]' <<< "$output"

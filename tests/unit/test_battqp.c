@@ -27,11 +27,6 @@
 #define PROBLEMS 600
 static const int64_t START = 1782000000000; /* 2026-06-21T00:00:00Z */
 
-static double uniform(double lo, double hi)
-{
-	return lo + (hi - lo) * (double)(check_next() >> 11) / 9007199254740992.0;
-}
-
 struct problem {
 	char assets[2048];
 	size_t T;
@@ -58,36 +53,36 @@ static void random_goals(char *out, size_t size, double smin, double smax, size_
 	out[0] = 0;
 	for (int g = 0; g < n; g++) {
 		char by[RFC3339_SIZE];
-		double at = uniform(0, (double)T + 8);
+		double at = check_uniform(0, (double)T + 8);
 		if (check_next() % 2)
 			snprintf(by, sizeof by, "%02d:%02d", (int)(at * STEP / 3600) % 24, (int)(at * STEP / 60) % 60);
 		else
 			rfc3339_format(by, START + (int64_t)(at * STEP) * 1000);
 		len += (size_t)snprintf(out + len, size - len, "%s{\"by\":\"%s\",\"soc_wh\":%.3f}", g ? "," : "", by,
-		                        uniform(smin, smax));
+		                        check_uniform(smin, smax));
 	}
 }
 
 /* A battery (its energies and powers times scale), and the Worker's limits. */
 static void random_battery(struct problem *p, double scale)
 {
-	double cap = uniform(500, 20000) * scale, smin = uniform(0, 0.3) * cap, smax = uniform(0.7, 1) * cap;
+	double cap = check_uniform(500, 20000) * scale, smin = check_uniform(0, 0.3) * cap, smax = check_uniform(0.7, 1) * cap;
 	if (check_next() % 20 == 0)
 		smin = smax; /* a battery held at one state */
-	double soc = uniform(smin, smax), fin = check_next() % 3 ? uniform(smin, smax) : soc;
-	double eta_c = check_next() % 4 ? uniform(0.8, 1) : 1, eta_d = check_next() % 4 ? uniform(0.8, 1) : 1;
-	double cw = check_next() % 30 ? uniform(300, 8000) * scale : 0;
-	double dw = check_next() % 30 ? uniform(300, 8000) * scale : 0;
-	int cost = check_next() % 3 ? (int)uniform(0, 60000) : 0;
+	double soc = check_uniform(smin, smax), fin = check_next() % 3 ? check_uniform(smin, smax) : soc;
+	double eta_c = check_next() % 4 ? check_uniform(0.8, 1) : 1, eta_d = check_next() % 4 ? check_uniform(0.8, 1) : 1;
+	double cw = check_next() % 30 ? check_uniform(300, 8000) * scale : 0;
+	double dw = check_next() % 30 ? check_uniform(300, 8000) * scale : 0;
+	int cost = check_next() % 3 ? (int)check_uniform(0, 60000) : 0;
 	const char *src = check_next() % 4 == 0 ? "solar" : "any";
 	char goals[400];
 	random_goals(goals, sizeof goals, smin, smax, p->T);
 	char limits[100] = "";
 	size_t len = 0;
 	if (check_next() % 2) /* limits that often bind: up to 2 kWh a slot */
-		len += (size_t)snprintf(limits, sizeof limits, ",\"import_max_w\":%.1f", uniform(0, 8000) * scale);
+		len += (size_t)snprintf(limits, sizeof limits, ",\"import_max_w\":%.1f", check_uniform(0, 8000) * scale);
 	if (check_next() % 2)
-		snprintf(limits + len, sizeof limits - len, ",\"export_max_w\":%.1f", uniform(0, 8000) * scale);
+		snprintf(limits + len, sizeof limits - len, ",\"export_max_w\":%.1f", check_uniform(0, 8000) * scale);
 	snprintf(p->assets, sizeof p->assets,
 	         "{\"type\":\"assets\"%s}\n"
 	         "{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":%.3f,\"charge_w\":%.1f,\"discharge_w\":%.1f,"
@@ -99,18 +94,18 @@ static void random_battery(struct problem *p, double scale)
 /* A household's size mostly; one in five from a tenth of it to a hundred times. */
 static void random_problem(struct problem *p, size_t T)
 {
-	double scale = check_next() % 5 ? 1 : exp(uniform(log(0.1), log(100)));
+	double scale = check_next() % 5 ? 1 : exp(check_uniform(log(0.1), log(100)));
 	p->T = T;
 	random_battery(p, scale);
-	double load_scale = check_next() % 4 ? 600 : 2500, sun_scale = check_next() % 2 ? uniform(300, 2000) : 0;
-	double phase = uniform(0, 96);
+	double load_scale = check_next() % 4 ? 600 : 2500, sun_scale = check_next() % 2 ? check_uniform(300, 2000) : 0;
+	double phase = check_uniform(0, 96);
 	for (size_t t = 0; t < T; t++) {
 		double sun = fmax(0, sin(((double)t + phase - 24) * M_PI / 48)) * sun_scale;
-		p->net[t] = (uniform(20, load_scale) - sun) * scale;
-		p->export_wh[t] = check_next() % 8 ? fmax(0, -p->net[t]) : uniform(0, 300) * scale;
-		p->v[t] = p->net[t] + uniform(-1500, 1500) * scale;
+		p->net[t] = (check_uniform(20, load_scale) - sun) * scale;
+		p->export_wh[t] = check_next() % 8 ? fmax(0, -p->net[t]) : check_uniform(0, 300) * scale;
+		p->v[t] = p->net[t] + check_uniform(-1500, 1500) * scale;
 	}
-	p->rho = exp(uniform(log(0.005), log(100)));
+	p->rho = exp(check_uniform(log(0.005), log(100)));
 }
 
 /* One step of a problem by one path (structured or CLP's). */
@@ -309,7 +304,7 @@ static int warm_sequence(void)
 	int feasible = 1;
 	for (int k = 0; k < 30 && feasible; k++) {
 		for (size_t t = 0; t < MAX_T; t++)
-			p.v[t] += uniform(-30, 30);
+			p.v[t] += check_uniform(-30, 30);
 		if (k % 10 == 9)
 			p.rho *= k % 20 == 9 ? 2 : 0.5;
 		struct lqp_plan a, b;
@@ -400,7 +395,7 @@ static void bench_path(int structured, double *cold_us, double *warm_us)
 					else
 						warm[nw++] = dt;
 					for (size_t t = 0; t < MAX_T; t++)
-						p.v[t] += uniform(-20, 20);
+						p.v[t] += check_uniform(-20, 20);
 				}
 			}
 			lqp_free(q);

@@ -29,11 +29,6 @@
 #define PROBLEMS 120
 static const int64_t START = 1782000000000; /* 2026-06-21T00:00:00Z */
 
-static double uniform(double lo, double hi)
-{
-	return lo + (hi - lo) * (double)(check_next() >> 11) / 9007199254740992.0;
-}
-
 struct problem {
 	char assets[1024];
 	double net[T], export_wh[T], buy[T], sell[T], v[T], rho;
@@ -51,34 +46,34 @@ static void random_asset(char *out, size_t size, int kind)
 	char r[RFC3339_SIZE], d[RFC3339_SIZE], g[RFC3339_SIZE];
 	const char *src = check_next() % 4 == 0 ? "solar" : "any";
 	if (kind == 0) {
-		double cap = uniform(2000, 15000), smin = uniform(0, 0.2) * cap, smax = uniform(0.8, 1) * cap;
-		double soc = uniform(smin, smax), fin = uniform(smin, smax);
-		when(g, uniform(2, T + 4));
+		double cap = check_uniform(2000, 15000), smin = check_uniform(0, 0.2) * cap, smax = check_uniform(0.8, 1) * cap;
+		double soc = check_uniform(smin, smax), fin = check_uniform(smin, smax);
+		when(g, check_uniform(2, T + 4));
 		snprintf(out, size,
 		         "{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":%.3f,\"charge_w\":%.1f,\"discharge_w\":%.1f,"
 		         "\"charge_efficiency\":%.3f,\"discharge_efficiency\":%.3f,\"soc_min_wh\":%.3f,\"soc_max_wh\":%.3f,"
 		         "\"soc_wh\":%.3f,\"soc_final_wh\":%.3f,\"cycle_cost\":\"%d\",\"source\":\"%s\"%s%s%s%.3f%s}\n",
-		         cap, uniform(1000, 5000), uniform(1000, 5000), uniform(0.85, 1), uniform(0.85, 1), smin, smax, soc,
-		         fin, (int)uniform(0, 30000), src, check_next() % 2 ? ",\"goals\":[{\"by\":\"" : "",
-		         check_next() % 2 ? g : g, "\",\"soc_wh\":", uniform(smin, smax), "}]");
+		         cap, check_uniform(1000, 5000), check_uniform(1000, 5000), check_uniform(0.85, 1), check_uniform(0.85, 1), smin, smax, soc,
+		         fin, (int)check_uniform(0, 30000), src, check_next() % 2 ? ",\"goals\":[{\"by\":\"" : "",
+		         check_next() % 2 ? g : g, "\",\"soc_wh\":", check_uniform(smin, smax), "}]");
 		if (!strstr(out, "goals")) /* the goal's pieces were printed without it: drop them */
 			snprintf(strstr(out, ",\"source\""), 40, ",\"source\":\"%s\"}\n", src);
 	} else if (kind == 1 || kind == 2) {
-		double rel = uniform(-8, T - 4), dl = rel + uniform(4, 40), p = uniform(500, 3000);
+		double rel = check_uniform(-8, T - 4), dl = rel + check_uniform(4, 40), p = check_uniform(500, 3000);
 		double hours = (fmin(dl, T) - fmax(rel, 0)) * STEP / 3600.0;
-		double energy = uniform(0.1, 0.9) * p * hours;
+		double energy = check_uniform(0.1, 0.9) * p * hours;
 		when(r, rel);
 		when(d, dl);
 		int optional = check_next() % 3 == 0;
 		snprintf(out, size,
 		         "{\"type\":\"%s\",\"name\":\"d\",\"power_w\":%.1f,\"energy_wh\":%.3f,\"energy_min_wh\":%.3f,"
 		         "\"release\":\"%s\",\"deadline\":\"%s\",\"value\":\"%d\",\"delivered_wh\":%.3f,\"source\":\"%s\"}\n",
-		         kind == 1 ? "deferrable" : "ev", p, energy, optional ? energy * uniform(0, 0.5) : energy, r, d,
-		         optional ? (int)uniform(0, 400000) : 0, rel < 0 ? energy * uniform(0, 0.3) : 0,
+		         kind == 1 ? "deferrable" : "ev", p, energy, optional ? energy * check_uniform(0, 0.5) : energy, r, d,
+		         optional ? (int)check_uniform(0, 400000) : 0, rel < 0 ? energy * check_uniform(0, 0.3) : 0,
 		         check_next() % 5 == 0 ? "solar" : "any");
 	} else {
 		snprintf(out, size, "{\"type\":\"pv\",\"name\":\"roof\",\"curtail_cost\":\"%d\"}\n",
-		         (int)uniform(0, 50000));
+		         (int)check_uniform(0, 50000));
 	}
 }
 
@@ -91,16 +86,16 @@ static void random_problem(struct problem *p, int kind)
 	         limits ? ",\"import_max_w\":9000,\"export_max_w\":7000" : "", asset);
 	int pv = kind == 3 || check_next() % 2;
 	for (int t = 0; t < T; t++) {
-		double sun = pv ? fmax(0, sin((t - 10) * M_PI / 30)) * uniform(300, 900) : 0;
-		double load = uniform(50, 600);
+		double sun = pv ? fmax(0, sin((t - 10) * M_PI / 30)) * check_uniform(300, 900) : 0;
+		double load = check_uniform(50, 600);
 		p->net[t] = load - sun;
 		p->export_wh[t] = fmax(0, -p->net[t]);
-		double buy = uniform(100, 400), sell = uniform(-20, buy * 0.5);
+		double buy = check_uniform(100, 400), sell = check_uniform(-20, buy * 0.5);
 		p->buy[t] = buy;
 		p->sell[t] = sell;
-		p->v[t] = p->net[t] + uniform(-800, 800);
+		p->v[t] = p->net[t] + check_uniform(-800, 800);
 	}
-	p->rho = exp(uniform(log(0.01), log(50)));
+	p->rho = exp(check_uniform(log(0.01), log(50)));
 }
 
 static void print_array(FILE *f, const char *key, const double *v)
@@ -259,7 +254,7 @@ static void warm_equals_cold(void)
 		struct lqp_plan a, b;
 		for (int k = 0; k < 5; k++) {
 			for (int t = 0; t < T; t++)
-				p.v[t] += uniform(-50, 50);
+				p.v[t] += check_uniform(-50, 50);
 			CHECK(lqp_solve_step(warm, p.rho * (k + 1), p.v, &a, &why) == HIVE_OK);
 			lqp_plan_free(&a);
 		}

@@ -11,11 +11,6 @@
 #include "check.h"
 #include "sharing.h"
 
-static double uniform(double lo, double hi)
-{
-	return lo + (hi - lo) * (double)(check_next() >> 11) / 9007199254740992.0;
-}
-
 /* The objective the z-update minimises, in z. */
 static double objective(const struct sharing_cost *g, size_t N, double rho, const double *a, const double *z)
 {
@@ -139,12 +134,12 @@ static void test_rounds_reach_the_optimum(void)
 	for (int run = 0; run < 40; run++) {
 		double buy[T], sell[T], lo[NW * T], hi[NW * T], x[NW * T], L[T] = { 0 }, H[T] = { 0 }, signal[T];
 		for (size_t t = 0; t < T; t++) {
-			buy[t] = uniform(0.2, 0.4);
-			sell[t] = run % 3 == 0 ? -uniform(0, 0.05) : uniform(0, 0.15);
+			buy[t] = check_uniform(0.2, 0.4);
+			sell[t] = run % 3 == 0 ? -check_uniform(0, 0.05) : check_uniform(0, 0.15);
 		}
 		for (size_t i = 0; i < NW; i++)
 			for (size_t t = 0; t < T; t++) {
-				double base = uniform(-300, 600), flex = uniform(0, 400);
+				double base = check_uniform(-300, 600), flex = check_uniform(0, 400);
 				lo[i * T + t] = base - flex;
 				hi[i * T + t] = base + flex;
 				x[i * T + t] = base;
@@ -199,27 +194,27 @@ int main(void)
 		size_t T = 1 + check_next() % T_MAX, N = 1 + check_next() % 50;
 		double buy[T_MAX], sell[T_MAX], a[T_MAX], z[T_MAX], zb[T_MAX], target[T_MAX];
 		for (size_t t = 0; t < T; t++) {
-			buy[t] = uniform(0.05, 0.4);
-			sell[t] = check_next() % 5 == 0 ? buy[t] : buy[t] - uniform(0, 0.35);   /* sometimes negative */
-			a[t] = uniform(-400, 400);
+			buy[t] = check_uniform(0.05, 0.4);
+			sell[t] = check_next() % 5 == 0 ? buy[t] : buy[t] - check_uniform(0, 0.35);   /* sometimes negative */
+			a[t] = check_uniform(-400, 400);
 		}
 		struct sharing_cost g = { .slots = T, .buy = buy, .sell = sell };
 		if (check_next() % 2) {
 			g.limited = true;
-			g.import_max = uniform(0, 3000);
-			g.export_max = uniform(0, 3000);
+			g.import_max = check_uniform(0, 3000);
+			g.export_max = check_uniform(0, 3000);
 		}
 		if (check_next() % 2)
-			g.peak_price = uniform(0, 30);
+			g.peak_price = check_uniform(0, 30);
 		double top = g.limited ? g.import_max : 2000 * (double)N;
 		if (g.peak_price > 0 && check_next() % 3 == 0)
-			g.peak_floor = uniform(0, top);   /* a peak already reached: caps below it save nothing */
-		double rho = uniform(1e-4, 0.05);
+			g.peak_floor = check_uniform(0, top);   /* a peak already reached: caps below it save nothing */
+		double rho = check_uniform(1e-4, 0.05);
 		if (check_next() % 3 == 0) {   /* a parent's proximal term on the aggregate (a child hive) */
 			for (size_t t = 0; t < T; t++)
-				target[t] = uniform(-400, 400) * (double)N;
+				target[t] = check_uniform(-400, 400) * (double)N;
 			g.target = target;
-			g.target_weight = uniform(1e-5, 0.1);
+			g.target_weight = check_uniform(1e-5, 0.1);
 		}
 		CHECK(sharing_z_update(&g, N, rho, a, z) == 0);
 		double mine = objective(&g, N, rho, a, z);
@@ -240,9 +235,9 @@ int main(void)
 		/* No small move lowers it (a convex function: local is global). */
 		for (int k = 0; k < 20; k++) {
 			double moved[T_MAX];
-			double eps = uniform(1e-6, 1e-2);
+			double eps = check_uniform(1e-6, 1e-2);
 			for (size_t t = 0; t < T; t++)
-				moved[t] = z[t] + eps * uniform(-1, 1);
+				moved[t] = z[t] + eps * check_uniform(-1, 1);
 			CHECK(objective(&g, N, rho, a, moved) >= mine - 1e-9 * scale);
 		}
 	}

@@ -224,6 +224,40 @@ PY
 	assert_output "[48,2,1,true]"
 }
 
+@test "hive-clear simulate --days --horizon: plans look SLOTS ahead, no further" {
+	cat > "$T/tariff.ndjson" <<-'END'
+	{"type":"tariff","kind":"tou","tz_posix":"UTC0"}
+	{"type":"tou","days":"all","from":"00:00","to":"07:00","buy":"150000","sell":"50000"}
+	{"type":"tou","days":"all","from":"07:00","to":"24:00","buy":"300000","sell":"50000"}
+	END
+	cat > "$T/assets.ndjson" <<-'END'
+	{"type":"assets","worker":"0x00000000000000000000000000000000000000a1"}
+	{"type":"battery","name":"home","capacity_wh":8000,"charge_w":2000,"discharge_w":2000,"soc_wh":2000,"cycle_cost":"10000"}
+	END
+	jq -n -c '{type:"forecast",meter:"0x00000000000000000000000000000000000000a1",
+		start:"2026-03-01T00:00:00Z",step:3600,horizon:(48*3600),series:{net_wh:{point:[range(48) | 400]}}}' \
+		> "$T/forecasts.ndjson"
+	# Night energy (150000 per kWh) is worth storing for the day (300000) once a plan reaches 07:00;
+	# each plan must end with the battery's state at the start (soc_final_wh defaults to soc_wh).
+	# first SLOTS: the committed slots' net, rounded, then the record's slots and horizon.
+	first() {
+		hive-clear simulate --days 1 "$@" --tariff "$T/tariff.ndjson" "$T/assets.ndjson" < "$T/forecasts.ndjson" |
+			jq -s -c '[.[] | select(.type == "bid") | .first_wh | round], (last | [.slots, .horizon])'
+	}
+	run first
+	[[ "${lines[0]}" != "[400,"* ]]            # a day ahead: it charges from the first hour
+	assert_line -n 1 "[24,24]"
+	run first --horizon 3
+	[[ "${lines[0]}" == "[400,400,400,400,400,"* ]]  # from 05:00 the plan reaches the day's prices
+	[[ "${lines[0]}" != "[400,400,400,400,400,400,400,"* ]]
+	assert_line -n 1 "[24,3]"
+	run first --horizon 1
+	assert_line -n 0 "[$(printf '400,%.0s' {1..23})400]"  # one slot ahead: nothing is worth moving
+	assert_line -n 1 "[24,1]"
+	run -2 hive-clear simulate --days 1 --horizon 0 --tariff "$T/tariff.ndjson" "$T/assets.ndjson"
+	assert_output --partial "--horizon"
+}
+
 @test "hive-clear simulate --days: slots without a forecast and forecasts off the grid are errors" {
 	need_scipy
 	/usr/bin/python3 "$REF" gen "$T/h" --seed 5 --workers 2 --slots 24 --step 3600

@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	size_t nassets = 0;
 	struct key_source keys = { 0 };
 	struct bidder_hive hive = { .coord = { .eps_abs = COORD_EPS_ABS, .max_iter = COORD_MAX_ITER },
-		                    .import_max_w = 1e15, .export_max_w = 1e15 };
+		                    .coupling = COUPLING_OPEN };
 	bool strict = false, hive_opts = false;
 	long hive_id = -1;
 	int c;
@@ -154,12 +154,12 @@ int main(int argc, char **argv)
 		case OPT_QUEEN: queen_opt = optarg; break;
 		case OPT_HIVE: hive_id = (long)cli_uint("--hive", optarg, 0, INT32_MAX, usage); break;
 		case OPT_IMPORT_MAX:
-			hive.import_max_w = cli_number("--import-max-w", optarg, 0, 1e12, usage);
-			hive.limited = true;
+			hive.coupling.import_max_w = cli_number("--import-max-w", optarg, 0, 1e12, usage);
+			hive.coupling.limited = true;
 			break;
 		case OPT_EXPORT_MAX:
-			hive.export_max_w = cli_number("--export-max-w", optarg, 0, 1e12, usage);
-			hive.limited = true;
+			hive.coupling.export_max_w = cli_number("--export-max-w", optarg, 0, 1e12, usage);
+			hive.coupling.limited = true;
 			break;
 		case OPT_RHO: hive.coord.rho = cli_number("--rho", optarg, 1e-12, 1e12, usage); break;
 		case OPT_EPS_ABS: hive.coord.eps_abs = cli_number("--eps-abs", optarg, 1e-9, 1e6, usage); break;

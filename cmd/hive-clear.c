@@ -236,12 +236,13 @@ static int open_rejects(const char *path)
 /* What the planning options set, for simulate and coordinate alike. */
 struct planning {
 	const char *tariff_file, *rejects_file;
-	bool strict, limited;
-	double import_max_w, export_max_w, peak_price_per_kw, rho, eps_abs, eps_rel;
+	bool strict;
+	struct coupling coupling;
+	double rho, eps_abs, eps_rel;
 	size_t max_iter;
 };
 
-#define PLANNING_DEFAULTS { .eps_abs = COORD_EPS_ABS, .eps_rel = 0, .max_iter = COORD_MAX_ITER, .import_max_w = 1e15, .export_max_w = 1e15 }
+#define PLANNING_DEFAULTS { .eps_abs = COORD_EPS_ABS, .eps_rel = 0, .max_iter = COORD_MAX_ITER, .coupling = COUPLING_OPEN }
 
 /* Takes one of PLANNING_OPTIONS; false for another option. */
 static bool planning_option(struct planning *p, int c)
@@ -250,9 +251,9 @@ static bool planning_option(struct planning *p, int c)
 	case OPT_TARIFF: p->tariff_file = optarg; break;
 	case OPT_REJECTS: p->rejects_file = optarg; break;
 	case OPT_STRICT: p->strict = true; break;
-	case OPT_IMPORT_MAX: p->import_max_w = cli_number("--import-max-w", optarg, 0, 1e12, usage); p->limited = true; break;
-	case OPT_EXPORT_MAX: p->export_max_w = cli_number("--export-max-w", optarg, 0, 1e12, usage); p->limited = true; break;
-	case OPT_PEAK_PRICE: p->peak_price_per_kw = cli_number("--peak-price", optarg, 0, 1e18, usage); break;
+	case OPT_IMPORT_MAX: p->coupling.import_max_w = cli_number("--import-max-w", optarg, 0, 1e12, usage); p->coupling.limited = true; break;
+	case OPT_EXPORT_MAX: p->coupling.export_max_w = cli_number("--export-max-w", optarg, 0, 1e12, usage); p->coupling.limited = true; break;
+	case OPT_PEAK_PRICE: p->coupling.peak_price_per_kw = cli_number("--peak-price", optarg, 0, 1e18, usage); break;
 	case OPT_RHO: p->rho = cli_number("--rho", optarg, 1e-12, 1e12, usage); break;
 	case OPT_EPS_ABS: p->eps_abs = cli_number("--eps-abs", optarg, 1e-9, 1e6, usage); break;
 	case OPT_EPS_REL: p->eps_rel = cli_number("--eps-rel", optarg, 0, 1, usage); break;
@@ -283,8 +284,7 @@ static int simulate(int argc, char **argv)
 		cli_usage_error(usage, "--horizon goes with --days");
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	struct hiveplan_config cfg = {
-		.limited = p.limited, .import_max_w = p.import_max_w, .export_max_w = p.export_max_w,
-		.peak_price_per_kw = p.peak_price_per_kw, .days = days, .horizon = horizon,
+		.coupling = p.coupling, .days = days, .horizon = horizon,
 		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter },
 	};
 	cfg.assets_files = (const char *const *)(argv + optind);
@@ -432,10 +432,7 @@ static int coordinate(int argc, char **argv)
 		cli_usage_error(usage, "--password-file goes with --keystore");
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	bool strict = p.strict;
-	cfg.limited = p.limited;
-	cfg.import_max_w = p.import_max_w;
-	cfg.export_max_w = p.export_max_w;
-	cfg.peak_price_per_kw = p.peak_price_per_kw;
+	cfg.coupling = p.coupling;
 	cfg.rho = p.rho;
 	cfg.eps_abs = p.eps_abs;
 	cfg.eps_rel = p.eps_rel;

@@ -144,10 +144,7 @@ static enum bidder_use plan_alone(struct bidder *b, char *why_buf, size_t why_si
 /* The child hive's coupling cost: its connection's limits, and prices (the tariff's alone; none in the parent). */
 static struct sharing_cost hive_cost(const struct bidder *b, const double *buy, const double *sell)
 {
-	const struct bidder_hive *h = b->hive;
-	double hours = b->fc.step_s / 3600.0;
-	return (struct sharing_cost){ .slots = b->fc.slots, .buy = buy, .sell = sell, .limited = h->limited,
-		                      .import_max = h->import_max_w * hours, .export_max = h->export_max_w * hours };
+	return sharing_cost_at(&b->hive->coupling, b->fc.slots, b->fc.step_s, buy, sell);
 }
 
 /* The aggregate of the child hive's plans, as its one Worker's plan, and their own costs. */

@@ -43,8 +43,7 @@
 struct bidder_hive {
 	const struct assets *members;
 	size_t n;
-	bool limited;
-	double import_max_w, export_max_w;
+	struct coupling coupling;      /* its connection's limits (no peak charge) */
 	struct coord_options coord;
 };
 

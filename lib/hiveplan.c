@@ -94,28 +94,36 @@ static int horizon_prices(const struct tariff *tf, int64_t start_ms, int step_s,
 	return -1;
 }
 
-static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible, const struct coord_result *r)
+/* The coordination record's fields that a plan and a receding horizon share. */
+static jv coordination_record(int64_t start_ms, int step_s, size_t slots, size_t workers, size_t flexible,
+                              double alone, double pooled, double coordinated, double limit_excess)
 {
 	jv o = jv_object();
 	o = jvb_set(o, "type", jv_string("coordination"));
-	o = jvb_set(o, "start", jvb_time(f->start_ms));
-	o = jvb_set(o, "seconds", jv_number(f->step_s));
-	o = jvb_set(o, "slots", jv_number((double)f->slots));
+	o = jvb_set(o, "start", jvb_time(start_ms));
+	o = jvb_set(o, "seconds", jv_number(step_s));
+	o = jvb_set(o, "slots", jv_number((double)slots));
 	o = jvb_set(o, "workers", jv_number((double)workers));
 	o = jvb_set(o, "flexible", jv_number((double)flexible));
+	o = jvb_set(o, "cost_alone", jv_number(round(alone) + 0.0));
+	o = jvb_set(o, "cost_pooled", jv_number(round(pooled) + 0.0));
+	o = jvb_set(o, "cost_coordinated", jv_number(round(coordinated) + 0.0));
+	o = jvb_set(o, "surplus", jv_number(round(alone - coordinated) + 0.0));
+	o = jvb_set(o, "coordination_gain", jv_number(round(pooled - coordinated) + 0.0));
+	return jvb_set(o, "limit_excess_wh", jv_number(round(limit_excess * 1000) / 1000 + 0.0));
+}
+
+static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible, const struct coord_result *r)
+{
+	jv o = coordination_record(f->start_ms, f->step_s, f->slots, workers, flexible, r->cost_alone,
+	                           r->cost_pooled, r->cost_coordinated, r->limit_excess);
 	o = jvb_set(o, "iterations", jv_number((double)r->iterations));
 	o = jvb_set(o, "converged", jv_bool(r->converged));
 	o = jvb_set(o, "rho", jv_number(r->rho));
 	o = jvb_set(o, "r", jv_number(r->r));
 	o = jvb_set(o, "s", jv_number(r->s));
 	o = jvb_set(o, "r_tol", jv_number(r->r_tol));
-	o = jvb_set(o, "s_tol", jv_number(r->s_tol));
-	o = jvb_set(o, "cost_alone", jv_number(round(r->cost_alone) + 0.0));
-	o = jvb_set(o, "cost_pooled", jv_number(round(r->cost_pooled) + 0.0));
-	o = jvb_set(o, "cost_coordinated", jv_number(round(r->cost_coordinated) + 0.0));
-	o = jvb_set(o, "surplus", jv_number(round(r->cost_alone - r->cost_coordinated) + 0.0));
-	o = jvb_set(o, "coordination_gain", jv_number(round(r->cost_pooled - r->cost_coordinated) + 0.0));
-	return jvb_set(o, "limit_excess_wh", jv_number(round(r->limit_excess * 1000) / 1000 + 0.0));
+	return jvb_set(o, "s_tol", jv_number(r->s_tol));
 }
 
 /* Loads the assets files and pairs each with its Worker: owner[i] is meter i's assets or NULL. */
@@ -151,7 +159,6 @@ static int plan_hive(const struct hiveplan_config *cfg, struct sim *sim, struct 
 {
 	const struct plan_forecast *f0 = &sim->fc[0];
 	size_t T = f0->slots, n = sim->n, flexible = 0;
-	double hours = f0->step_s / 3600.0;
 	double *buy = xmalloc(T * sizeof *buy), *sell = xmalloc(T * sizeof *sell);
 	struct coord_worker *w = xcalloc(n, sizeof *w);
 	int rc = horizon_prices(cfg->tariff, f0->start_ms, f0->step_s, T, buy, sell) == 0 ? HIVE_OK : HIVE_EINPUT;
@@ -167,9 +174,7 @@ static int plan_hive(const struct hiveplan_config *cfg, struct sim *sim, struct 
 			diag_warn("worker %s: %s", sim->fc[i].meter, why);
 		flexible++;
 	}
-	struct sharing_cost g = { .slots = T, .buy = buy, .sell = sell, .limited = cfg->limited,
-		                  .import_max = cfg->import_max_w * hours, .export_max = cfg->export_max_w * hours,
-		                  .peak_price = cfg->peak_price_per_kw / (1000 * hours) };
+	struct sharing_cost g = sharing_cost_at(&cfg->coupling, T, f0->step_s, buy, sell);
 	struct coord_result res;
 	if (rc == HIVE_OK) {
 		size_t failed = 0;
@@ -252,7 +257,6 @@ static int replan(const struct hiveplan_config *cfg, struct rolling_worker *rw, 
                   int64_t S, int step_s, size_t T, struct coord_options *opts, struct rolling_sums *sum,
                   struct rec_loop *loop)
 {
-	double hours = step_s / 3600.0;
 	double *buy = xmalloc(T * sizeof *buy), *sell = xmalloc(T * sizeof *sell);
 	int rc = horizon_prices(cfg->tariff, S, step_s, T, buy, sell) == 0 ? HIVE_OK : HIVE_EINPUT;
 	char when[RFC3339_SIZE];
@@ -272,10 +276,8 @@ static int replan(const struct hiveplan_config *cfg, struct rolling_worker *rw, 
 		if (rc != HIVE_OK)
 			diag_warn("worker %s, the plan from %s: %s", rw[i].meter, when, why);
 	}
-	struct sharing_cost g = { .slots = T, .buy = buy, .sell = sell, .limited = cfg->limited,
-		                  .import_max = cfg->import_max_w * hours, .export_max = cfg->export_max_w * hours,
-		                  .peak_price = cfg->peak_price_per_kw / (1000 * hours),
-		                  .peak_floor = fmax(0, sum->peak_coordinated) };
+	struct sharing_cost g = sharing_cost_at(&cfg->coupling, T, step_s, buy, sell);
+	g.peak_floor = fmax(0, sum->peak_coordinated);
 	struct coord_result res;
 	if (rc == HIVE_OK) {
 		size_t failed = 0;
@@ -312,7 +314,7 @@ static int replan(const struct hiveplan_config *cfg, struct rolling_worker *rw, 
 		sum->cost_coordinated += (Ec >= 0 ? buy[0] : sell[0]) * Ec;
 		sum->peak_alone = fmax(sum->peak_alone, Ea);
 		sum->peak_coordinated = fmax(sum->peak_coordinated, Ec);
-		if (cfg->limited)
+		if (g.limited)
 			sum->limit_excess = fmax(sum->limit_excess, fmax(Ec - g.import_max, -g.export_max - Ec));
 		sum->replans++;
 		sum->iterations += res.iterations;
@@ -339,28 +341,17 @@ static int replan(const struct hiveplan_config *cfg, struct rolling_worker *rw, 
 static jv rolling_summary(const struct hiveplan_config *cfg, int64_t start_ms, int step_s, size_t workers,
                           size_t flexible, const struct rolling_sums *s)
 {
-	double peak_price = cfg->peak_price_per_kw / (1000 * (step_s / 3600.0));
+	double peak_price = sharing_cost_at(&cfg->coupling, 0, step_s, NULL, NULL).peak_price;
 	double pooled = s->cost_pooled + peak_price * fmax(0, s->peak_alone);
 	double coordinated = s->cost_coordinated + peak_price * fmax(0, s->peak_coordinated);
-	jv o = jv_object();
-	o = jvb_set(o, "type", jv_string("coordination"));
-	o = jvb_set(o, "start", jvb_time(start_ms));
-	o = jvb_set(o, "seconds", jv_number(step_s));
-	o = jvb_set(o, "slots", jv_number((double)s->replans));
+	jv o = coordination_record(start_ms, step_s, s->replans, workers, flexible, s->cost_alone, pooled,
+	                           coordinated, s->limit_excess);
 	o = jvb_set(o, "horizon", jv_number((double)s->horizon));
-	o = jvb_set(o, "workers", jv_number((double)workers));
-	o = jvb_set(o, "flexible", jv_number((double)flexible));
 	o = jvb_set(o, "iterations", jv_number((double)s->iterations));
 	o = jvb_set(o, "max_iterations", jv_number((double)s->max_iterations));
 	o = jvb_set(o, "unconverged", jv_number((double)s->unconverged));
 	o = jvb_set(o, "converged", jv_bool(s->unconverged == 0));
-	o = jvb_set(o, "cost_alone", jv_number(round(s->cost_alone) + 0.0));
-	o = jvb_set(o, "cost_pooled", jv_number(round(pooled) + 0.0));
-	o = jvb_set(o, "cost_coordinated", jv_number(round(coordinated) + 0.0));
-	o = jvb_set(o, "surplus", jv_number(round(s->cost_alone - coordinated) + 0.0));
-	o = jvb_set(o, "coordination_gain", jv_number(round(pooled - coordinated) + 0.0));
-	o = jvb_set(o, "peak_wh", jv_number(round(fmax(0, s->peak_coordinated) * 1000) / 1000 + 0.0));
-	return jvb_set(o, "limit_excess_wh", jv_number(round(s->limit_excess * 1000) / 1000 + 0.0));
+	return jvb_set(o, "peak_wh", jv_number(round(fmax(0, s->peak_coordinated) * 1000) / 1000 + 0.0));
 }
 
 /* The receding horizon over cfg->days from the earliest forecast's start (hiveplan.h). */

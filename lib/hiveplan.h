@@ -32,9 +32,7 @@ struct hiveplan_config {
 	const struct tariff *tariff;
 	const char *const *assets_files;
 	size_t nassets;
-	bool limited;
-	double import_max_w, export_max_w;  /* at the coupling point */
-	double peak_price_per_kw;           /* base units per kW of the horizon's highest slot */
+	struct coupling coupling;           /* the hive's connection: limits, peak charge (base units per kW) */
 	struct coord_options coord;
 	unsigned days;                      /* 0: one plan of the forecasts' horizon; else a receding horizon */
 	size_t horizon;                     /* with days: slots planned at most (0: a day's) */

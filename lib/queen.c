@@ -155,12 +155,7 @@ static void open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms
 
 static struct sharing_cost hive_cost(const struct queen *q)
 {
-	double hours = q->step_s / 3600.0;
-	const struct queen_config *c = q->cfg;
-	return (struct sharing_cost){ .slots = q->slots, .buy = q->buy, .sell = q->sell, .limited = c->limited,
-		                      .import_max = c->limited ? c->import_max_w * hours : 0,
-		                      .export_max = c->limited ? c->export_max_w * hours : 0,
-		                      .peak_price = c->peak_price_per_kw / (1000 * hours) };
+	return sharing_cost_at(&q->cfg->coupling, q->slots, q->step_s, q->buy, q->sell);
 }
 
 /* ρ from the tariff and the participants' first plans (sharing_initial_rho). */

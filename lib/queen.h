@@ -59,8 +59,7 @@ struct queen_config {
 	size_t nmembers;
 	size_t workers;                 /* without members: how many to wait for */
 	bool require_signatures;
-	bool limited;
-	double import_max_w, export_max_w, peak_price_per_kw;
+	struct coupling coupling;       /* the hive's connection: limits, peak charge */
 	double rho;                     /* 0: from the tariff and the first plans */
 	double eps_abs, eps_rel;
 	size_t max_iter;

@@ -106,6 +106,16 @@ int sharing_z_update(const struct sharing_cost *g, size_t workers, double rho, c
 	return 0;
 }
 
+struct sharing_cost sharing_cost_at(const struct coupling *c, size_t slots, int step_s, const double *buy,
+                                    const double *sell)
+{
+	double hours = step_s / 3600.0;
+	return (struct sharing_cost){ .slots = slots, .buy = buy, .sell = sell, .limited = c->limited,
+		                      .import_max = c->limited ? c->import_max_w * hours : 0,
+		                      .export_max = c->limited ? c->export_max_w * hours : 0,
+		                      .peak_price = c->peak_price_per_kw / (1000 * hours) };
+}
+
 double sharing_cost_of(const struct sharing_cost *g, const double *E)
 {
 	double cost = 0, peak = g->peak_floor;

@@ -48,6 +48,27 @@ struct sharing_cost {
 };
 
 /*
+ * A hive's point of common coupling as its tools are given it: limits in W
+ * (with limited) and a peak charge per kW of the horizon's highest slot.
+ */
+struct coupling {
+	bool limited;
+	double import_max_w, export_max_w;
+	double peak_price_per_kw;
+};
+
+/* Limits that never bind, for a coupling point given one of them. */
+#define COUPLING_OPEN { .import_max_w = 1e15, .export_max_w = 1e15 }
+
+/*
+ * The hive's cost g over slots of step_s seconds at the coupling point c,
+ * the slots' prices per Wh buy and sell (kept, not copied): the limits in
+ * Wh per slot, the peak charge per Wh.
+ */
+struct sharing_cost sharing_cost_at(const struct coupling *c, size_t slots, int step_s, const double *buy,
+                                    const double *sell);
+
+/*
  * z[t] for t < slots: the z-update above for N Workers and penalty rho > 0,
  * from a[t] = x̄[t] + u[t]. Returns 0, or -1 when the cost is malformed (a
  * slot with buy < sell, negative limits or peak price, N or rho not > 0).

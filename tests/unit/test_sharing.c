@@ -280,5 +280,15 @@ int main(void)
 	CHECK(sharing_z_update(&bad, 1, 1, &(double){ 0 }, &z) == -1);
 	CHECK(sharing_z_update(&one, 0, 1, &(double){ 0 }, &z) == -1);
 	CHECK(sharing_z_update(&one, 1, 0, &(double){ 0 }, &z) == -1);
+	/* The coupling point in W and per kW, over 15-minute slots: Wh per slot and per Wh. */
+	struct coupling c = { .limited = true, .import_max_w = 17250, .export_max_w = 10000, .peak_price_per_kw = 5000 };
+	struct sharing_cost at = sharing_cost_at(&c, 1, 900, &buy, &sell);
+	CHECK(at.slots == 1 && at.buy == &buy && at.sell == &sell && at.limited);
+	CHECK(at.import_max == 4312.5 && at.export_max == 2500 && at.peak_price == 20);
+	CHECK(at.target_weight == 0 && at.peak_floor == 0);
+	struct coupling open = COUPLING_OPEN;
+	at = sharing_cost_at(&open, 1, 3600, &buy, &sell);
+	CHECK(!at.limited && at.import_max == 0 && at.export_max == 0 && at.peak_price == 0);
+	CHECK(sharing_cost_of(&at, &(double){ 1e9 }) == 0.3e9);
 	return check_done("test_sharing");
 }

@@ -12,6 +12,7 @@
 #include "diag.h"
 
 #define LQP_INF 1e30
+#define QP_UNIT_ABOVE 1e5 /* Wh: see qp_unit */
 #define LQP_MAX_OCC 64 /* window occurrences of one asset within a horizon */
 
 /* One sparse column: its bounds, linear cost and entries. */
@@ -53,6 +54,7 @@ struct lqp {
 	size_t nassets;
 	struct asset_cols *ac;
 	Clp_Simplex *lp, *qp; /* built on first use */
+	double qp_unit;       /* Wh per unit of energy in qp (see qp_unit) */
 	int feasible;         /* -1 unknown, 0 no, 1 yes: known from the LP before any QP */
 	/* one battery alone: its step by the structured solver (battqp.h), CLP when that falls short */
 	struct battqp *bq;        /* NULL when the assets are not one battery */
@@ -369,7 +371,8 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 	return HIVE_OK;
 }
 
-double lqp_tolerance(const struct lqp *q)
+/* The largest energy in the problem's data, Wh. */
+static double energy_magnitude(const struct lqp *q)
 {
 	double scale = 0;
 	for (size_t t = 0; t < q->T; t++)
@@ -380,7 +383,26 @@ double lqp_tolerance(const struct lqp *q)
 		scale = fmax(scale, q->imax);
 	if (q->has_emax)
 		scale = fmax(scale, q->emax);
-	return LQP_FEAS_TOL * fmax(1, scale / 1e6);
+	return scale;
+}
+
+double lqp_tolerance(const struct lqp *q)
+{
+	return LQP_FEAS_TOL * fmax(1, energy_magnitude(q) / 1e6);
+}
+
+/*
+ * The unit of energy of CLP's QP: 1 Wh for a household's problem; for one
+ * with energies beyond QP_UNIT_ABOVE Wh (a MWh battery), the power of two
+ * that brings them back to that size. Unscaled, the step's objective there
+ * runs to 10^12 and CLP's QP stops before the optimum. A power of two
+ * scales exactly.
+ */
+static double qp_unit(const struct lqp *q)
+{
+	int e;
+	frexp(energy_magnitude(q) / QP_UNIT_ABOVE, &e);
+	return e > 0 ? ldexp(1, e) : 1;
 }
 
 void lqp_free(struct lqp *q)
@@ -405,12 +427,18 @@ void lqp_free(struct lqp *q)
 	free(q);
 }
 
+/* A bound in the model's unit; an infinite one stays infinite. */
+static double in_unit(double wh, double unit)
+{
+	return fabs(wh) >= LQP_INF ? wh : wh / unit;
+}
+
 /*
  * A CLP model of the asset columns and the tail: alone, imp_t and exp_t
  * (net row coefficients +1 and −1, bounded by the Worker's limits); for the
  * step, x_t (coefficient +1, bounded by the limits).
  */
-static Clp_Simplex *make_model(const struct lqp *q, bool alone)
+static Clp_Simplex *make_model(const struct lqp *q, bool alone, double unit)
 {
 	size_t T = q->T, ntail = alone ? 2 * T : T;
 	size_t n = q->ncols + ntail, nz = q->nent + ntail;
@@ -449,7 +477,19 @@ static Clp_Simplex *make_model(const struct lqp *q, bool alone)
 	Clp_setLogLevel(m, 0);
 	Clp_setMaximumSeconds(m, 60); /* a bound on a solver that would not end: an error, never a hang */
 
-	Clp_loadProblem(m, (int)n, (int)q->nrows, start, index, value, lb, ub, obj, q->row_lb, q->row_ub);
+	double *row_lb = xmalloc((q->nrows ? q->nrows : 1) * sizeof *row_lb);
+	double *row_ub = xmalloc((q->nrows ? q->nrows : 1) * sizeof *row_ub);
+	for (size_t i = 0; i < q->nrows; i++) {
+		row_lb[i] = in_unit(q->row_lb[i], unit);
+		row_ub[i] = in_unit(q->row_ub[i], unit);
+	}
+	for (size_t j = 0; j < n; j++) {
+		lb[j] = in_unit(lb[j], unit);
+		ub[j] = in_unit(ub[j], unit);
+	}
+	Clp_loadProblem(m, (int)n, (int)q->nrows, start, index, value, lb, ub, obj, row_lb, row_ub);
+	free(row_lb);
+	free(row_ub);
 	free(start);
 	free(index);
 	free(value);
@@ -623,7 +663,7 @@ double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
 	return worst;
 }
 
-static int finish(struct lqp *q, Clp_Simplex *m, int rc, struct lqp_plan *p, const char **why)
+static int finish(struct lqp *q, Clp_Simplex *m, double unit, int rc, struct lqp_plan *p, const char **why)
 {
 	if (rc != 0 || Clp_status(m) != 0) {
 		int st = Clp_status(m);
@@ -633,7 +673,16 @@ static int finish(struct lqp *q, Clp_Simplex *m, int rc, struct lqp_plan *p, con
 		return HIVE_ERULE;
 	}
 	plan_alloc(q, p);
-	extract(q, Clp_getColSolution(m), p);
+	const double *col = Clp_getColSolution(m);
+	if (unit != 1) {
+		double *wh = xmalloc((q->ncols ? q->ncols : 1) * sizeof *wh);
+		for (size_t j = 0; j < q->ncols; j++)
+			wh[j] = col[j] * unit;
+		extract(q, wh, p);
+		free(wh);
+	} else {
+		extract(q, col, p);
+	}
 	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		*why = "the solver's plan breaks a constraint beyond the tolerance";
@@ -651,7 +700,7 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 			return HIVE_EINPUT;
 		}
 	if (!q->lp)
-		q->lp = make_model(q, true);
+		q->lp = make_model(q, true, 1);
 	double *obj = Clp_objective(q->lp);
 	for (size_t t = 0; t < T; t++) {
 		obj[q->ncols + t] = buy[t];
@@ -659,7 +708,7 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 	}
 	int rc = Clp_primal(q->lp, 0);
 	q->feasible = Clp_status(q->lp) == 1 ? 0 : Clp_status(q->lp) == 0 ? 1 : -1;
-	rc = finish(q, q->lp, rc, p, why);
+	rc = finish(q, q->lp, 1, rc, p, why);
 	if (rc == HIVE_OK) {
 		double tariff = 0;
 		for (size_t t = 0; t < T; t++)
@@ -678,7 +727,7 @@ static int known_feasible(struct lqp *q)
 	if (q->feasible >= 0)
 		return q->feasible;
 	if (!q->lp)
-		q->lp = make_model(q, true);
+		q->lp = make_model(q, true, 1);
 	double *obj = Clp_objective(q->lp);
 	for (size_t k = 0; k < 2 * q->T; k++)
 		obj[q->ncols + k] = 0;
@@ -691,10 +740,14 @@ static int known_feasible(struct lqp *q)
 static int solve_step_clp(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
 {
 	size_t T = q->T;
-	/* CLP takes one quadratic objective per model: ½‖x‖² once, and the step's problem divided by ρ. */
+	/* CLP takes one quadratic objective per model: ½‖x‖² once, and the step's problem divided by ρ (and
+	 * by the unit squared, in which ½‖x‖² is written). */
 	bool cold = !q->qp;
 	if (cold) {
-		q->qp = make_model(q, false);
+		q->qp_unit = qp_unit(q);
+		q->qp = make_model(q, false, q->qp_unit);
+		if (q->qp_unit > 1) /* CLP's own tolerance (10^-7) would be above ours in the unit */
+			Clp_setPrimalTolerance(q->qp, fmin(1e-7, 0.1 * lqp_tolerance(q) / q->qp_unit));
 		size_t n = q->ncols + T;
 		CoinBigIndex *start = xmalloc((n + 1) * sizeof *start);
 		int *col = xmalloc(T * sizeof *col);
@@ -712,9 +765,9 @@ static int solve_step_clp(struct lqp *q, double rho, const double *v, struct lqp
 	}
 	double *obj = Clp_objective(q->qp);
 	for (size_t j = 0; j < q->ncols; j++)
-		obj[j] = q->cols[j].cost / rho;
+		obj[j] = q->cols[j].cost / (rho * q->qp_unit);
 	for (size_t t = 0; t < T; t++)
-		obj[q->ncols + t] = -v[t];
+		obj[q->ncols + t] = -v[t] / q->qp_unit;
 	/* CLP's primal simplex for the QP, warm from the last step's basis; its barrier with crossover was
 	 * measured faster cold but further from the optimum (a Wh off, where ADMM needs the step exact). */
 	int rc;
@@ -729,7 +782,7 @@ static int solve_step_clp(struct lqp *q, double rho, const double *v, struct lqp
 	} else {
 		rc = Clp_primal(q->qp, 0);
 	}
-	rc = finish(q, q->qp, rc, p, why);
+	rc = finish(q, q->qp, q->qp_unit, rc, p, why);
 	if (rc != HIVE_OK && !cold) {
 		/* The constraints hold (the LP said so): a warm start that ends off its bounds, or that CLP's QP
 		 * takes for infeasible, is solved once more from a fresh model. */

@@ -45,6 +45,11 @@
  * lqp_tolerance (LQP_FEAS_TOL Wh, relative beyond 10^6 Wh) after the solution is cleaned (values within the
  * tolerance of a bound set on it, states recomputed from the flows), and a
  * plan that does not is an error, never a bid.
+ *
+ * CLP's QP is written in a unit of energy that keeps its numbers at a
+ * household's size (a power of two of Wh above 10^5 Wh, with CLP's
+ * tolerance tightened to match): in Wh, a MWh Worker's step stopped short
+ * of the optimum or ran on for many minutes.
  */
 #ifndef HIVE_LOCALQP_H
 #define HIVE_LOCALQP_H

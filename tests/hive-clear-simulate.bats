@@ -144,6 +144,37 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+@test "hive-clear simulate: Workers at MWh scale with several assets each plan to the optimum" {
+	need_scipy
+	# Solar parks with storage and a fleet depot, 2 to 6 MWh: each Worker's step goes to CLP's QP,
+	# which, in Wh, stopped short or ran for more than ten minutes on this hive.
+	d=$T/mwh
+	mkdir -p "$d"
+	echo '{}' > "$d/hive.json"
+	cp "$TOP/share/tariffs/dynamic-example.ndjson" "$d/tariff.ndjson"
+	for f in 2 3 6; do
+		w=$(printf '0x%040x' "$f")
+		jq -n -c --arg w "$w" --argjson f "$f" '
+			{type:"assets",worker:$w,import_max_w:(1000000 * $f),export_max_w:(750000 * $f)},
+			{type:"pv",name:"park"},
+			{type:"battery",name:"store",capacity_wh:(520000 * $f),charge_w:(250000 * $f),discharge_w:(250000 * $f),
+			 charge_efficiency:0.95,discharge_efficiency:0.95,soc_min_wh:(50000 * $f),soc_wh:(200000 * $f),
+			 cycle_cost:"20000"},
+			{type:"ev",name:"fleet",power_w:(400000 * $f),energy_wh:(1500000 * $f),
+			 release:"2026-06-21T17:00:00Z",deadline:"2026-06-22T00:00:00Z"}' > "$d/assets-$f.ndjson"
+		jq -n -c --arg w "$w" --argjson f "$f" '{type:"forecast",meter:$w,start:"2026-06-21T00:00:00Z",step:900,
+			horizon:86400,series:{net_wh:{point:[range(96) | if . > 28 and . < 76
+				then -60000 * (1 - ((. - 52) / 24) * ((. - 52) / 24)) else 8000 + (. % 7) * 1000 end | . * $f | round]}}}'
+	done > "$d/forecasts.ndjson"
+	timeout 300 hive-clear simulate --tariff "$d/tariff.ndjson" "$d"/assets-*.ndjson < "$d/forecasts.ndjson" > "$T/plan.ndjson"
+	run jq -s -c 'last | [.workers, .flexible, .converged]' "$T/plan.ndjson"
+	assert_output "[3,3,true]"
+	run /usr/bin/python3 "$REF" central "$d" --check "$T/plan.ndjson"
+	assert_success
+	run jq -c '[.feasible, .within_limits, .gap < 1e-4]' <<< "$output"
+	assert_output "[true,true,true]"
+}
+
 @test "hive-clear simulate --days: a shrinking horizon commits the day's optimum slot by slot, states carried over" {
 	need_scipy
 	# Forecasts of exactly one day: each slot is planned to the day's end. With nothing new

@@ -16,6 +16,7 @@
 #include "record.h"
 #include "secret.h"
 #include "tariff.h"
+#include "timeutil.h"
 
 static const char usage[] =
 	"usage: hive-bid --assets FILE --tariff FILE [--key FILE | --keystore FILE [--password-file FILE]]\n"
@@ -87,7 +88,7 @@ static int handle(struct rec_loop *loop, const struct rec *r, void *arg)
 		return rec_pass(loop, r);
 	char buf[160];
 	jv bid;
-	switch (bidder_take(&run->b, r->value, signal, &bid, buf, sizeof buf, &why)) {
+	switch (bidder_take(&run->b, r->value, signal, now_ms(), &bid, buf, sizeof buf, &why)) {
 	case BIDDER_BID: return write_bid(loop, run, bid);
 	case BIDDER_NOT_MINE: return rec_pass(loop, r);
 	case BIDDER_IGNORED:

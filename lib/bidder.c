@@ -63,6 +63,7 @@ static void end_round(struct bidder *b)
 	b->active = false;
 	b->iteration = -1;
 	b->done = false;
+	b->has_round = false;
 }
 
 void bidder_free(struct bidder *b)
@@ -257,6 +258,7 @@ static enum bidder_use first_bid(struct bidder *b, enum bidder_use use, jv *bid)
 	}
 	b->active = true;
 	b->iteration = 0;
+	b->bid0_ms = b->now_ms;
 	*bid = planrec_bid(b->worker, b->fc.start_ms, b->fc.step_s, &b->plan, 0);
 	return BIDDER_BID;
 }
@@ -323,6 +325,36 @@ static enum bidder_use take_forecast(struct bidder *b, jv rec, jv *bid, char *wh
 	return first_bid(b, plan_alone(b, why_buf, why_size, why), bid);
 }
 
+/* BIDDER_BID when the signal is of the round this Worker answers (the first one fixes it), else why not. */
+static enum bidder_use check_round(struct bidder *b, const struct plan_signal *s, const char **why)
+{
+	if (!s->has_round) {
+		if (!b->queen_required)
+			return BIDDER_BID;
+		*why = "the signal names no round, and --queen requires the Queen's";
+		return BIDDER_BAD;
+	}
+	if (b->has_round) {
+		if (s->round_ms == b->round_ms)
+			return BIDDER_BID;
+		*why = "a signal of another round than the one this Worker answers";
+		return BIDDER_IGNORED;
+	}
+	int64_t before = (int64_t)b->fc.step_s * 1000 > BIDDER_ROUND_BEFORE_MS ? (int64_t)b->fc.step_s * 1000
+	                                                                        : BIDDER_ROUND_BEFORE_MS;
+	if (s->round_ms < b->bid0_ms - before) {
+		*why = b->fc.step_s * 1000 > BIDDER_ROUND_BEFORE_MS
+		               ? "the signal's round opened more than a slot before this Worker's bid of iteration 0: "
+		                 "a replay, or the Queen's clock is behind"
+		               : "the signal's round opened more than 15 minutes before this Worker's bid of iteration 0: "
+		                 "a replay, or the Queen's clock is behind";
+		return BIDDER_BAD;
+	}
+	b->has_round = true;
+	b->round_ms = s->round_ms;
+	return BIDDER_BID;
+}
+
 static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, char *why_buf, size_t why_size,
                                    const char **why)
 {
@@ -335,10 +367,13 @@ static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, char *why_
 		*why = "the signal is not of this Worker's hive (--hive)";
 		return BIDDER_BAD;
 	}
+	enum bidder_use round = BIDDER_BID;
 	if (!b->active || s.start_ms != b->fc.start_ms || s.step_s != b->fc.step_s || s.slots != b->fc.slots)
 		*why = "a signal for another horizon than this Worker's forecast";
 	else if (b->done)
 		*why = "a signal after the round ended";
+	else if ((round = check_round(b, &s, why)) != BIDDER_BID)
+		use = round;
 	else if (s.iteration < b->iteration)
 		*why = "a signal for an earlier iteration than this Worker's last bid";
 	else if (s.status != SIGNAL_ITERATE) {
@@ -360,10 +395,11 @@ static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, char *why_
 	return use;
 }
 
-enum bidder_use bidder_take(struct bidder *b, jv rec, bool is_signal, jv *bid, char *why_buf, size_t why_size,
-                            const char **why)
+enum bidder_use bidder_take(struct bidder *b, jv rec, bool is_signal, int64_t wall_ms, jv *bid, char *why_buf,
+                            size_t why_size, const char **why)
 {
 	*bid = jv_invalid();
+	b->now_ms = wall_ms;
 	if (is_signal && b->queen_required && check_queen(b, rec, why_buf, why_size, why) != 0)
 		return BIDDER_BAD;
 	return is_signal ? take_signal(b, rec, bid, why_buf, why_size, why) : take_forecast(b, rec, bid, why_buf, why_size, why);

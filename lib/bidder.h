@@ -58,6 +58,10 @@ struct bidder {
 	struct lqp_plan plan;          /* the last bid's plan */
 	long iteration;                /* the last bid's, -1: none */
 	bool done;                     /* the round ended */
+	int64_t now_ms;                /* the date of the record being taken */
+	int64_t bid0_ms;               /* the date of the round's bid of iteration 0 */
+	bool has_round;                /* the Queen's round answered (a signal's "round"), once one is */
+	int64_t round_ms;
 	long hive_id;                  /* ≥ 0: signals must name this hive */
 	bool queen_required;           /* signals must be signed by queen */
 	uint8_t queen[ETH_ADDR_SIZE];
@@ -84,14 +88,24 @@ void bidder_require_hive(struct bidder *b, long hive);
 size_t bidder_waiting(const struct bidder *b);
 
 /*
- * Takes one "forecast" or "signal" record. Returns BIDDER_BID with *bid set
+ * A signal names its round by when the Queen opened it: the first signal a
+ * round takes must have opened no more than BIDDER_ROUND_BEFORE_MS, or a
+ * slot when longer, before the round's bid of iteration 0 (an older one is
+ * a replay, or the Queen's clock is behind: refused), and the round then
+ * takes only that round's signals (another's are ignored). With
+ * bidder_require_queen a signal must name its round.
+ */
+#define BIDDER_ROUND_BEFORE_MS (15 * 60 * 1000)
+
+/*
+ * Takes one "forecast" or "signal" record at wall_ms (the date). Returns BIDDER_BID with *bid set
  * (the caller owns it: the next bid to sign and write), BIDDER_NOT_MINE for
  * another meter's forecast, BIDDER_IGNORED for a stale or closing signal
  * (*why says why, or NULL for a closing one, or a child hive's member
  * forecast that waits for the others), BIDDER_BAD for a malformed
  * record and BIDDER_FAILED when the plan cannot be made (*why).
  */
-enum bidder_use bidder_take(struct bidder *b, jv rec, bool is_signal, jv *bid, char *why_buf, size_t why_size,
-                            const char **why);
+enum bidder_use bidder_take(struct bidder *b, jv rec, bool is_signal, int64_t wall_ms, jv *bid, char *why_buf,
+                            size_t why_size, const char **why);
 
 #endif

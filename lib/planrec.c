@@ -209,6 +209,8 @@ jv planrec_signal(const struct plan_signal *s, double r, double sres)
 	o = jvb_set(o, "type", jv_string("signal"));
 	if (s->hive >= 0)
 		o = jvb_set(o, "hive", jv_number((double)s->hive));
+	if (s->has_round)
+		o = jvb_set(o, "round", jvb_time(s->round_ms));
 	o = jvb_set(o, "start", jvb_time(s->start_ms));
 	o = jvb_set(o, "seconds", jv_number(s->step_s));
 	o = jvb_set(o, "iteration", jv_number((double)s->iteration));
@@ -242,6 +244,11 @@ static int count_of(jv rec, const char *key, long *out, bool required, const cha
 int planrec_signal_parse(jv rec, struct plan_signal *s, const char **why)
 {
 	memset(s, 0, sizeof *s);
+	jv round = member(rec, "round");
+	s->has_round = jv_get_kind(round) != JV_KIND_INVALID && jv_get_kind(round) != JV_KIND_NULL;
+	jv_free(round);
+	if (s->has_round && time_of(rec, "round", &s->round_ms, why) != 0)
+		return -1;
 	if (count_of(rec, "hive", &s->hive, false, why) != 0 || time_of(rec, "start", &s->start_ms, why) != 0 ||
 	    seconds_of(rec, "seconds", &s->step_s, why) != 0 ||
 	    count_of(rec, "iteration", &s->iteration, true, why) != 0)

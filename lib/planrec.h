@@ -13,13 +13,14 @@
  *    "plan_wh":[62,1.5,…],"first_wh":61.734,"own_cost":123.4,
  *    "schedules":{"garage":{"charge_wh":[…],"discharge_wh":[…],"soc_wh":[…]},
  *                 "dishwasher":{"energy_wh":[…]},"roof":{"curtailed_wh":[…]}}}
- *   {"type":"signal","hive":H,"start":T0,"seconds":900,"iteration":K,
+ *   {"type":"signal","hive":H,"round":T1,"start":T0,"seconds":900,"iteration":K,
  *    "rho":0.25,"signal_wh":[…],"status":"iterate"|"converged"|"stopped",
  *    "r":…,"s":…}
  */
 #ifndef HIVE_PLANREC_H
 #define HIVE_PLANREC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,8 @@ jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lq
 
 struct plan_signal {
 	long hive;               /* -1 when absent */
+	bool has_round;          /* "round": when the Queen opened the round (her clock) */
+	int64_t round_ms;
 	int64_t start_ms;
 	int step_s;
 	long iteration;

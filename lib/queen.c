@@ -128,7 +128,8 @@ static void keep_plan(struct queen_worker *w, struct plan_bid *b, const char *li
 }
 
 /* Opens the round of a first bid with its horizon's prices (taken). */
-static void open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, double *buy, double *sell)
+static void open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms, int64_t wall_ms, double *buy,
+                       double *sell)
 {
 	round_free(q);
 	size_t T = b->slots;
@@ -141,6 +142,7 @@ static void open_round(struct queen *q, const struct plan_bid *b, int64_t now_ms
 	q->slots = T;
 	q->iteration = 0;
 	q->opened_ms = now_ms;
+	q->round_wall_ms = wall_ms;
 	q->nparticipants = 0;
 	for (size_t i = 0; i < q->n; i++) {
 		struct queen_worker *w = &q->w[i];
@@ -207,9 +209,9 @@ static void stop_round(struct queen *q, struct queen_out *out)
 			q->w[i].participant = q->w[i].iteration == 0;
 	} else {
 		double *signal = xcalloc(T, sizeof *signal);
-		struct plan_signal s = { .hive = q->cfg->hive, .start_ms = q->start_ms, .step_s = q->step_s,
-			                 .iteration = q->iteration, .slots = T, .signal = signal, .rho = q->st.rho,
-			                 .status = SIGNAL_STOPPED };
+		struct plan_signal s = { .hive = q->cfg->hive, .has_round = true, .round_ms = q->round_wall_ms,
+			                 .start_ms = q->start_ms, .step_s = q->step_s, .iteration = q->iteration,
+			                 .slots = T, .signal = signal, .rho = q->st.rho, .status = SIGNAL_STOPPED };
 		memcpy(signal, q->last_signal, T * sizeof *signal);
 		out_signal(out, planrec_signal(&s, q->st.r, q->st.s));
 		free(signal);
@@ -247,8 +249,9 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 	}
 	struct sharing_cost g = hive_cost(q);
 	int done = sharing_round(&q->st, &g, x, q->cfg->eps_abs, q->cfg->eps_rel, signal);
-	struct plan_signal s = { .hive = q->cfg->hive, .start_ms = q->start_ms, .step_s = q->step_s,
-		                 .iteration = q->iteration, .slots = T, .signal = signal };
+	struct plan_signal s = { .hive = q->cfg->hive, .has_round = true, .round_ms = q->round_wall_ms,
+		                 .start_ms = q->start_ms, .step_s = q->step_s, .iteration = q->iteration, .slots = T,
+		                 .signal = signal };
 	if (done == 1)
 		s.status = SIGNAL_CONVERGED;
 	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0 || waited == 0)
@@ -303,7 +306,7 @@ static int next_round(struct queen *q, const struct plan_bid *b, int64_t now_ms,
 		stop_round(q, out);
 		out->warning = "a later round superseded the open one before it converged";
 	}
-	open_round(q, b, now_ms, buy, sell);
+	open_round(q, b, now_ms, wall_ms, buy, sell);
 	return 0;
 }
 

@@ -86,6 +86,7 @@ struct queen {
 	size_t slots;
 	long iteration;
 	int64_t opened_ms;                  /* when the iteration opened */
+	int64_t round_wall_ms;              /* when the round opened, by the date: its signals' "round" */
 	double *buy, *sell;
 	double *last_signal;                /* the last signal sent in the round (zeros before one) */
 	struct sharing_state st;

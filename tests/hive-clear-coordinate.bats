@@ -160,7 +160,12 @@ check_signals() {
 	# w = [700, 0 (the kink), -560, -110], z̄ = w/2 = [350,0,-280,-55]; x̄ = [600,100,-200,25];
 	# u = x̄ - z̄ and the signal x̄ - z̄ + u = 2 (x̄ - z̄) = [500,200,160,160]; r = √2 ‖x̄ - z̄‖ = √170600.
 	{ bid "$A" 0 "$PA"; bid "$B" 0 "$PB"; } > "$T/two.ndjson"
+	before=$(date +%s)
 	run -3 --separate-stderr queen --workers 2 --rho 1 < "$T/two.ndjson"
+	# The round is named by when the Queen opened it, on her clock.
+	opened=$(date -d "$(jq -r .round <<< "$output")" +%s)
+	(( before <= opened && opened <= $(date +%s) ))
+	output=$(jq -c 'del(.round)' <<< "$output")
 	assert_output '{"iteration":0,"r":413.0375285612677,"rho":1,"s":0,"seconds":900,"signal_wh":[500,200,160,160],"start":"2026-06-21T00:00:00Z","status":"iterate","type":"signal"}'
 	[ "$stderr" = "hive-clear: the input ended in the middle of a round: its plans were not final" ]
 	run /usr/bin/python3 -c 'import math; print(abs(math.sqrt(2 * (250**2 + 100**2 + 80**2 + 80**2)) - 413.0375285612677) < 1e-9)'
@@ -646,6 +651,21 @@ hive-bid: '$T/forged.ndjson' line 1: signal refused: the signal is signed by $OT
 	# Without --queen the same signals are all answered (the first; the others are repeats).
 	run -0 --separate-stderr hive-bid --assets "$T/assets-a.ndjson" --tariff "$TARIFF" "$T/fc-a.ndjson" "$T/unsigned.ndjson"
 	[ "$(jq -c .iteration <<< "$output" | tr '\n' ' ')" = "0 1 " ]
+
+	# Rounds: the Queen's signals, signed, of a round she opened two hours (two slots here) before this Worker's
+	# bid of iteration 0 (a replay of an earlier Queen's, for the same horizon) are refused; one that names no
+	# round too; once a round is answered, a signal of another is ignored.
+	resign() { jq -c "$1" "$T/signal.ndjson" | hive-sign sign --key "$K/queen.key" --resign; }
+	resign '.round |= (fromdateiso8601? // (sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) | . - 7200 | todate)' > "$T/old.ndjson"
+	resign 'del(.round)' > "$T/noround.ndjson"
+	resign '.iteration = 1 | .round = "2030-01-01T00:00:00Z"' > "$T/later.ndjson"
+	resign '.iteration = 1' > "$T/next.ndjson"
+	run -1 --separate-stderr hive-bid --assets "$T/assets-a.ndjson" --tariff "$TARIFF" --queen "$QUEEN" \
+		"$T/fc-a.ndjson" "$T/old.ndjson" "$T/noround.ndjson" "$T/signal.ndjson" "$T/later.ndjson" "$T/next.ndjson"
+	[ "$(jq -c .iteration <<< "$output" | tr '\n' ' ')" = "0 1 2 " ]
+	[ "$stderr" = "hive-bid: '$T/old.ndjson' line 1: signal refused: the signal's round opened more than a slot before this Worker's bid of iteration 0: a replay, or the Queen's clock is behind
+hive-bid: '$T/noround.ndjson' line 1: signal refused: the signal names no round, and --queen requires the Queen's
+hive-bid: line 1: signal ignored: a signal of another round than the one this Worker answers" ]
 }
 
 @test "hive-bid: a child hive's options and identity" {
@@ -780,6 +800,7 @@ hive-clear: line 3: bid refused: the bid's first_wh is not a number within 0.5 W
 	# The line numbers after it still count it.
 	[ "$stderr" = "hive-clear: standard input line 2: longer than 16777216 bytes: skipped
 hive-clear: line 4: byte offset 0: invalid JSON: unexpected character" ]
+	output=$(jq -c 'del(.round)' <<< "$output")
 	assert_output '{"iteration":0,"r":413.0375285612677,"rho":1,"s":0,"seconds":900,"signal_wh":[500,200,160,160],"start":"2026-06-21T00:00:00Z","status":"stopped","type":"signal"}'
 	# It is not written to --rejects; line 4 is.
 	run jq -c '[.line, .text]' "$T/rejects.ndjson"

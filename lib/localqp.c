@@ -159,7 +159,8 @@ static int add_battery(struct lqp *q, const struct assets *as, struct asset_cols
 	int64_t end_ms = start_ms + (int64_t)T * step_s * 1000;
 	for (size_t g = 0; g < b->ngoals; g++) {
 		int64_t at[LQP_MAX_OCC];
-		size_t n = assets_goal_times(as, &b->goals[g], start_ms, end_ms + 1, at, LQP_MAX_OCC);
+		/* (start, end]: a goal at the horizon's start is the state given, nothing to plan for */
+		size_t n = assets_goal_times(as, &b->goals[g], start_ms + 1, end_ms + 1, at, LQP_MAX_OCC);
 		if (n > LQP_MAX_OCC) {
 			snprintf(why_buf, why_size, "asset '%s': a goal falls more than %d times in the horizon", b->name,
 			         LQP_MAX_OCC);

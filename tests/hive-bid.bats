@@ -171,4 +171,10 @@ hive-bid: '$T/in.ndjson' line 2: no plan: asset 'garage': a goal falls more than
 	[ "$stderr" = "" ]
 	run jq -c '[.type, .iteration, (.plan_wh | length), (.schedules.garage.soc_wh[6] >= 7999.999)]' <<< "$output"
 	assert_output '["bid",0,1536,true]'
+	# A goal at midnight falls at the horizon's start too, which leaves nothing to plan: 64 times, not 65.
+	sed 's/"by":"07:00"/"by":"00:00"/' "$T/goal.ndjson" > "$T/midnight.ndjson"
+	run -0 --separate-stderr hive-bid --assets "$T/midnight.ndjson" --tariff "$TARIFF" "$T/64.ndjson"
+	[ "$stderr" = "" ]
+	run jq -c '[(.plan_wh | length), (.schedules.garage.soc_wh | .[23] >= 7999.999 and .[1535] >= 7999.999)]' <<< "$output"
+	assert_output '[1536,true]'
 }

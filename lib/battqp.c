@@ -53,6 +53,7 @@ struct variable {
 	double hinv_h;         /* H⁻¹·h, for the normal equations' right side */
 	double z_ipm;          /* the interior point's value, while polishing */
 	int pin;               /* polishing: NONE, or the bound it is held at (LOWER, UPPER), or FIXED */
+	int last_pin;          /* the bound it was at in the last solution (NONE, LOWER, UPPER) */
 };
 
 enum { NONE, LOWER, UPPER, FIXED };
@@ -80,6 +81,8 @@ struct battqp {
 	double half_v2;   /* ½‖v‖², scaled: the objective's constant */
 	int iterations;
 	bool solved;      /* the iterate is the last problem's solution: a warm start for the next */
+	bool polished;    /* the last solve ended polished: every variable's pin is its active bound */
+	bool from_active; /* the last solve was its predecessor's active set, polished (no interior point) */
 	double rho;       /* its ρ */
 	struct slot *slot;
 };
@@ -562,6 +565,19 @@ static void unpolish(struct battqp *w)
 	}
 }
 
+/* Holds x at the bound pin (LOWER, UPPER, or NONE: free), keeping its value to go back to. */
+static void hold_variable(struct variable *x, int pin)
+{
+	x->z_ipm = x->z;
+	x->pin = x->free == 0 ? FIXED : pin == LOWER && x->mlo != 0 ? LOWER : pin == UPPER && x->mhi != 0 ? UPPER : NONE;
+	if (x->pin == LOWER || x->pin == UPPER)
+		x->z = x->pin == LOWER ? x->lo : x->hi;
+	x->hinv = x->pin == NONE ? 1 / (REG_PRIMAL + x->q) : 0;
+	x->iwl = x->iwu = 0;
+}
+
+static bool solve_pinned(struct battqp *w);
+
 static bool polish(struct battqp *w)
 {
 	double hs_before = 0, inv_pivot_before = 0;
@@ -573,6 +589,35 @@ static bool polish(struct battqp *w)
 		sl->y_ipm_net = sl->y_net;
 		factor_slot(w, sl, &hs_before, &inv_pivot_before);
 	}
+	return solve_pinned(w);
+}
+
+/*
+ * ADMM's next step mostly keeps the last one's active bounds: held at them
+ * (the multipliers scaled by dual_ratio, as a warm start's), the problem's
+ * equations give its optimum at once when they are still the active ones;
+ * polished_optimal says whether they are. False: the last solution is put
+ * back for the interior point.
+ */
+static bool polish_last_active(struct battqp *w, double dual_ratio)
+{
+	double hs_before = 0, inv_pivot_before = 0;
+	for (size_t t = 0; t < w->T; t++) {
+		struct slot *sl = &w->slot[t];
+		for (size_t k = 0; k < KINDS; k++)
+			hold_variable(&sl->v[k], sl->v[k].last_pin);
+		sl->y_ipm_state = sl->y_state;
+		sl->y_ipm_net = sl->y_net;
+		sl->y_state *= dual_ratio;
+		sl->y_net *= dual_ratio;
+		factor_slot(w, sl, &hs_before, &inv_pivot_before);
+	}
+	return solve_pinned(w);
+}
+
+/* The variables pinned and the factors made: Newton steps on the equations, then the optimality check. */
+static bool solve_pinned(struct battqp *w)
+{
 	double residual = polish_residuals(w);
 	for (int k = 0; k < POLISH_STEPS && residual > POLISH_RESIDUAL; k++) {
 		newton_direction(w, false, 0, 1);
@@ -591,6 +636,7 @@ static bool polish(struct battqp *w)
 				struct variable *x = &w->slot[t].v[k];
 				x->z = greater(x->lo, lesser(x->hi, x->z));
 			}
+		w->polished = true;
 		return true;
 	}
 	unpolish(w);
@@ -656,22 +702,32 @@ int battqp_solve(struct battqp *w, const struct battqp_problem *p, double rho, c
 	HIVE_ASSERT(p->slots >= 1 && p->slots <= w->cap && rho > 0 && isfinite(rho));
 	w->iterations = 0;
 	warm = warm && w->solved && w->T == p->slots;
-	w->solved = false;
+	bool active = warm && w->polished;
+	w->solved = w->polished = w->from_active = false;
 	if (!set_up(w, p, rho, v))
 		return -1;
-	if (warm)
-		warm_point(w, w->rho / rho);
-	else
-		initial_point(w);
+	double dual_ratio = w->rho / rho;
 	w->rho = rho;
-	if (!iterate(w)) {
-		if (!warm)
-			return -1;
-		initial_point(w);
-		if (!iterate(w))
-			return -1;
+	if (active && polish_last_active(w, dual_ratio)) {
+		w->from_active = true;
+	} else {
+		/* (a failed try put the last solution back) */
+		if (warm)
+			warm_point(w, dual_ratio);
+		else
+			initial_point(w);
+		if (!iterate(w)) {
+			if (!warm)
+				return -1;
+			initial_point(w);
+			if (!iterate(w))
+				return -1;
+		}
 	}
 	w->solved = true;
+	for (size_t t = 0; t < w->T && w->polished; t++)
+		for (size_t k = 0; k < KINDS; k++)
+			w->slot[t].v[k].last_pin = w->slot[t].v[k].pin;
 	for (size_t t = 0; t < w->T; t++) {
 		charge[t] = w->slot[t].v[C].z * w->scale;
 		discharge[t] = w->slot[t].v[D].z * w->scale;

@@ -28,6 +28,11 @@
  * that point keeps every bound and its multipliers have the right signs it
  * is the optimum to rounding (as a simplex method's vertex is), and it is
  * what is returned; otherwise the iterations go on to tight tolerances.
+ * A warm start first tries the last solution's active bounds on the new
+ * problem, polished the same way: ADMM's next step mostly keeps them, and
+ * then the answer comes without an interior-point iteration (5 of 6 steps
+ * of a 100-Worker coordination); when they are not the optimum's, the
+ * interior point starts from the last solution as before.
  * The caller judges the answer anyway (localqp.c cleans it and checks every
  * constraint) and falls back to CLP when it falls short. No global state:
  * one workspace per problem, not shared between threads.

@@ -16,6 +16,7 @@
 #define TOL_GAP_POLISH 1e-8       /* the same, to try polishing */
 #define POLISHES 3                /* tries, at successive iterations */
 #define POLISH_STEPS 3            /* Newton steps of one */
+#define ACTIVE_SET_STEPS 4        /* primal–dual active-set steps a warm start tries before the interior point */
 #define POLISH_RESIDUAL 1e-13     /* the largest residual of a polished point */
 #define POLISH_BOUND 1e-12        /* how far a freed value may be beyond its bound (then put on it) */
 #define FIXED_WIDTH 1e-12         /* a range this narrow is a fixed value */
@@ -568,7 +569,6 @@ static void unpolish(struct battqp *w)
 /* Holds x at the bound pin (LOWER, UPPER, or NONE: free), keeping its value to go back to. */
 static void hold_variable(struct variable *x, int pin)
 {
-	x->z_ipm = x->z;
 	x->pin = x->free == 0 ? FIXED : pin == LOWER && x->mlo != 0 ? LOWER : pin == UPPER && x->mhi != 0 ? UPPER : NONE;
 	if (x->pin == LOWER || x->pin == UPPER)
 		x->z = x->pin == LOWER ? x->lo : x->hi;
@@ -589,33 +589,78 @@ static bool polish(struct battqp *w)
 		sl->y_ipm_net = sl->y_net;
 		factor_slot(w, sl, &hs_before, &inv_pivot_before);
 	}
-	return solve_pinned(w);
+	if (solve_pinned(w))
+		return true;
+	unpolish(w);
+	return false;
+}
+
+/*
+ * The next active set from a pinned point that is not optimal (a primal–dual
+ * active-set step): a freed value beyond a bound is held at it, a held one
+ * whose multiplier has the wrong sign is freed. False when none changes.
+ */
+static bool next_active_set(struct battqp *w)
+{
+	double dual_tol = TOL_DUAL * (1 + w->gmax);
+	bool changed = false;
+	for (size_t t = 0; t < w->T; t++)
+		for (size_t k = 0; k < KINDS; k++) {
+			struct variable *x = &w->slot[t].v[k];
+			int pin = x->pin;
+			if (pin == NONE && x->mlo != 0 && x->z < x->lo - POLISH_BOUND)
+				pin = LOWER;
+			else if (pin == NONE && x->mhi != 0 && x->z > x->hi + POLISH_BOUND)
+				pin = UPPER;
+			else if ((pin == LOWER && x->rd < -dual_tol) || (pin == UPPER && x->rd > dual_tol))
+				pin = NONE;
+			changed |= pin != x->pin;
+			x->last_pin = pin;
+		}
+	return changed;
 }
 
 /*
  * ADMM's next step mostly keeps the last one's active bounds: held at them
  * (the multipliers scaled by dual_ratio, as a warm start's), the problem's
  * equations give its optimum at once when they are still the active ones;
- * polished_optimal says whether they are. False: the last solution is put
- * back for the interior point.
+ * polished_optimal says whether they are. When not, up to ACTIVE_SET_STEPS
+ * primal–dual active-set steps (next_active_set) look for the new ones.
+ * False: the last solution is put back for the interior point.
  */
 static bool polish_last_active(struct battqp *w, double dual_ratio)
 {
-	double hs_before = 0, inv_pivot_before = 0;
 	for (size_t t = 0; t < w->T; t++) {
 		struct slot *sl = &w->slot[t];
 		for (size_t k = 0; k < KINDS; k++)
-			hold_variable(&sl->v[k], sl->v[k].last_pin);
+			sl->v[k].z_ipm = sl->v[k].z;
 		sl->y_ipm_state = sl->y_state;
 		sl->y_ipm_net = sl->y_net;
 		sl->y_state *= dual_ratio;
 		sl->y_net *= dual_ratio;
-		factor_slot(w, sl, &hs_before, &inv_pivot_before);
 	}
-	return solve_pinned(w);
+	for (int step = 0; step <= ACTIVE_SET_STEPS; step++) {
+		double hs_before = 0, inv_pivot_before = 0;
+		for (size_t t = 0; t < w->T; t++) {
+			struct slot *sl = &w->slot[t];
+			for (size_t k = 0; k < KINDS; k++)
+				hold_variable(&sl->v[k], sl->v[k].last_pin);
+			factor_slot(w, sl, &hs_before, &inv_pivot_before);
+		}
+		if (solve_pinned(w))
+			return true;
+		if (!(polish_residuals(w) <= POLISH_RESIDUAL) || !next_active_set(w))
+			break;
+	}
+	unpolish(w);
+	return false;
 }
 
-/* The variables pinned and the factors made: Newton steps on the equations, then the optimality check. */
+/*
+ * The variables pinned and the factors made: Newton steps on the equations,
+ * then the optimality check; true (the values put within their bounds) when
+ * the pinned point is the optimum.
+ */
 static bool solve_pinned(struct battqp *w)
 {
 	double residual = polish_residuals(w);
@@ -639,7 +684,6 @@ static bool solve_pinned(struct battqp *w)
 		w->polished = true;
 		return true;
 	}
-	unpolish(w);
 	return false;
 }
 

@@ -55,6 +55,7 @@ struct lqp {
 	struct asset_cols *ac;
 	Clp_Simplex *lp, *qp; /* built on first use */
 	double qp_unit;       /* Wh per unit of energy in qp (see qp_unit) */
+	double magnitude;     /* energy_magnitude, once the problem is made */
 	int feasible;         /* -1 unknown, 0 no, 1 yes: known from the LP before any QP */
 	/* one battery alone: its step by the structured solver (battqp.h), CLP when that falls short */
 	struct battqp *bq;        /* NULL when the assets are not one battery */
@@ -287,6 +288,8 @@ bool lqp_step_was_structured(const struct lqp *q)
 	return q->last_structured;
 }
 
+static double energy_magnitude(const struct lqp *q);
+
 int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
             const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why)
 {
@@ -366,6 +369,7 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 			break;
 		}
 	}
+	q->magnitude = energy_magnitude(q);
 	if (a->n == 1 && a->a[0].kind == ASSET_BATTERY)
 		set_up_structured(q);
 	*out = q;
@@ -389,7 +393,7 @@ static double energy_magnitude(const struct lqp *q)
 
 double lqp_tolerance(const struct lqp *q)
 {
-	return LQP_FEAS_TOL * fmax(1, energy_magnitude(q) / 1e6);
+	return LQP_FEAS_TOL * fmax(1, q->magnitude / 1e6);
 }
 
 /*
@@ -402,7 +406,7 @@ double lqp_tolerance(const struct lqp *q)
 static double qp_unit(const struct lqp *q)
 {
 	int e;
-	frexp(energy_magnitude(q) / QP_UNIT_ABOVE, &e);
+	frexp(q->magnitude / QP_UNIT_ABOVE, &e);
 	return e > 0 ? ldexp(1, e) : 1;
 }
 
@@ -597,7 +601,8 @@ double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
 	double worst = 0;
 #define OVER(v, lo, hi)                                                                                        \
 	do {                                                                                                   \
-		double v_ = (v), e_ = fmax((lo) - v_, v_ - (hi));                                                   \
+		double v_ = (v), below_ = (lo) - v_, above_ = v_ - (hi);                                            \
+		double e_ = below_ > above_ ? below_ : above_; /* a NaN value: INFINITY below */                     \
 		if (!(e_ <= worst))                                                                             \
 			worst = isnan(e_) ? INFINITY : e_;                                                          \
 	} while (0)

@@ -2,6 +2,7 @@
 #include "localqp.h"
 
 #include <coin/Clp_C_Interface.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -480,7 +481,9 @@ static Clp_Simplex *make_model(const struct lqp *q, bool alone, double unit)
 	start[n] = (CoinBigIndex)k;
 	Clp_Simplex *m = Clp_newModel();
 	Clp_setLogLevel(m, 0);
-	Clp_setMaximumSeconds(m, 60); /* a bound on a solver that would not end: an error, never a hang */
+	/* A bound on a simplex that would not end: an error, never a hang. Counted in iterations, not seconds:
+	 * CLP reads the CPU time by a system call at each check, 12 % of a 1,000-Worker hive's first plans. */
+	Clp_setMaximumIterations(m, (int)fmin(INT_MAX, 100.0 * (double)(n + q->nrows) + 10000));
 
 	double *row_lb = xmalloc((q->nrows ? q->nrows : 1) * sizeof *row_lb);
 	double *row_ub = xmalloc((q->nrows ? q->nrows : 1) * sizeof *row_ub);

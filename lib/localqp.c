@@ -377,14 +377,21 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 	return HIVE_OK;
 }
 
-/* The largest energy in the problem's data, Wh. */
-static double energy_magnitude(const struct lqp *q)
+/* The largest energy of the forecasts and the assets, Wh: the Worker's limits left out. */
+static double data_magnitude(const struct lqp *q)
 {
 	double scale = 0;
 	for (size_t t = 0; t < q->T; t++)
 		scale = fmax(scale, fmax(fabs(q->L[t]), q->X[t]));
 	for (size_t j = 0; j < q->ncols; j++)
 		scale = fmax(scale, fmax(fabs(q->cols[j].lb), q->cols[j].ub < LQP_INF ? fabs(q->cols[j].ub) : 0));
+	return scale;
+}
+
+/* The largest energy in the problem, Wh: the data's and the limits'. */
+static double energy_magnitude(const struct lqp *q)
+{
+	double scale = data_magnitude(q);
 	if (q->has_imax)
 		scale = fmax(scale, q->imax);
 	if (q->has_emax)
@@ -400,14 +407,15 @@ double lqp_tolerance(const struct lqp *q)
 /*
  * The unit of energy of CLP's QP: 1 Wh for a household's problem; for one
  * with energies beyond QP_UNIT_ABOVE Wh (a MWh battery), the power of two
- * that brings them back to that size. Unscaled, the step's objective there
+ * that brings them back to that size. The Worker's limits are left out: a
+ * household with a limit of 10^12 W would be scaled to nothing. Unscaled, the step's objective there
  * runs to 10^12 and CLP's QP stops before the optimum. A power of two
  * scales exactly.
  */
 static double qp_unit(const struct lqp *q)
 {
 	int e;
-	frexp(q->magnitude / QP_UNIT_ABOVE, &e);
+	frexp(data_magnitude(q) / QP_UNIT_ABOVE, &e);
 	return e > 0 ? ldexp(1, e) : 1;
 }
 

@@ -175,6 +175,27 @@ PY
 	assert_output "[true,true,true]"
 }
 
+@test "hive-clear simulate: a connection limit far above a household's energies changes nothing" {
+	# The limits are not the problem's size: a household declaring 10^12 W plans as with its 17250 W.
+	for lim in 17250 1e12; do
+		for k in 1 2 3; do
+			w=$(printf '0x%040x' $((k + 10)))
+			jq -c --arg w "$w" --argjson l "$lim" --argjson k "$k" 'if .type == "assets"
+				then .worker = $w | .import_max_w = $l | .export_max_w = $l else . end |
+				if .capacity_wh then .capacity_wh *= (1 + $k / 4) else . end' \
+				"$TOP/share/assets/household-ev.ndjson" > "$T/a$k.ndjson"
+			jq -n -c --arg w "$w" --argjson k "$k" '{type:"forecast",meter:$w,start:"2026-06-21T00:00:00Z",
+				step:900,horizon:86400,series:{net_wh:{point:[range(96) | if . > 28 and . < 76
+					then -1500 * $k * (1 - ((. - 52) / 24) * ((. - 52) / 24)) else 300 + (. % 5) * 40 end | round]}}}'
+		done > "$T/f.ndjson"
+		hive-clear simulate --tariff "$TOP/share/tariffs/dynamic-example.ndjson" "$T"/a[123].ndjson < "$T/f.ndjson" |
+			jq -c 'select(.type == "coordination") | [.converged, .iterations, .cost_coordinated]' > "$T/limit-$lim.json"
+	done
+	run cat "$T/limit-17250.json"
+	[[ "$output" == "[true,"* ]]
+	[ "$(cat "$T/limit-1e12.json")" = "$output" ]
+}
+
 @test "hive-clear simulate --days: a shrinking horizon commits the day's optimum slot by slot, states carried over" {
 	need_scipy
 	# Forecasts of exactly one day: each slot is planned to the day's end. With nothing new

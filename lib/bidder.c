@@ -342,13 +342,10 @@ static enum bidder_use check_round(struct bidder *b, const struct plan_signal *s
 	}
 	int64_t before = (int64_t)b->fc.step_s * 1000 > BIDDER_ROUND_BEFORE_MS ? (int64_t)b->fc.step_s * 1000
 	                                                                        : BIDDER_ROUND_BEFORE_MS;
-	if (s->round_ms < b->bid0_ms - before) {
-		*why = b->fc.step_s * 1000 > BIDDER_ROUND_BEFORE_MS
-		               ? "the signal's round opened more than a slot before this Worker's bid of iteration 0: "
-		                 "a replay, or the Queen's clock is behind"
-		               : "the signal's round opened more than 15 minutes before this Worker's bid of iteration 0: "
-		                 "a replay, or the Queen's clock is behind";
-		return BIDDER_BAD;
+	if (b->queen_required && s->round_ms < b->bid0_ms - before) {
+		*why = "the signal's round opened more than an hour (or a slot, if longer) before this Worker's bid of "
+		       "iteration 0: a replay of an earlier round, the Queen's clock behind, or this Worker late";
+		return BIDDER_IGNORED;
 	}
 	b->has_round = true;
 	b->round_ms = s->round_ms;

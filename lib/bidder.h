@@ -88,14 +88,15 @@ void bidder_require_hive(struct bidder *b, long hive);
 size_t bidder_waiting(const struct bidder *b);
 
 /*
- * A signal names its round by when the Queen opened it: the first signal a
- * round takes must have opened no more than BIDDER_ROUND_BEFORE_MS, or a
- * slot when longer, before the round's bid of iteration 0 (an older one is
- * a replay, or the Queen's clock is behind: refused), and the round then
- * takes only that round's signals (another's are ignored). With
- * bidder_require_queen a signal must name its round.
+ * A signal names its round by when the Queen opened it. A Worker's round
+ * takes only the signals of the first round it answers (another's are
+ * ignored). With bidder_require_queen a signal must name its round, and the
+ * first one taken must have opened no more than BIDDER_ROUND_BEFORE_MS, or
+ * a slot when longer, before the Worker's bid of iteration 0: an older one
+ * is ignored, as a replay of a restarted Queen's earlier round (or her
+ * clock is behind, or this Worker joined that late).
  */
-#define BIDDER_ROUND_BEFORE_MS (15 * 60 * 1000)
+#define BIDDER_ROUND_BEFORE_MS (60 * 60 * 1000)
 
 /*
  * Takes one "forecast" or "signal" record at wall_ms (the date). Returns BIDDER_BID with *bid set

@@ -6,7 +6,8 @@
  * linear problem alone, its barrier for the quadratic step; the step of a
  * Worker whose only asset is one battery by a structured interior-point
  * solver (battqp.h), its plan checked as CLP's is: at 96 slots a median of
- * 84 µs a warm step against CLP's 471 µs, 164 µs cold against 10.7 ms.
+ * 19 µs a warm step against CLP's 373 µs, 136 µs cold against 8.7 ms
+ * (HIVE_BENCH=1 build/unit/test_battqp).
  *
  * The horizon is T slots of step seconds from start. Per slot t (energies
  * in Wh per slot, Δ = step / 3600 h):

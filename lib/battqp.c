@@ -119,6 +119,11 @@ int battqp_iterations(const struct battqp *w)
 	return w->iterations;
 }
 
+bool battqp_kept_active_set(const struct battqp *w)
+{
+	return w->from_active;
+}
+
 /* A slot's two equations applied to values of its variables (s_before: the state's in the slot before, 0 for the first). */
 static inline void apply_a_slot(const struct battqp *w, double c, double d, double s, double s_before, double x,
                                 double *state, double *net)

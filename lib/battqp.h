@@ -76,4 +76,7 @@ int battqp_solve(struct battqp *w, const struct battqp_problem *p, double rho, c
 /* The interior-point iterations the last solve took (the cold start's, when a warm one was given up). */
 int battqp_iterations(const struct battqp *w);
 
+/* Whether the last solve was a warm one that found the optimum's active bounds without the interior point. */
+bool battqp_kept_active_set(const struct battqp *w);
+
 #endif

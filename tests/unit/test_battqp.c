@@ -408,6 +408,56 @@ static void bench_path(int structured, double *cold_us, double *warm_us)
 }
 
 /* The structured solver alone (no plan, no check), on the same problems: median µs and iterations. */
+/* A 10 kWh battery with an import limit on p's load, its bounds in b (4 · MAX_T). */
+static struct battqp_problem ten_kwh(const struct problem *p, double *b)
+{
+	double *cmax = b, *dmax = b + MAX_T, *smin = b + 2 * MAX_T, *smax = b + 3 * MAX_T;
+	for (size_t t = 0; t < MAX_T; t++) {
+		cmax[t] = 1000;
+		dmax[t] = 1000;
+		smin[t] = t + 1 == MAX_T ? 5000 : 1000;
+		smax[t] = 9500;
+	}
+	return (struct battqp_problem){ .slots = MAX_T, .charge_eff = 0.95, .discharge_eff = 0.95, .soc0 = 5000,
+		                        .charge_max = cmax, .discharge_max = dmax, .soc_min = smin, .soc_max = smax,
+		                        .net_min = -INFINITY, .net_max = 5000, .base = p->net, .cycle_cost = 20 };
+}
+
+/*
+ * ADMM's steps move the signal a little: a warm step mostly keeps the last
+ * active bounds (or finds them in a few active-set steps) and needs no
+ * interior-point iteration, and gives what a cold solve of the same step
+ * gives.
+ */
+static void warm_keeps_active_set(void)
+{
+	struct battqp *w = battqp_new(MAX_T), *cold = battqp_new(MAX_T);
+	int warm = 0, kept = 0;
+	for (int i = 0; i < 20; i++) {
+		struct problem p;
+		random_problem(&p, MAX_T);
+		double b[4 * MAX_T], c[MAX_T], d[MAX_T], s[MAX_T], c0[MAX_T], d0[MAX_T], s0[MAX_T];
+		struct battqp_problem bp = ten_kwh(&p, b);
+		if (battqp_solve(w, &bp, p.rho, p.v, false, c, d, s) != 0)
+			continue;
+		for (int k = 0; k < 10; k++) {
+			for (size_t t = 0; t < MAX_T; t++)
+				p.v[t] += check_uniform(-k, k); /* from none to ±9 Wh */
+			CHECK(battqp_solve(w, &bp, p.rho, p.v, true, c, d, s) == 0);
+			CHECK(battqp_solve(cold, &bp, p.rho, p.v, false, c0, d0, s0) == 0);
+			warm++;
+			kept += battqp_kept_active_set(w);
+			CHECK(!battqp_kept_active_set(cold));
+			for (size_t t = 0; t < MAX_T; t++)
+				CHECK(fabs(c[t] - d[t] - (c0[t] - d0[t])) <= 1e-6); /* the net is unique, the states need not be */
+		}
+	}
+	printf("test_battqp: %d of %d warm steps kept or found the active set without the interior point\n", kept, warm);
+	CHECK(warm >= 100 && kept >= warm * 3 / 4);
+	battqp_free(w);
+	battqp_free(cold);
+}
+
 static void bench_solver(double *us, double *iters)
 {
 	static double dt[BENCH_PROBLEMS], it[BENCH_PROBLEMS];
@@ -418,16 +468,8 @@ static void bench_solver(double *us, double *iters)
 	for (int i = 0; i < BENCH_PROBLEMS; i++) {
 		struct problem p;
 		random_problem(&p, MAX_T);
-		double cmax[MAX_T], dmax[MAX_T], smin[MAX_T], smax[MAX_T], c[MAX_T], d[MAX_T], s[MAX_T];
-		for (size_t t = 0; t < MAX_T; t++) {
-			cmax[t] = 1000;
-			dmax[t] = 1000;
-			smin[t] = t + 1 == MAX_T ? 5000 : 1000;
-			smax[t] = 9500;
-		}
-		struct battqp_problem bp = { .slots = MAX_T, .charge_eff = 0.95, .discharge_eff = 0.95, .soc0 = 5000,
-		                             .charge_max = cmax, .discharge_max = dmax, .soc_min = smin, .soc_max = smax,
-		                             .net_min = -INFINITY, .net_max = 5000, .base = p.net, .cycle_cost = 20 };
+		double b[4 * MAX_T], c[MAX_T], d[MAX_T], s[MAX_T];
+		struct battqp_problem bp = ten_kwh(&p, b);
 		double t0 = now_us();
 		int rc = battqp_solve(w, &bp, p.rho, p.v, false, c, d, s);
 		double t1 = now_us() - t0;
@@ -465,6 +507,7 @@ int main(void)
 	printf("test_battqp: %d warm sequences, %d steps, %d by the structured solver\n", sequences, warm_steps,
 	       warm_structured);
 	CHECK(sequences >= 4 && warm_structured >= warm_steps * 99 / 100);
+	warm_keeps_active_set();
 	if (getenv("HIVE_BENCH"))
 		bench();
 	return check_done("test_battqp");

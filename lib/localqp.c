@@ -407,10 +407,10 @@ double lqp_tolerance(const struct lqp *q)
 /*
  * The unit of energy of CLP's QP: 1 Wh for a household's problem; for one
  * with energies beyond QP_UNIT_ABOVE Wh (a MWh battery), the power of two
- * that brings them back to that size. The Worker's limits are left out: a
- * household with a limit of 10^12 W would be scaled to nothing. Unscaled, the step's objective there
+ * that brings them back to that size: unscaled, such a step's objective
  * runs to 10^12 and CLP's QP stops before the optimum. A power of two
- * scales exactly.
+ * scales exactly. The Worker's limits are left out: a household with a
+ * limit of 10^12 W would be scaled to nothing.
  */
 static double qp_unit(const struct lqp *q)
 {

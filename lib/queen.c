@@ -160,6 +160,14 @@ static struct sharing_cost hive_cost(const struct queen *q)
 	return sharing_cost_at(&q->cfg->coupling, q->slots, q->step_s, q->buy, q->sell);
 }
 
+/* The open round's signal of its current iteration, of values signal (status iterate, ρ the Queen's). */
+static struct plan_signal round_signal(const struct queen *q, double *signal)
+{
+	return (struct plan_signal){ .hive = q->cfg->hive, .has_round = true, .round_ms = q->round_wall_ms,
+		                     .start_ms = q->start_ms, .step_s = q->step_s, .iteration = q->iteration,
+		                     .slots = q->slots, .signal = signal, .rho = q->st.rho };
+}
+
 /* ρ from the tariff and the participants' first plans (sharing_initial_rho). */
 static double first_rho(const struct queen *q, const struct sharing_cost *g)
 {
@@ -209,9 +217,8 @@ static void stop_round(struct queen *q, struct queen_out *out)
 			q->w[i].participant = q->w[i].iteration == 0;
 	} else {
 		double *signal = xcalloc(T, sizeof *signal);
-		struct plan_signal s = { .hive = q->cfg->hive, .has_round = true, .round_ms = q->round_wall_ms,
-			                 .start_ms = q->start_ms, .step_s = q->step_s, .iteration = q->iteration,
-			                 .slots = T, .signal = signal, .rho = q->st.rho, .status = SIGNAL_STOPPED };
+		struct plan_signal s = round_signal(q, signal);
+		s.status = SIGNAL_STOPPED;
 		memcpy(signal, q->last_signal, T * sizeof *signal);
 		out_signal(out, planrec_signal(&s, q->st.r, q->st.s));
 		free(signal);
@@ -249,14 +256,11 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 	}
 	struct sharing_cost g = hive_cost(q);
 	int done = sharing_round(&q->st, &g, x, q->cfg->eps_abs, q->cfg->eps_rel, signal);
-	struct plan_signal s = { .hive = q->cfg->hive, .has_round = true, .round_ms = q->round_wall_ms,
-		                 .start_ms = q->start_ms, .step_s = q->step_s, .iteration = q->iteration, .slots = T,
-		                 .signal = signal };
+	struct plan_signal s = round_signal(q, signal);
 	if (done == 1)
 		s.status = SIGNAL_CONVERGED;
 	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0 || waited == 0)
 		s.status = SIGNAL_STOPPED;
-	s.rho = q->st.rho;
 	memcpy(q->last_signal, signal, T * sizeof *signal);
 	out_signal(out, planrec_signal(&s, q->st.r, q->st.s));
 	if (waited == 0)

@@ -25,6 +25,15 @@ simulate() {
 	hive-clear simulate --tariff "$d/tariff.ndjson" "${opts[@]}" "${assets[@]}" < "$d/forecasts.ndjson"
 }
 
+# A time-of-use tariff, UTC: nights (00:00–07:00) at half the day's price.
+night_tariff() {
+	cat <<-'END'
+	{"type":"tariff","kind":"tou","tz_posix":"UTC0"}
+	{"type":"tou","days":"all","from":"00:00","to":"07:00","buy":"150000","sell":"50000"}
+	{"type":"tou","days":"all","from":"07:00","to":"24:00","buy":"300000","sell":"50000"}
+	END
+}
+
 @test "hive-clear simulate: usage" {
 	run -2 hive-clear simulate
 	assert_output --partial "--tariff FILE is required"
@@ -246,11 +255,7 @@ PY
 }
 
 @test "hive-clear simulate --days: a daily load gets its energy in every occurrence, over days" {
-	cat > "$T/tariff.ndjson" <<-'END'
-	{"type":"tariff","kind":"tou","tz_posix":"UTC0"}
-	{"type":"tou","days":"all","from":"00:00","to":"07:00","buy":"150000","sell":"50000"}
-	{"type":"tou","days":"all","from":"07:00","to":"24:00","buy":"300000","sell":"50000"}
-	END
+	night_tariff > "$T/tariff.ndjson"
 	cat > "$T/assets.ndjson" <<-'END'
 	{"type":"assets","worker":"0x00000000000000000000000000000000000000a1"}
 	{"type":"battery","name":"home","capacity_wh":8000,"charge_w":2000,"discharge_w":2000,"soc_wh":4000,"cycle_cost":"10000"}
@@ -277,11 +282,7 @@ PY
 }
 
 @test "hive-clear simulate --days --horizon: plans look SLOTS ahead, no further" {
-	cat > "$T/tariff.ndjson" <<-'END'
-	{"type":"tariff","kind":"tou","tz_posix":"UTC0"}
-	{"type":"tou","days":"all","from":"00:00","to":"07:00","buy":"150000","sell":"50000"}
-	{"type":"tou","days":"all","from":"07:00","to":"24:00","buy":"300000","sell":"50000"}
-	END
+	night_tariff > "$T/tariff.ndjson"
 	cat > "$T/assets.ndjson" <<-'END'
 	{"type":"assets","worker":"0x00000000000000000000000000000000000000a1"}
 	{"type":"battery","name":"home","capacity_wh":8000,"charge_w":2000,"discharge_w":2000,"soc_wh":2000,"cycle_cost":"10000"}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "battlp.h"
 #include "battqp.h"
 #include "diag.h"
 
@@ -64,7 +65,7 @@ struct lqp {
 	double *bq_bounds;        /* 4T: charge_max, discharge_max, soc_min, soc_max */
 	double *bq_cols;          /* ncols: the solver's answer in the columns' layout */
 	bool use_structured;      /* lqp_use_structured */
-	bool last_structured;     /* the last step's plan is the structured solver's */
+	bool last_structured;     /* the last plan (alone or step) is a structured solver's */
 };
 
 static size_t add_row(struct lqp *q, double lb, double ub)
@@ -708,14 +709,10 @@ static int finish(struct lqp *q, Clp_Simplex *m, double unit, int rc, struct lqp
 	return HIVE_OK;
 }
 
-int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p, const char **why)
+/* The plan alone by CLP's primal simplex. */
+static int solve_alone_clp(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p, const char **why)
 {
 	size_t T = q->T;
-	for (size_t t = 0; t < T; t++)
-		if (!(buy[t] >= sell[t]) || !isfinite(buy[t]) || !isfinite(sell[t])) {
-			*why = "a slot's buy price is below its sell price";
-			return HIVE_EINPUT;
-		}
 	if (!q->lp)
 		q->lp = make_model(q, true, 1);
 	double *obj = Clp_objective(q->lp);
@@ -725,7 +722,36 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 	}
 	int rc = Clp_primal(q->lp, 0);
 	q->feasible = Clp_status(q->lp) == 1 ? 0 : Clp_status(q->lp) == 0 ? 1 : -1;
-	rc = finish(q, q->lp, 1, rc, p, why);
+	return finish(q, q->lp, 1, rc, p, why);
+}
+
+/* The plan alone of one battery by battlp, checked as CLP's is; not HIVE_OK when it declined or fell short. */
+static int solve_alone_structured(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p)
+{
+	const struct asset_cols *ac = &q->ac[0];
+	double *col = q->bq_cols;
+	if (battlp_solve(&q->bp, buy, sell, col + ac->charge, col + ac->discharge, col + ac->soc) != 0)
+		return HIVE_EINTERNAL;
+	plan_alloc(q, p);
+	extract(q, col, p);
+	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
+		lqp_plan_free(p);
+		return HIVE_EINTERNAL;
+	}
+	q->feasible = 1;
+	return HIVE_OK;
+}
+
+int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p, const char **why)
+{
+	size_t T = q->T;
+	for (size_t t = 0; t < T; t++)
+		if (!(buy[t] >= sell[t]) || !isfinite(buy[t]) || !isfinite(sell[t])) {
+			*why = "a slot's buy price is below its sell price";
+			return HIVE_EINPUT;
+		}
+	q->last_structured = q->bq && q->use_structured && solve_alone_structured(q, buy, sell, p) == HIVE_OK;
+	int rc = q->last_structured ? HIVE_OK : solve_alone_clp(q, buy, sell, p, why);
 	if (rc == HIVE_OK) {
 		double tariff = 0;
 		for (size_t t = 0; t < T; t++)

@@ -3,11 +3,13 @@
  * flexible assets (assets.h) over the horizon, either alone against the
  * tariff, or as one step of the hive's sharing ADMM (sharing.h) against the
  * Queen's signal. Solved exactly by COIN-OR CLP: the simplex method for the
- * linear problem alone, its barrier for the quadratic step; the step of a
- * Worker whose only asset is one battery by a structured interior-point
- * solver (battqp.h), its plan checked as CLP's is: at 96 slots a median of
- * 19 µs a warm step against CLP's 373 µs, 136 µs cold against 8.7 ms
- * (HIVE_BENCH=1 build/unit/test_battqp).
+ * linear problem alone, its barrier for the quadratic step. A Worker whose
+ * only asset is one battery has its step solved by a structured
+ * interior-point solver (battqp.h), and its plan alone by dynamic
+ * programming (battlp.h), each plan checked as CLP's is: at 96 slots a
+ * median of 19 µs a warm step against CLP's 373 µs, 136 µs cold against
+ * 8.7 ms, and 22 µs a plan alone against 1.8 ms (HIVE_BENCH=1
+ * build/unit/test_battqp).
  *
  * The horizon is T slots of step seconds from start. Per slot t (energies
  * in Wh per slot, Δ = step / 3600 h):
@@ -104,11 +106,12 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *plan, const char **why);
 
 /*
- * A Worker whose assets are one battery alone has its steps solved by a
- * structured solver (battqp.h), checked as CLP's plans are, CLP solving
- * any step it falls short on. lqp_use_structured(q, false) makes every step
- * CLP's (tests compare the two); lqp_step_was_structured tells which solved
- * the last step.
+ * A Worker whose assets are one battery alone has its steps and its plan
+ * alone solved by structured solvers (battqp.h, battlp.h), checked as
+ * CLP's plans are, CLP solving any it declines or falls short on.
+ * lqp_use_structured(q, false) makes every plan CLP's (tests compare the
+ * two); lqp_step_was_structured tells which solved the last plan, alone or
+ * step.
  */
 void lqp_use_structured(struct lqp *q, bool on);
 bool lqp_step_was_structured(const struct lqp *q);

@@ -7,7 +7,11 @@
  * cannot hold), each step solved both ways: the same verdict, objectives
  * within 1e-6 relative (or 1e-6 absolute near 0), every plan within
  * lqp_tolerance. Cases small enough to work by hand, and warm sequences of
- * steps as ADMM makes them. HIVE_BENCH=1 also times both paths.
+ * steps as ADMM makes them. The plan alone of the same batteries by
+ * dynamic programming (battlp.h) against CLP's simplex the same way, under
+ * random tariffs (dynamic, or two or three prices by time of day, some
+ * sell prices below zero, which it leaves to CLP). HIVE_BENCH=1 also times
+ * both paths.
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +35,8 @@ struct problem {
 	char assets[2048];
 	size_t T;
 	double net[MAX_T], export_wh[MAX_T], v[MAX_T], rho;
+	double buy[MAX_T], sell[MAX_T]; /* the tariff of the plan alone */
+	int export_limited, sell_below_zero;
 };
 
 /* What one path made of a step. */
@@ -81,7 +87,8 @@ static void random_battery(struct problem *p, double scale)
 	size_t len = 0;
 	if (check_next() % 2) /* limits that often bind: up to 2 kWh a slot */
 		len += (size_t)snprintf(limits, sizeof limits, ",\"import_max_w\":%.1f", check_uniform(0, 8000) * scale);
-	if (check_next() % 2)
+	p->export_limited = check_next() % 2;
+	if (p->export_limited)
 		snprintf(limits + len, sizeof limits - len, ",\"export_max_w\":%.1f", check_uniform(0, 8000) * scale);
 	snprintf(p->assets, sizeof p->assets,
 	         "{\"type\":\"assets\"%s}\n"
@@ -89,6 +96,27 @@ static void random_battery(struct problem *p, double scale)
 	         "\"charge_efficiency\":%.4f,\"discharge_efficiency\":%.4f,\"soc_min_wh\":%.3f,\"soc_max_wh\":%.3f,"
 	         "\"soc_wh\":%.3f,\"soc_final_wh\":%.3f,\"cycle_cost\":\"%d\",\"source\":\"%s\",\"goals\":[%s]}\n",
 	         limits, cap, cw, dw, eta_c, eta_d, smin, smax, soc, fin, cost, src, goals);
+}
+
+/*
+ * A tariff per Wh (base units, as cycle_cost/1000): dynamic, or of two or three prices by time of day (many
+ * equal slopes), sell from 0 to buy; one in eight with some sell prices
+ * below zero (the structured plan alone declines those).
+ */
+static void random_tariff(struct problem *p)
+{
+	int kind = (int)check_between(0, 2), negative = check_next() % 8 == 0;
+	double levels[3] = { check_uniform(0, 400), check_uniform(0, 400), check_uniform(0, 400) };
+	double share = check_uniform(0, 1);
+	p->sell_below_zero = 0;
+	for (size_t t = 0; t < p->T; t++) {
+		p->buy[t] = kind == 0 ? check_uniform(0, 400) : levels[(t / 16) % (size_t)(kind + 1)];
+		p->sell[t] = check_next() % 10 ? share * p->buy[t] : p->buy[t];
+		if (negative && check_next() % 4 == 0) {
+			p->sell[t] = -check_uniform(0, 100);
+			p->sell_below_zero = 1;
+		}
+	}
 }
 
 /* A household's size mostly; one in five from a tenth of it to a hundred times. */
@@ -106,10 +134,11 @@ static void random_problem(struct problem *p, size_t T)
 		p->v[t] = p->net[t] + check_uniform(-1500, 1500) * scale;
 	}
 	p->rho = exp(check_uniform(log(0.005), log(100)));
+	random_tariff(p);
 }
 
-/* One step of a problem by one path (structured or CLP's). */
-static void solve(const struct problem *p, int structured, struct outcome *o)
+/* One step of a problem, or its plan alone, by one path (structured or CLP's). */
+static void solve(const struct problem *p, int structured, int alone, struct outcome *o)
 {
 	struct assets as;
 	char why_buf[160];
@@ -126,7 +155,8 @@ static void solve(const struct problem *p, int structured, struct outcome *o)
 	if (o->rc == HIVE_OK) {
 		lqp_use_structured(q, structured);
 		struct lqp_plan plan;
-		o->rc = lqp_solve_step(q, p->rho, p->v, &plan, &why);
+		o->rc = alone ? lqp_solve_alone(q, p->buy, p->sell, &plan, &why)
+		              : lqp_solve_step(q, p->rho, p->v, &plan, &why);
 		o->why = why;
 		if (o->rc == HIVE_OK) {
 			o->objective = plan.objective;
@@ -149,8 +179,8 @@ static int objectives_agree(double a, double b)
 static void compare_paths(const struct problem *p)
 {
 	struct outcome s, c;
-	solve(p, 1, &s);
-	solve(p, 0, &c);
+	solve(p, 1, 0, &s);
+	solve(p, 0, 0, &c);
 	CHECK(!c.structured);
 	if (s.rc == HIVE_OK && c.rc == HIVE_ERULE && !strstr(c.why, "infeasible")) {
 		/* CLP's QP stopped short on a problem its LP found feasible (1 in 10⁴ or so): the structured plan
@@ -195,6 +225,76 @@ static void random_problems(void)
 	CHECK(fallbacks <= steps_tried / 100); /* CLP is the exception, not the rule */
 }
 
+static int alone_tried, alone_structured, alone_declined, alone_infeasible;
+static double alone_worst_rel_diff;
+
+/*
+ * The plan alone both ways: the same verdict and objective, every plan
+ * within the tolerance; the structured one whenever every sell price is
+ * ≥ 0 and no export limit may force the battery to take an export.
+ */
+static void compare_alone(const struct problem *p)
+{
+	struct outcome s, c;
+	solve(p, 1, 1, &s);
+	solve(p, 0, 1, &c);
+	CHECK(!c.structured);
+	CHECK_INTEQ(s.rc, c.rc);
+	if (s.rc != HIVE_OK || c.rc != HIVE_OK) {
+		alone_infeasible += s.rc == HIVE_ERULE && c.rc == HIVE_ERULE;
+		return;
+	}
+	alone_tried++;
+	alone_structured += s.structured;
+	if (!s.structured) {
+		alone_declined++;
+		CHECK(p->sell_below_zero || p->export_limited);
+	}
+	CHECK(s.violation <= s.tolerance);
+	alone_worst_rel_diff = fmax(alone_worst_rel_diff, fabs(s.objective - c.objective) / fmax(1, fabs(c.objective)));
+	if (!objectives_agree(s.objective, c.objective))
+		printf("alone, T %zu: structured %.12g (%s), CLP %.12g\n%s", p->T, s.objective,
+		       s.structured ? "its own" : "CLP's", c.objective, p->assets);
+	CHECK(objectives_agree(s.objective, c.objective));
+}
+
+static void random_alone_problems(void)
+{
+	for (int i = 0; i < PROBLEMS; i++) {
+		struct problem p;
+		random_problem(&p, i % 10 == 0 ? MAX_T : (size_t)check_between(1, MAX_T));
+		compare_alone(&p);
+	}
+	printf("test_battqp: %d plans alone, %d by dynamic programming (%d declined to CLP), %d infeasible; "
+	       "largest relative objective difference %.3g\n",
+	       alone_tried, alone_structured, alone_declined, alone_infeasible, alone_worst_rel_diff);
+	CHECK(alone_infeasible >= 10 && alone_structured >= alone_tried * 3 / 4 && alone_declined >= 10);
+}
+
+/* One hand-worked plan alone: the assets, T, L, the tariff; the objective and the net expected. */
+static void hand_alone(const char *assets, size_t T, const double *L, const double *buy, const double *sell,
+                       double want_obj, const double *want_net)
+{
+	struct problem p = { .T = T };
+	snprintf(p.assets, sizeof p.assets, "%s", assets);
+	for (size_t t = 0; t < T; t++) {
+		p.net[t] = L[t];
+		p.export_wh[t] = fmax(0, -L[t]);
+		p.buy[t] = buy[t];
+		p.sell[t] = sell[t];
+	}
+	struct outcome s, c;
+	solve(&p, 1, 1, &s);
+	solve(&p, 0, 1, &c);
+	CHECK(s.rc == HIVE_OK && c.rc == HIVE_OK && s.structured);
+	if (fabs(s.objective - want_obj) > 1e-9 * fmax(1, want_obj))
+		printf("hand case alone: structured %.12g, CLP %.12g, want %.12g\n", s.objective, c.objective, want_obj);
+	CHECK(fabs(s.objective - want_obj) <= 1e-9 * fmax(1, want_obj));
+	CHECK(fabs(c.objective - want_obj) <= 1e-6 * fmax(1, want_obj));
+	for (size_t t = 0; t < T; t++)
+		CHECK(fabs(s.net[t] - want_net[t]) <= 1e-6);
+}
+
 /* One hand-worked step: the assets, T, L, v, ρ; the objective and the net expected. */
 static void hand_case(const char *assets, size_t T, const double *L, const double *v, double rho, double want_obj,
                       const double *want_net)
@@ -207,8 +307,8 @@ static void hand_case(const char *assets, size_t T, const double *L, const doubl
 		p.v[t] = v[t];
 	}
 	struct outcome s, c;
-	solve(&p, 1, &s);
-	solve(&p, 0, &c);
+	solve(&p, 1, 0, &s);
+	solve(&p, 0, 0, &c);
 	CHECK(s.rc == HIVE_OK && c.rc == HIVE_OK && s.structured);
 	CHECK(fabs(s.objective - want_obj) <= 1e-6 * fmax(1, want_obj));
 	CHECK(fabs(c.objective - want_obj) <= 1e-6 * fmax(1, want_obj));
@@ -259,6 +359,25 @@ static void hand_cases(void)
 	hand_case(HEADER "{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":10000,\"charge_w\":0,"
 	                 "\"discharge_w\":0,\"soc_wh\":5000}\n",
 	          2, (double[]){ 100, 50 }, (double[]){ 300, -50 }, 1, 25000, (double[]){ 100, 50 });
+}
+
+static void hand_cases_alone(void)
+{
+	/* Cheap then dear, sell at 50: only the load of slot 1 is shifted (selling what was bought at 100 for 50
+	 * does not pay); the final state ≥ the first: x = 200, 0 at 100 per Wh */
+	hand_alone(HEADER BATTERY(""), 2, (double[]){ 100, 100 }, (double[]){ 100, 300 }, (double[]){ 50, 50 }, 20000,
+	           (double[]){ 200, 0 });
+	/* The same with 0.8 both ways: 100 / 0.64 = 156.25 Wh charged for slot 1's 100 */
+	hand_alone(HEADER BATTERY(",\"charge_efficiency\":0.8,\"discharge_efficiency\":0.8"), 2,
+	           (double[]){ 100, 100 }, (double[]){ 100, 300 }, (double[]){ 50, 50 }, 25625,
+	           (double[]){ 256.25, 0 });
+	/* 300 Wh exported (sold at 0) and 200 Wh bought at 300 after; at 20 per Wh of cycling the battery keeps
+	 * only the 200 it will give back: x = −100, 0 and 20 · 400 */
+	hand_alone(HEADER BATTERY(",\"cycle_cost\":\"20000\""), 2, (double[]){ -300, 200 }, (double[]){ 300, 300 },
+	           (double[]){ 0, 0 }, 8000, (double[]){ -100, 0 });
+	/* No final state to keep, an import limit of 400 W: the discharge power binds, 1000 Wh, sold at 50 */
+	hand_alone("{\"type\":\"assets\",\"import_max_w\":400}\n" BATTERY(",\"soc_final_wh\":0"), 1,
+	           (double[]){ 300 }, (double[]){ 100 }, (double[]){ 50 }, -35000, (double[]){ -700 });
 }
 
 /* The solver's own contract: bounds that cross are refused; a warm start finds what a cold one finds. */
@@ -407,6 +526,40 @@ static void bench_path(int structured, double *cold_us, double *warm_us)
 	*warm_us = median(warm, nw);
 }
 
+/* Times a plan alone for T = 96 by one path, the first of its problem (CLP builds its LP then): median µs. */
+static double bench_alone(int structured)
+{
+	static double dt[BENCH_PROBLEMS];
+	size_t n = 0;
+	uint64_t seed = check_rng;
+	check_rng = 0x243F6A8885A308D3ull;
+	for (int i = 0; i < BENCH_PROBLEMS; i++) {
+		struct problem p;
+		random_problem(&p, MAX_T);
+		struct assets as;
+		char why_buf[160];
+		const char *why;
+		struct lqp *q;
+		struct lqp_plan plan;
+		if (assets_load_text(&as, "bench", p.assets, strlen(p.assets)) != HIVE_OK)
+			continue;
+		if (lqp_new(&q, &as, START, STEP, MAX_T, p.net, p.export_wh, why_buf, sizeof why_buf, &why) == HIVE_OK) {
+			lqp_use_structured(q, structured);
+			double t0 = now_us();
+			int rc = lqp_solve_alone(q, p.buy, p.sell, &plan, &why);
+			double t1 = now_us() - t0;
+			if (rc == HIVE_OK) {
+				dt[n++] = t1;
+				lqp_plan_free(&plan);
+			}
+			lqp_free(q);
+		}
+		assets_free(&as);
+	}
+	check_rng = seed;
+	return median(dt, n);
+}
+
 /* The structured solver alone (no plan, no check), on the same problems: median µs and iterations. */
 /* A 10 kWh battery with an import limit on p's load, its bounds in b (4 · MAX_T). */
 static struct battqp_problem ten_kwh(const struct problem *p, double *b)
@@ -492,15 +645,19 @@ static void bench(void)
 	bench_solver(&su, &si);
 	printf("test_battqp: T = %d, median µs per step: structured cold %.1f warm %.1f; CLP cold %.1f warm %.1f\n",
 	       MAX_T, sc, sw, cc, cw);
-	printf("test_battqp: battqp_solve alone %.1f µs, %.0f iterations (a 10 kWh battery, an import limit)\n", su, si);
+	printf("test_battqp: battqp_solve by itself %.1f µs, %.0f iterations (a 10 kWh battery, an import limit)\n", su, si);
+	printf("test_battqp: T = %d, median µs per plan alone: dynamic programming %.1f, CLP %.1f\n", MAX_T,
+	       bench_alone(1), bench_alone(0));
 }
 
 int main(void)
 {
 	diag_init("test_battqp");
 	hand_cases();
+	hand_cases_alone();
 	solver_contract();
 	random_problems();
+	random_alone_problems();
 	int sequences = 0;
 	for (int i = 0; i < 8; i++)
 		sequences += warm_sequence();

@@ -30,8 +30,8 @@ static const char usage[] =
 	"                  [--owner-fee BPS[:BASIS]] [--missing zero|skip] [--from TIME] [--to TIME]\n"
 	"                  [--day DAY [--tz ZONE]] [--step DURATION] [--rejects FILE] [--strict] [FILE...]\n"
 	"       hive-clear simulate --tariff FILE [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
-	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--days D [--horizon SLOTS]]\n"
-	"                  [--strict] [--rejects FILE] ASSETS... < FORECASTS\n"
+	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--gap F] [--relax A]\n"
+	"                  [--days D [--horizon SLOTS]] [--strict] [--rejects FILE] ASSETS... < FORECASTS\n"
 	"       hive-clear coordinate --tariff FILE (--export FILE | --workers N) [--signed] [--timeout DURATION]\n"
 	"                  [--key FILE | --keystore FILE [--password-file FILE]]\n"
 	"                  [--rounds N] [--bids FILE] [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
@@ -45,7 +45,7 @@ enum opt {
 	OPT_STEP, OPT_REJECTS, OPT_STRICT, OPT_DAY, OPT_TZ, OPT_VERSION,
 	OPT_IMPORT_MAX, OPT_EXPORT_MAX, OPT_PEAK_PRICE, OPT_RHO, OPT_MAX_ITER, OPT_EPS_ABS, OPT_EPS_REL,
 	OPT_WORKERS, OPT_SIGNED, OPT_TIMEOUT, OPT_ROUNDS, OPT_BIDS, OPT_DAYS, OPT_HORIZON, OPT_KEY, OPT_KEYSTORE,
-	OPT_PASSWORD_FILE
+	OPT_PASSWORD_FILE, OPT_GAP, OPT_RELAX
 };
 
 /* The options simulate and coordinate share: the hive's cost, ADMM's settings, the record loop's. */
@@ -67,6 +67,8 @@ enum opt {
 static const struct option sim_options[] = {
 	{ "days", required_argument, NULL, OPT_DAYS },
 	{ "horizon", required_argument, NULL, OPT_HORIZON },
+	{ "gap", required_argument, NULL, OPT_GAP },
+	{ "relax", required_argument, NULL, OPT_RELAX },
 	PLANNING_OPTIONS
 };
 
@@ -268,6 +270,7 @@ static int simulate(int argc, char **argv)
 	struct planning p = PLANNING_DEFAULTS;
 	unsigned days = 0;
 	size_t horizon = 0;
+	double gap = 0, relax = 1;
 	int c;
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1) {
@@ -275,6 +278,10 @@ static int simulate(int argc, char **argv)
 			days = (unsigned)cli_uint("--days", optarg, 1, 366, usage);
 		else if (c == OPT_HORIZON)
 			horizon = (size_t)cli_uint("--horizon", optarg, 1, LQP_MAX_SLOTS, usage);
+		else if (c == OPT_GAP)
+			gap = cli_number("--gap", optarg, 1e-12, 1, usage);
+		else if (c == OPT_RELAX)
+			relax = cli_number("--relax", optarg, 0.5, 1.95, usage);
 		else if (!planning_option(&p, c))
 			cli_usage_error(usage, "unexpected option");
 	}
@@ -285,7 +292,7 @@ static int simulate(int argc, char **argv)
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	struct hiveplan_config cfg = {
 		.coupling = p.coupling, .days = days, .horizon = horizon,
-		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter },
+		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter, .gap = gap, .relax = relax },
 	};
 	cfg.assets_files = (const char *const *)(argv + optind);
 	cfg.nassets = (size_t)(argc - optind);

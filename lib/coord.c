@@ -52,6 +52,57 @@ static double own_cost(const struct coord_worker *w, bool alone)
 	return w->lqp ? (alone ? w->alone.own_cost : coord_plan(w)->own_cost) : 0;
 }
 
+/*
+ * The hive's side of the dual function at prices y: Σ_t of the least of
+ * g_t(E) − y_t·E over E within the limits (the ends and 0 suffice, g_t
+ * being linear on each side of 0); without limits y is within [sell, buy]
+ * and each least is 0.
+ */
+static double hive_dual_term(const struct sharing_cost *g, const double *y)
+{
+	double sum = 0;
+	for (size_t t = 0; t < g->slots && g->limited; t++)
+		sum += fmin(0, fmin((g->buy[t] - y[t]) * g->import_max, (y[t] - g->sell[t]) * g->export_max));
+	return sum;
+}
+
+/*
+ * A lower bound on the hive's optimal cost from the Queen's scaled dual u
+ * (see coord.h); NAN when a Worker's plan alone at the prices fails.
+ */
+static double lower_bound(struct coord_worker *w, size_t n, const struct sharing_cost *g, double rho,
+                          const double *u, double *y)
+{
+	size_t T = g->slots;
+	for (size_t t = 0; t < T; t++)
+		y[t] = g->limited ? rho * u[t] : fmin(g->buy[t], fmax(g->sell[t], rho * u[t]));
+	double bound = hive_dual_term(g, y);
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].lqp) {
+			for (size_t t = 0; t < T; t++)
+				bound += y[t] * w[i].net[t];
+			continue;
+		}
+		struct lqp_plan at_y;
+		const char *why;
+		if (lqp_solve_alone(w[i].lqp, y, y, &at_y, &why) != HIVE_OK)
+			return NAN;
+		bound += at_y.objective;
+		lqp_plan_free(&at_y);
+	}
+	return bound;
+}
+
+/* How far cost is proven from the optimum, which lies in [bound, cost]: relative to its least magnitude. */
+static double proven_gap(double cost, double bound)
+{
+	if (!isfinite(cost) || !isfinite(bound) || !(bound <= cost))
+		return INFINITY;
+	if ((bound < 0) != (cost < 0) || bound == 0 || cost == 0)
+		return INFINITY; /* the optimum may be 0: no relative gap is proven */
+	return (cost - bound) / fmin(fabs(bound), fabs(cost));
+}
+
 /* Σ_i φ_i and the aggregate of the plans. */
 static double gather(const struct coord_worker *w, size_t n, size_t T, bool alone, double *E, double *x)
 {
@@ -101,23 +152,50 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	if (o->dual && o->rho > 0)
 		memcpy(st.u, o->dual, T * sizeof *st.u);
 	int rc = HIVE_OK;
+	bool bounding = o->gap > 0 && g->peak_price == 0 && g->target_weight == 0;
+	res->lower_bound = -INFINITY;
+	res->proven_gap = INFINITY;
+	double alpha = o->relax > 0 ? o->relax : 1;
+	double *zi = NULL, *xh = x; /* with over-relaxation: each Worker's z_i, and the relaxed plans */
+	if (alpha != 1) {
+		zi = xmalloc(n * T * sizeof *zi);
+		xh = xmalloc(n * T * sizeof *xh);
+		memcpy(zi, x, n * T * sizeof *zi);
+	}
 	for (size_t k = 0; k < o->max_iter; k++) {
-		int done = sharing_round(&st, g, x, o->eps_abs, o->eps_rel, signal);
+		for (size_t j = 0; zi && j < n * T; j++)
+			xh[j] = alpha * x[j] + (1 - alpha) * zi[j];
+		int done = sharing_round(&st, g, xh, o->eps_abs, o->eps_rel, signal);
 		if (done < 0) {
 			*why = "the hive's cost is malformed";
 			rc = HIVE_EINPUT;
 			break;
 		}
 		res->iterations = k + 1;
-		if (done == 1) {
+		if (bounding && k % COORD_BOUND_EVERY == 1) {
+			double bound = lower_bound(w, n, g, st.rho, st.u, v);
+			if (bound > res->lower_bound) {
+				res->lower_bound = bound;
+				res->bounded = true;
+			}
+		}
+		if (res->bounded) {
+			/* the plans of this round, priced with the limits (∞ beyond them) */
+			res->proven_gap = proven_gap(gather(w, n, T, false, E, NULL) + sharing_cost_of(g, E), res->lower_bound);
+			res->by_gap = res->proven_gap <= o->gap;
+		}
+		if (done == 1 || res->by_gap) {
 			res->converged = true;
 			break;
 		}
 		for (size_t i = 0; i < n && rc == HIVE_OK; i++) {
 			if (!w[i].lqp)
 				continue;
-			for (size_t t = 0; t < T; t++)
-				v[t] = x[i * T + t] - signal[t];
+			for (size_t t = 0; t < T; t++) {
+				v[t] = xh[i * T + t] - signal[t];
+				if (zi)
+					zi[i * T + t] = v[t] + st.u[t];
+			}
 			lqp_plan_free(&w[i].plan);
 			rc = lqp_solve_step(w[i].lqp, st.rho, v, &w[i].plan, why);
 			if (rc != HIVE_OK)
@@ -134,12 +212,19 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		res->s = st.s;
 		res->r_tol = st.r_tol;
 		res->s_tol = st.s_tol;
-		res->cost_coordinated = gather(w, n, T, false, E, NULL) + hive_cost(g, E);
+		double phi = gather(w, n, T, false, E, NULL);
+		res->cost_coordinated = phi + hive_cost(g, E);
 		res->limit_excess = limit_excess(g, E);
+		if (res->bounded) /* the plans returned: those of the last round, or stepped since */
+			res->proven_gap = proven_gap(phi + sharing_cost_of(g, E), res->lower_bound);
 		if (o->dual)
 			memcpy(o->dual, st.u, T * sizeof *st.u);
 	}
 	sharing_free(&st);
+	if (zi) {
+		free(zi);
+		free(xh);
+	}
 	free(E);
 	free(x);
 	free(signal);

@@ -12,6 +12,25 @@
  * residual balancing (Boyd et al. §3.4.1) and fast ADMM with restart
  * (Goldstein et al. 2014) were measured on random hives and made the tail
  * oscillate instead of converge.
+ *
+ * With a gap asked for, the rounds also stop when the plans' cost is
+ * proven within it of the hive's optimum. The proof is a lower bound from
+ * the Queen's prices y = ρ·u (Lagrangian relaxation of the aggregate):
+ * every Worker's plan alone at y (buy = sell = y_t) plus, per slot, the
+ * least of g_t(E) − y_t·E over the aggregates the limits allow; y is kept
+ * within [sell_t, buy_t] when there are no limits (else that least is
+ * −∞). Any prices give a bound, and the Queen's converge to the optimal
+ * ones sooner than the plans settle at the slots where the optimum sits
+ * at the buy/sell kink, so the bound proves the plans good long before the
+ * residuals do. Computed every COORD_BOUND_EVERY rounds, the best kept; not
+ * with a peak charge (then only the residuals stop the rounds).
+ *
+ * Over-relaxation (Boyd et al. §3.4.3), asked for by relax: the Queen's
+ * step and the next proximal centres take α·x_i + (1 − α)·z_i for each
+ * plan, z_i the Worker's share of the last aggregate. It saved a few per
+ * cent of the rounds to the residuals' tolerance, but most of them to a
+ * proven gap (bench/README.md). In one process only: a Worker's centre
+ * then depends on every signal before it.
  */
 #ifndef HIVE_COORD_H
 #define HIVE_COORD_H
@@ -32,11 +51,14 @@ struct coord_worker {
 /* The defaults of the tools that coordinate (hive-clear simulate and coordinate, hive-bid for a child hive). */
 #define COORD_EPS_ABS 0.01
 #define COORD_MAX_ITER 2000
+#define COORD_BOUND_EVERY 2   /* rounds between two lower bounds: each costs every Worker a plan alone */
 
 struct coord_options {
 	double rho;               /* 0: chosen from the tariff and the plans */
 	double eps_abs, eps_rel;  /* Boyd's stopping rule, Wh and a fraction */
 	size_t max_iter;
+	double relax;             /* over-relaxation α (Boyd et al. §3.4.3), 0 or 1: none */
+	double gap;               /* 0, or stop when the plans' cost is proven within this fraction of the optimum */
 	bool warm;                /* start from every flexible Worker's last plan (coord_plan), not from its plan alone:
 	                             a child hive answering its parent's next signal; cost_alone and cost_pooled are 0 */
 	double *dual;             /* NULL, or T values in and out: the scaled dual u to start from (with rho > 0), and
@@ -51,6 +73,10 @@ struct coord_result {
 	double cost_pooled;       /* Σ_i φ_i + g(Σ_i x_i) of the plans alone, pooled behind one meter */
 	double cost_coordinated;  /* Σ_i φ_i + g(Σ_i x_i) of the coordinated plans (g without its limits) */
 	double limit_excess;      /* Wh per slot by which the coordinated aggregate exceeds a coupling limit */
+	bool bounded;             /* a lower bound was computed (a gap asked for, no peak charge) */
+	double lower_bound;       /* then the best, on the optimum of Σ_i φ_i + g(Σ_i x_i) with g's limits */
+	double proven_gap;        /* (cost − bound) / |the optimum's least possible magnitude|; ∞ when unproven */
+	bool by_gap;              /* the rounds stopped because proven_gap ≤ the gap asked for */
 };
 
 /*

@@ -123,7 +123,13 @@ static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible
 	o = jvb_set(o, "r", jv_number(r->r));
 	o = jvb_set(o, "s", jv_number(r->s));
 	o = jvb_set(o, "r_tol", jv_number(r->r_tol));
-	return jvb_set(o, "s_tol", jv_number(r->s_tol));
+	o = jvb_set(o, "s_tol", jv_number(r->s_tol));
+	if (r->bounded) {
+		o = jvb_set(o, "lower_bound", jv_number(floor(r->lower_bound) + 0.0));
+		o = jvb_set(o, "proven_gap", isfinite(r->proven_gap) ? jv_number(r->proven_gap) : jv_null());
+		o = jvb_set(o, "stopped_by_gap", jv_bool(r->by_gap));
+	}
+	return o;
 }
 
 /* Loads the assets files and pairs each with its Worker: owner[i] is meter i's assets or NULL. */

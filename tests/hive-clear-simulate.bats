@@ -14,15 +14,16 @@ need_scipy() {
 	skip "python3-scipy and python3-cvxopt are not installed (scripts/deps check)"
 }
 
-# simulate DIR: hive-clear simulate on a hiveref.py instance, with its coupling options.
+# simulate DIR [OPTION...]: hive-clear simulate on a hiveref.py instance, with its coupling options.
 simulate() {
 	local d=$1 opts=()
+	shift
 	opts+=($(jq -r 'to_entries[] | if .key == "import_max_w" then "--import-max-w=\(.value)"
 		elif .key == "export_max_w" then "--export-max-w=\(.value)"
 		elif .key == "peak_price_per_kw" then "--peak-price=\(.value)" else empty end' "$d/hive.json"))
 	local assets=("$d"/assets-*.ndjson)
 	[ -e "${assets[0]}" ] || assets=()
-	hive-clear simulate --tariff "$d/tariff.ndjson" "${opts[@]}" "${assets[@]}" < "$d/forecasts.ndjson"
+	hive-clear simulate --tariff "$d/tariff.ndjson" "${opts[@]}" "$@" "${assets[@]}" < "$d/forecasts.ndjson"
 }
 
 # A time-of-use tariff, UTC: nights (00:00–07:00) at half the day's price.
@@ -39,6 +40,12 @@ night_tariff() {
 	assert_output --partial "--tariff FILE is required"
 	run -2 hive-clear simulate --tariff x --rho -1
 	assert_output --partial "--rho: '-1' is not a number"
+	run -2 hive-clear simulate --tariff x --gap 0
+	assert_output --partial "--gap: '0' is not a number"
+	run -2 hive-clear simulate --tariff x --relax 2
+	assert_output --partial "--relax: '2' is not a number"
+	run -2 hive-clear coordinate --tariff x --workers 2 --gap 0.01
+	run -2 hive-clear coordinate --tariff x --workers 2 --relax 1.5
 }
 
 @test "hive-clear simulate: one bid per Worker and the coordination record; the hive costs less than its Workers alone" {
@@ -106,6 +113,43 @@ optimal_lane() {
 	touch "$T/unconverged"
 	echo "not converged: $(count_lines "$T/unconverged") of 200"
 	[ "$(count_lines "$T/unconverged")" -le 6 ]
+}
+
+# --gap: the rounds stop when the plans' cost is proven within F of the
+# optimum. On 40 random hives (as above, a third with a peak charge, which
+# has no bound; half over-relaxed by --relax 1.5): the lower bound is below
+# HiGHS's optimum, the plans cost
+# no more above it than the proven gap says, within the coupling limits,
+# and most hives stop by the gap. (bench/coord: how many rounds it saves.)
+@test "hive-clear simulate --gap: the proven gap holds against the centralized optimum" {
+	need_scipy
+	local seed n extra d by_gap=0 bounded=0 relax
+	for seed in $(seq 301 340); do
+		n=$(( seed % 50 + 1 )); extra=(); relax=()
+		(( seed % 4 < 2 )) && relax=(--relax 1.5)
+		(( seed % 2 )) && extra+=(--limits)
+		(( seed % 3 == 0 )) && extra+=(--peak)
+		d=$T/g$seed
+		/usr/bin/python3 "$REF" gen "$d" --seed "$seed" --workers "$n" --slots 24 "${extra[@]}"
+		simulate "$d" --gap 0.005 "${relax[@]}" > "$d/gap.ndjson"
+		/usr/bin/python3 "$REF" central "$d" --check "$d/gap.ndjson" --limit-tol 0.001 > "$d/check.json"
+		jq -s -c 'last' "$d/gap.ndjson" > "$d/summary.json"
+		if (( seed % 3 == 0 )); then
+			jq -e 'has("lower_bound") | not' "$d/summary.json" > /dev/null || fail "seed $seed: a bound with a peak charge"
+			continue
+		fi
+		bounded=$((bounded + 1))
+		jq -e -n --slurpfile c "$d/check.json" --slurpfile s "$d/summary.json" '
+			$c[0] as $c | $s[0] as $s | $c.feasible and $c.within_limits != false
+			and $s.lower_bound <= $c.optimum + 1e-9 * ($c.optimum | fabs) + 1
+			and (if $s.stopped_by_gap then $s.proven_gap <= 0.005 else true end)
+			and (if $s.proven_gap != null then ($c.cost - $c.optimum) <= $s.proven_gap * ($c.optimum | fabs) + 1
+			     else true end)' > /dev/null ||
+			fail "seed $seed: $(cat "$d/check.json") $(cat "$d/summary.json")"
+		jq -e '.stopped_by_gap' "$d/summary.json" > /dev/null && by_gap=$((by_gap + 1))
+	done
+	echo "$by_gap of $bounded bounded hives stopped by the gap"
+	(( bounded >= 25 && by_gap >= bounded * 3 / 4 ))
 }
 
 # --days: the receding horizon.

@@ -186,6 +186,37 @@ static void shortest_at_power_of_two(struct decimal *dec, const struct decimal *
 	*dec = *full;
 }
 
+/* Below this, d·10^j has an error under 1/8 and the doubles around d are closer than 10^-j / 2. */
+#define FEW_DECIMALS_LIMIT 1125899906842624.0 /* 2^50 */
+
+/*
+ * Most numbers hive writes have a few decimals (energies to 0.001 Wh).
+ * m / 10^j is read back as the double nearest to it, which IEEE division
+ * of the exact m and 10^j gives: when that is d for the fewest decimals j,
+ * m's digits are the shortest (any string with fewer decimals was tried
+ * as the nearest m of its j, and any other string of j decimals is 10^-j
+ * from m's, beyond d's neighbours), with a division where printf and
+ * strtod take microseconds. False: d has more decimals than this tries.
+ */
+static int shortest_few_decimals(struct decimal *dec, double d)
+{
+	static const double power[] = { 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+
+	for (int j = 0; j < (int)(sizeof power / sizeof power[0]); j++) {
+		double scaled = d * power[j];
+		if (!(scaled < FEW_DECIMALS_LIMIT))
+			return 0;
+		double m = nearbyint(scaled);
+		if (m / power[j] == d) {
+			decimal_from_integer(dec, (uint64_t)m);
+			dec->point -= j + 1;
+			decimal_strip_zeros(dec);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Fewest digits that read back as d (d > 0, finite); of those, the nearest to d. */
 static void shortest_digits(struct decimal *dec, double d)
 {
@@ -195,6 +226,8 @@ static void shortest_digits(struct decimal *dec, double d)
 		decimal_from_integer(dec, (uint64_t)d);
 		return;
 	}
+	if (shortest_few_decimals(dec, d))
+		return;
 	decimal_print(&full, d, 17);   /* 17 significant digits always read back */
 	if (is_power_of_two(d))
 		shortest_at_power_of_two(dec, &full, d);

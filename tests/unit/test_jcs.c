@@ -1,5 +1,6 @@
 /* RFC 8785 canonical JSON: the RFC's own examples and Appendix B, then the edges around them. */
 #include <locale.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,11 +545,80 @@ static void test_borrowing(void)
 	buf_free(&again);
 }
 
+/* The significant digits of a number's text, without sign, point, exponent, leading or trailing zeros. */
+static void significant_digits(const char *text, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = text; *p && *p != 'e' && *p != 'E' && n + 1 < size; p++)
+		if (*p >= '0' && *p <= '9' && (n > 0 || *p != '0'))
+			out[n++] = *p;
+	while (n > 0 && out[n - 1] == '0')
+		n--;
+	out[n] = '\0';
+}
+
+/* The reference: the fewest %.*e digits that read back (printf rounds correctly, so of a length, the nearest). */
+static void reference_digits(double d, char *out, size_t size)
+{
+	char text[40];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(text, sizeof text, "%.*e", p - 1, d);
+		if (strtod(text, NULL) == d)
+			break;
+	}
+	significant_digits(text, out, size);
+}
+
+/*
+ * Random doubles of every kind hive writes (integers over 10^j for j to 12,
+ * energies rounded to 0.001, values a few ulps off them, any bits): each
+ * reads back as itself, with the reference's digits, or fewer at a power
+ * of two (where the nearest candidate of a length can miss and the next
+ * one up read back).
+ */
+static void test_shortest_random(void)
+{
+	struct buf b = BUF_INIT;
+	int fewer = 0;
+	for (int i = 0; i < 100000; i++) {
+		double d;
+		switch (i % 4) {
+		case 0: d = (double)check_between(1, 2000000000000) / (double)check_between(1, 1000000); break;
+		case 1: {
+			static const double power[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e9, 1e12 };
+			d = (double)check_between(-4000000000000, 4000000000000) / power[check_between(0, 8)];
+			break;
+		}
+		case 2: d = nextafter(round(check_uniform(-1e7, 1e7)) / 1000, (i & 8) ? INFINITY : -INFINITY); break;
+		default: d = from_bits(check_next()); break;
+		}
+		if (!isfinite(d) || d == 0)
+			continue;
+		const char *text = number_text(&b, d);
+		char got[32], want[32];
+		CHECK(strtod(text, NULL) == d);
+		significant_digits(text, got, sizeof got);
+		reference_digits(fabs(d), want, sizeof want);
+		uint64_t bits;
+		memcpy(&bits, &d, sizeof bits);
+		if (strlen(got) < strlen(want) && (bits & 0xfffffffffffffull) == 0) {
+			fewer++;
+			continue;
+		}
+		if (strcmp(got, want) != 0)
+			printf("%.17g: %s, want the digits %s\n", d, text, want);
+		CHECK_STREQ(got, want);
+	}
+	printf("test_jcs: 100000 random numbers, %d powers of two with fewer digits than the reference\n", fewer);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	test_appendix_b();
 	test_parsed_numbers();
 	test_number_layouts();
+	test_shortest_random();
 	test_locale();
 	test_rfc_example();
 	test_rfc_sorting();

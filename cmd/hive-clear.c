@@ -35,7 +35,8 @@ static const char usage[] =
 	"       hive-clear coordinate --tariff FILE (--export FILE | --workers N) [--signed] [--timeout DURATION]\n"
 	"                  [--key FILE | --keystore FILE [--password-file FILE]]\n"
 	"                  [--rounds N] [--bids FILE] [--import-max-w W] [--export-max-w W] [--peak-price P]\n"
-	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--strict] [--rejects FILE] < BIDS\n"
+	"                  [--rho R] [--max-iter N] [--eps-abs WH] [--eps-rel F] [--gap F]\n"
+	"                  [--strict] [--rejects FILE] < BIDS\n"
 	"       hive-clear -h | --help | --version\n"
 	"RULE: discount (default), mid-market, sdr, bill-sharing; BASIS: surplus (default), traded\n"
 	"DAY: YYYY-MM-DD, yesterday or today, a local day of ZONE (default UTC)\n";
@@ -58,6 +59,7 @@ enum opt {
 	{ "max-iter", required_argument, NULL, OPT_MAX_ITER }, \
 	{ "eps-abs", required_argument, NULL, OPT_EPS_ABS }, \
 	{ "eps-rel", required_argument, NULL, OPT_EPS_REL }, \
+	{ "gap", required_argument, NULL, OPT_GAP }, \
 	{ "rejects", required_argument, NULL, OPT_REJECTS }, \
 	{ "strict", no_argument, NULL, OPT_STRICT }, \
 	{ "help", no_argument, NULL, 'h' }, \
@@ -67,7 +69,6 @@ enum opt {
 static const struct option sim_options[] = {
 	{ "days", required_argument, NULL, OPT_DAYS },
 	{ "horizon", required_argument, NULL, OPT_HORIZON },
-	{ "gap", required_argument, NULL, OPT_GAP },
 	{ "relax", required_argument, NULL, OPT_RELAX },
 	PLANNING_OPTIONS
 };
@@ -240,7 +241,7 @@ struct planning {
 	const char *tariff_file, *rejects_file;
 	bool strict;
 	struct coupling coupling;
-	double rho, eps_abs, eps_rel;
+	double rho, eps_abs, eps_rel, gap;
 	size_t max_iter;
 };
 
@@ -260,6 +261,7 @@ static bool planning_option(struct planning *p, int c)
 	case OPT_EPS_ABS: p->eps_abs = cli_number("--eps-abs", optarg, 1e-9, 1e6, usage); break;
 	case OPT_EPS_REL: p->eps_rel = cli_number("--eps-rel", optarg, 0, 1, usage); break;
 	case OPT_MAX_ITER: p->max_iter = (size_t)cli_uint("--max-iter", optarg, 1, 100000, usage); break;
+	case OPT_GAP: p->gap = cli_number("--gap", optarg, 1e-12, 1, usage); break;
 	default: return false;
 	}
 	return true;
@@ -270,7 +272,7 @@ static int simulate(int argc, char **argv)
 	struct planning p = PLANNING_DEFAULTS;
 	unsigned days = 0;
 	size_t horizon = 0;
-	double gap = 0, relax = 1;
+	double relax = 1;
 	int c;
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, sim_options, OPT_VERSION, "hive-clear", usage)) != -1) {
@@ -278,8 +280,6 @@ static int simulate(int argc, char **argv)
 			days = (unsigned)cli_uint("--days", optarg, 1, 366, usage);
 		else if (c == OPT_HORIZON)
 			horizon = (size_t)cli_uint("--horizon", optarg, 1, LQP_MAX_SLOTS, usage);
-		else if (c == OPT_GAP)
-			gap = cli_number("--gap", optarg, 1e-12, 1, usage);
 		else if (c == OPT_RELAX)
 			relax = cli_number("--relax", optarg, 0.5, 1.95, usage);
 		else if (!planning_option(&p, c))
@@ -292,7 +292,7 @@ static int simulate(int argc, char **argv)
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	struct hiveplan_config cfg = {
 		.coupling = p.coupling, .days = days, .horizon = horizon,
-		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter, .gap = gap, .relax = relax },
+		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter, .gap = p.gap, .relax = relax },
 	};
 	cfg.assets_files = (const char *const *)(argv + optind);
 	cfg.nassets = (size_t)(argc - optind);
@@ -443,6 +443,7 @@ static int coordinate(int argc, char **argv)
 	cfg.rho = p.rho;
 	cfg.eps_abs = p.eps_abs;
 	cfg.eps_rel = p.eps_rel;
+	cfg.gap = p.gap;
 	cfg.max_iter = p.max_iter;
 	struct hive_export hx = { 0 };
 	struct tariff *t = NULL;

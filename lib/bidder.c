@@ -249,6 +249,24 @@ static enum bidder_use step_hive(struct bidder *b, double rho, const double *v, 
 	return coordinate_hive(b, &g, true, why_buf, why_size, why);
 }
 
+/*
+ * A Worker's share of the Queen's lower bound: its plan alone at the
+ * signal's prices, buying and selling at each. A child hive gives none (its
+ * own optimum at those prices would take a coordination of its own); nor
+ * does a Worker whose plan alone fails there: the Queen then proves nothing
+ * this iteration.
+ */
+static int bound_at(struct bidder *b, const double *price, double *bound)
+{
+	struct lqp_plan at;
+	const char *why;
+	if (lqp_solve_alone(b->lqp, price, price, &at, &why) != HIVE_OK)
+		return -1;
+	*bound = at.objective;
+	lqp_plan_free(&at);
+	return 0;
+}
+
 /* A round planned alone opens with its bid of iteration 0; one that could not be planned ends. */
 static enum bidder_use first_bid(struct bidder *b, enum bidder_use use, jv *bid)
 {
@@ -385,6 +403,9 @@ static enum bidder_use take_signal(struct bidder *b, jv rec, jv *bid, char *why_
 		if (use == BIDDER_BID) {
 			b->iteration = s.iteration + 1;
 			*bid = planrec_bid(b->worker, b->fc.start_ms, b->fc.step_s, &b->plan, b->iteration);
+			double bound;
+			if (s.price && !b->hive && bound_at(b, s.price, &bound) == 0)
+				*bid = planrec_bid_bound(*bid, bound);
 		}
 		free(v);
 	}

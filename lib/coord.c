@@ -53,30 +53,16 @@ static double own_cost(const struct coord_worker *w, bool alone)
 }
 
 /*
- * The hive's side of the dual function at prices y: Σ_t of the least of
- * g_t(E) − y_t·E over E within the limits (the ends and 0 suffice, g_t
- * being linear on each side of 0); without limits y is within [sell, buy]
- * and each least is 0.
- */
-static double hive_dual_term(const struct sharing_cost *g, const double *y)
-{
-	double sum = 0;
-	for (size_t t = 0; t < g->slots && g->limited; t++)
-		sum += fmin(0, fmin((g->buy[t] - y[t]) * g->import_max, (y[t] - g->sell[t]) * g->export_max));
-	return sum;
-}
-
-/*
  * A lower bound on the hive's optimal cost from the Queen's scaled dual u
- * (see coord.h); NAN when a Worker's plan alone at the prices fails.
+ * (sharing.h): every Worker's plan alone at the prices y (T values,
+ * written); NAN when one fails.
  */
 static double lower_bound(struct coord_worker *w, size_t n, const struct sharing_cost *g, double rho,
                           const double *u, double *y)
 {
 	size_t T = g->slots;
-	for (size_t t = 0; t < T; t++)
-		y[t] = g->limited ? rho * u[t] : fmin(g->buy[t], fmax(g->sell[t], rho * u[t]));
-	double bound = hive_dual_term(g, y);
+	sharing_bound_prices(g, rho, u, y);
+	double bound = sharing_dual_term(g, y);
 	for (size_t i = 0; i < n; i++) {
 		if (!w[i].lqp) {
 			for (size_t t = 0; t < T; t++)
@@ -91,16 +77,6 @@ static double lower_bound(struct coord_worker *w, size_t n, const struct sharing
 		lqp_plan_free(&at_y);
 	}
 	return bound;
-}
-
-/* How far cost is proven from the optimum, which lies in [bound, cost]: relative to its least magnitude. */
-static double proven_gap(double cost, double bound)
-{
-	if (!isfinite(cost) || !isfinite(bound) || !(bound <= cost))
-		return INFINITY;
-	if ((bound < 0) != (cost < 0) || bound == 0 || cost == 0)
-		return INFINITY; /* the optimum may be 0: no relative gap is proven */
-	return (cost - bound) / fmin(fabs(bound), fabs(cost));
 }
 
 /* Σ_i φ_i and the aggregate of the plans. */
@@ -152,7 +128,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	if (o->dual && o->rho > 0)
 		memcpy(st.u, o->dual, T * sizeof *st.u);
 	int rc = HIVE_OK;
-	bool bounding = o->gap > 0 && g->peak_price == 0 && g->target_weight == 0;
+	bool bounding = o->gap > 0 && sharing_bounded(g);
 	res->lower_bound = -INFINITY;
 	res->proven_gap = INFINITY;
 	double alpha = o->relax > 0 ? o->relax : 1;
@@ -181,7 +157,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		}
 		if (res->bounded) {
 			/* the plans of this round, priced with the limits (∞ beyond them) */
-			res->proven_gap = proven_gap(gather(w, n, T, false, E, NULL) + sharing_cost_of(g, E), res->lower_bound);
+			res->proven_gap = sharing_proven_gap(gather(w, n, T, false, E, NULL) + sharing_cost_of(g, E), res->lower_bound);
 			res->by_gap = res->proven_gap <= o->gap;
 		}
 		if (done == 1 || res->by_gap) {
@@ -216,7 +192,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		res->cost_coordinated = phi + hive_cost(g, E);
 		res->limit_excess = limit_excess(g, E);
 		if (res->bounded) /* the plans returned: those of the last round, or stepped since */
-			res->proven_gap = proven_gap(phi + sharing_cost_of(g, E), res->lower_bound);
+			res->proven_gap = sharing_proven_gap(phi + sharing_cost_of(g, E), res->lower_bound);
 		if (o->dual)
 			memcpy(o->dual, st.u, T * sizeof *st.u);
 	}

@@ -201,6 +201,11 @@ jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lq
 	return jvb_set(o, "schedules", sch);
 }
 
+jv planrec_bid_bound(jv bid, double bound)
+{
+	return jvb_set(bid, "bound", jv_number(floor(bound * 1000) / 1000 + 0.0));
+}
+
 static const char *const status_names[] = { "iterate", "converged", "stopped" };
 
 jv planrec_signal(const struct plan_signal *s, double r, double sres)
@@ -219,6 +224,16 @@ jv planrec_signal(const struct plan_signal *s, double r, double sres)
 	for (size_t t = 0; t < s->slots; t++)
 		a = jv_array_append(a, jv_number(s->signal[t] + 0.0));
 	o = jvb_set(o, "signal_wh", a);
+	if (s->price) {
+		jv p = jv_array();
+		for (size_t t = 0; t < s->slots; t++)
+			p = jv_array_append(p, jv_number(s->price[t] + 0.0));
+		o = jvb_set(o, "price", p);
+	}
+	if (s->has_proof) {
+		o = jvb_set(o, "lower_bound", jv_number(floor(s->lower_bound) + 0.0));
+		o = jvb_set(o, "proven_gap", isfinite(s->proven_gap) ? jv_number(s->proven_gap) : jv_null());
+	}
 	o = jvb_set(o, "status", jv_string(status_names[s->status]));
 	o = jvb_set(o, "r", jv_number(r));
 	return jvb_set(o, "s", jv_number(sres));
@@ -267,13 +282,38 @@ int planrec_signal_parse(jv rec, struct plan_signal *s, const char **why)
 	if (k == 3)
 		return *why = "the signal's status is not iterate, converged or stopped", -1;
 	s->status = (int)k;
-	return numbers_of(member(rec, "signal_wh"), &s->signal, &s->slots, why);
+	if (numbers_of(member(rec, "signal_wh"), &s->signal, &s->slots, why) != 0)
+		return -1;
+	jv price = member(rec, "price");
+	if (jv_get_kind(price) == JV_KIND_INVALID || jv_get_kind(price) == JV_KIND_NULL) {
+		jv_free(price);
+		return 0;
+	}
+	size_t n;
+	if (numbers_of(price, &s->price, &n, why) != 0 || n != s->slots) {
+		if (s->price)
+			*why = "the signal's price and signal_wh differ in length";
+		planrec_signal_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 void planrec_signal_free(struct plan_signal *s)
 {
 	free(s->signal);
-	s->signal = NULL;
+	free(s->price);
+	s->signal = s->price = NULL;
+}
+
+/* An optional finite number member: 0 (absent: *present false), or -1. */
+static int optional_number(jv rec, const char *key, double *out, bool *present)
+{
+	jv v = member(rec, key);
+	*present = jv_get_kind(v) != JV_KIND_INVALID && jv_get_kind(v) != JV_KIND_NULL;
+	*out = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : *present ? NAN : 0;
+	jv_free(v);
+	return *present && !isfinite(*out) ? -1 : 0;
 }
 
 int planrec_bid_parse(jv rec, struct plan_bid *b, const char **why)
@@ -290,6 +330,11 @@ int planrec_bid_parse(jv rec, struct plan_bid *b, const char **why)
 	    count_of(rec, "iteration", &b->iteration, true, why) != 0 ||
 	    numbers_of(member(rec, "plan_wh"), &b->plan, &b->slots, why) != 0)
 		return -1;
+	if (optional_number(rec, "own_cost", &b->own_cost, &b->has_own_cost) != 0 ||
+	    optional_number(rec, "bound", &b->bound, &b->has_bound) != 0) {
+		planrec_bid_free(b);
+		return *why = "the bid's own_cost or bound is not a number", -1;
+	}
 	jv first = member(rec, "first_wh");
 	if (jv_get_kind(first) == JV_KIND_INVALID || jv_get_kind(first) == JV_KIND_NULL) {
 		jv_free(first);

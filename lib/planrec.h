@@ -16,6 +16,11 @@
  *   {"type":"signal","hive":H,"round":T1,"start":T0,"seconds":900,"iteration":K,
  *    "rho":0.25,"signal_wh":[…],"status":"iterate"|"converged"|"stopped",
  *    "r":…,"s":…}
+ *
+ * With a gap asked for (sharing.h's lower bound), some signals carry
+ * "price":[…], prices per Wh; the bid answering one carries "bound": the
+ * Worker's plan alone at them (own cost + Σ price·x), rounded down to
+ * 0.001. A signal may say what was proven: "lower_bound" and "proven_gap".
  */
 #ifndef HIVE_PLANREC_H
 #define HIVE_PLANREC_H
@@ -49,6 +54,8 @@ double planrec_declared(const double *plan, size_t t);
 
 /* A bid of a plan; worker may be "" (left out). */
 jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration);
+/* The bid with its "bound", rounded down to 0.001 (so that it stays one). */
+jv planrec_bid_bound(jv bid, double bound);
 
 struct plan_signal {
 	long hive;               /* -1 when absent */
@@ -60,6 +67,9 @@ struct plan_signal {
 	double rho;
 	size_t slots;
 	double *signal;
+	double *price;           /* NULL, or slots prices per Wh at which the Queen asks each Worker's bound */
+	bool has_proof;          /* lower_bound and proven_gap (INFINITY: none proven) are written */
+	double lower_bound, proven_gap;
 	enum { SIGNAL_ITERATE, SIGNAL_CONVERGED, SIGNAL_STOPPED } status;
 };
 
@@ -71,7 +81,8 @@ void planrec_signal_free(struct plan_signal *s);
 /*
  * A bid's plan as the Queen reads it: worker, start, seconds, iteration,
  * plan_wh with its first slot from "first_wh" when the bid has it (within
- * 0.5 Wh of plan_wh's first). Borrows rec.
+ * 0.5 Wh of plan_wh's first), and "own_cost" and "bound" when it has them
+ * (finite numbers). Borrows rec.
  */
 struct plan_bid {
 	char worker[64];
@@ -80,6 +91,9 @@ struct plan_bid {
 	long iteration;
 	size_t slots;
 	double *plan;
+	double own_cost;         /* 0 when absent */
+	bool has_own_cost, has_bound;
+	double bound;
 };
 int planrec_bid_parse(jv rec, struct plan_bid *b, const char **why);
 void planrec_bid_free(struct plan_bid *b);

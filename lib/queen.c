@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coord.h"
 #include "diag.h"
 #include "eth.h"
 #include "planrec.h"
@@ -14,6 +15,8 @@ void queen_init(struct queen *q, const struct queen_config *cfg)
 	memset(q, 0, sizeof *q);
 	q->cfg = cfg;
 	q->last_start_ms = INT64_MIN;
+	q->priced_iteration = -1;
+	q->lower_bound = -INFINITY;
 	recsig_init(&q->rs);
 }
 
@@ -23,8 +26,12 @@ static void round_free(struct queen *q)
 	free(q->buy);
 	free(q->sell);
 	free(q->last_signal);
-	q->buy = q->sell = q->last_signal = NULL;
+	free(q->price);
+	q->buy = q->sell = q->last_signal = q->price = NULL;
 	q->open = false;
+	q->priced_iteration = -1;
+	q->bounded = false;
+	q->lower_bound = -INFINITY;
 }
 
 void queen_free(struct queen *q)
@@ -123,6 +130,10 @@ static void keep_plan(struct queen_worker *w, struct plan_bid *b, const char *li
 	w->plan = b->plan;
 	b->plan = NULL;
 	w->iteration = b->iteration;
+	w->own_cost = b->own_cost;
+	w->has_own_cost = b->has_own_cost;
+	w->bound = b->bound;
+	w->has_bound = b->has_bound;
 	buf_reset(&w->line);
 	buf_append(&w->line, line, len);
 }
@@ -226,6 +237,49 @@ static void stop_round(struct queen *q, struct queen_out *out)
 	end_round(q, out);
 }
 
+/*
+ * The lower bound from the bids of this iteration, when they answer the
+ * last priced signal: every participant's, each with its bound.
+ */
+static void take_bounds(struct queen *q, const struct sharing_cost *g)
+{
+	if (q->priced_iteration < 0 || q->iteration != q->priced_iteration + 1)
+		return;
+	double bound = sharing_dual_term(g, q->price);
+	for (size_t i = 0; i < q->n; i++) {
+		const struct queen_worker *w = &q->w[i];
+		if (!w->participant)
+			continue;
+		if (w->iteration != q->iteration || !w->has_bound)
+			return;
+		bound += w->bound;
+	}
+	if (bound > q->lower_bound) {
+		q->lower_bound = bound;
+		q->bounded = true;
+	}
+}
+
+/* What the participants' last plans cost the hive (x: their plans, in rows): INFINITY without every own cost. */
+static double plans_cost(const struct queen *q, const struct sharing_cost *g, const double *x)
+{
+	size_t T = q->slots;
+	double own = 0, *E = xcalloc(T, sizeof *E);
+	size_t row = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		const struct queen_worker *w = &q->w[i];
+		if (!w->participant)
+			continue;
+		own = w->has_own_cost ? own + w->own_cost : INFINITY;
+		for (size_t t = 0; t < T; t++)
+			E[t] += x[row * T + t];
+		row++;
+	}
+	double cost = own + sharing_cost_of(g, E);
+	free(E);
+	return cost;
+}
+
 /* Closes the open iteration with the plans in: one round of the Queen, one signal. */
 static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *out)
 {
@@ -257,10 +311,27 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 	struct sharing_cost g = hive_cost(q);
 	int done = sharing_round(&q->st, &g, x, q->cfg->eps_abs, q->cfg->eps_rel, signal);
 	struct plan_signal s = round_signal(q, signal);
-	if (done == 1)
+	bool bounding = q->cfg->gap > 0 && sharing_bounded(&g), proven = false;
+	if (bounding) {
+		take_bounds(q, &g);
+		if (q->bounded) {
+			s.has_proof = true;
+			s.lower_bound = q->lower_bound;
+			s.proven_gap = sharing_proven_gap(plans_cost(q, &g, x), q->lower_bound);
+			proven = s.proven_gap <= q->cfg->gap;
+		}
+	}
+	if (done == 1 || proven)
 		s.status = SIGNAL_CONVERGED;
 	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0 || waited == 0)
 		s.status = SIGNAL_STOPPED;
+	if (bounding && s.status == SIGNAL_ITERATE && q->iteration % COORD_BOUND_EVERY == 1) {
+		if (!q->price)
+			q->price = xmalloc(T * sizeof *q->price);
+		sharing_bound_prices(&g, q->st.rho, q->st.u, q->price);
+		s.price = q->price;
+		q->priced_iteration = q->iteration;
+	}
 	memcpy(q->last_signal, signal, T * sizeof *signal);
 	out_signal(out, planrec_signal(&s, q->st.r, q->st.s));
 	if (waited == 0)

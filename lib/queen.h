@@ -24,6 +24,18 @@
  * A participant no longer waited for whose bid for the iteration just
  * closed comes in late: that plan is its last from the next round on.
  *
+ * With a gap (queen_config.gap) and no peak charge, every second signal
+ * carries the prices y = ρ·u (sharing_bound_prices); when every
+ * participant answers it with a bid of the next iteration carrying its
+ * "bound" (its plan alone at y), their sum and the hive's dual term are a
+ * lower bound on the optimum (sharing.h), the best of the round kept. An
+ * iteration whose plans' cost, their "own_cost" and the hive's cost of
+ * their aggregate within the limits, is proven within the gap of the bound
+ * closes the round converged, as the residuals do; the signals from the
+ * first bound on say "lower_bound" and "proven_gap". The proof is as good
+ * as the Workers' bounds, which the Queen cannot check (as their plans'
+ * own costs): a Worker that lies about its bound can end the round early.
+ *
  * Refused, by the caller's diagnostic (a refused or stale bid of a Worker
  * not seen before takes no place among those expected): a bid whose worker
  * is not an address; of a Worker that is not a member, or beyond the first
@@ -64,6 +76,7 @@ struct queen_config {
 	double eps_abs, eps_rel;
 	size_t max_iter;
 	long timeout_ms;                /* how long an iteration waits for late Workers */
+	double gap;                     /* 0, or also stop when the plans are proven within it (below) */
 };
 
 struct queen_worker {
@@ -71,6 +84,9 @@ struct queen_worker {
 	bool expected, participant, waited; /* waited: still waited for in this round */
 	long iteration;                     /* of its last bid in the round, -1: none */
 	double *plan;                       /* its last plan (T) */
+	double own_cost;                    /* its last bid's "own_cost" (has_own_cost) and "bound" (has_bound) */
+	bool has_own_cost, has_bound;
+	double bound;
 	struct buf line;                    /* its last bid as received */
 };
 
@@ -92,6 +108,11 @@ struct queen {
 	struct sharing_state st;
 	size_t nparticipants;
 	size_t rounds;                      /* ended */
+	/* the lower bound of a gap asked for */
+	double *price;                      /* the prices of the last signal that asked the Workers' bounds */
+	long priced_iteration;              /* that signal's iteration, -1: none yet */
+	bool bounded;
+	double lower_bound;                 /* the round's best */
 };
 
 /* What the caller writes, after a bid or a timeout: signals in order (a superseded round's last, then the new one's). */

@@ -206,3 +206,32 @@ double sharing_initial_rho(const struct sharing_cost *g, const double *const *pl
 		spread = 1e-3;
 	return 0.25 * spread / fmax(mean_abs_plan, 1);
 }
+
+bool sharing_bounded(const struct sharing_cost *g)
+{
+	return g->peak_price == 0 && g->target_weight == 0;
+}
+
+void sharing_bound_prices(const struct sharing_cost *g, double rho, const double *u, double *y)
+{
+	for (size_t t = 0; t < g->slots; t++)
+		y[t] = g->limited ? rho * u[t] : fmin(g->buy[t], fmax(g->sell[t], rho * u[t]));
+}
+
+/* f_t is linear on each side of 0: its least against y_t·E is at an end of the limits or at 0. */
+double sharing_dual_term(const struct sharing_cost *g, const double *y)
+{
+	double sum = 0;
+	for (size_t t = 0; t < g->slots && g->limited; t++)
+		sum += fmin(0, fmin((g->buy[t] - y[t]) * g->import_max, (y[t] - g->sell[t]) * g->export_max));
+	return sum;
+}
+
+double sharing_proven_gap(double cost, double bound)
+{
+	if (!isfinite(cost) || !isfinite(bound) || !(bound <= cost))
+		return INFINITY;
+	if ((bound < 0) != (cost < 0) || bound == 0 || cost == 0)
+		return INFINITY;
+	return (cost - bound) / fmin(fabs(bound), fabs(cost));
+}

@@ -121,4 +121,29 @@ int sharing_round(struct sharing_state *st, const struct sharing_cost *g, const 
  * needed, and ρ stays the same for the round.
  */
 double sharing_initial_rho(const struct sharing_cost *g, const double *const *plans, size_t n);
+
+/*
+ * A lower bound on the hive's optimum, from prices y per Wh (Lagrangian
+ * relaxation of E = Σ_i x_i): Σ_i min over x_i of (f_i(x_i) + y·x_i), each
+ * Worker's plan alone at y, plus sharing_dual_term(g, y). Any y gives one;
+ * the Queen's y = ρ·u tends to the optimal prices.
+ *
+ * sharing_bound_prices writes y from the scaled dual u: ρ·u, kept within
+ * [sell_t, buy_t] when g has no limits (outside, the hive's term is −∞).
+ * sharing_dual_term is Σ_t of the least of f_t(E) − y_t·E over the E the
+ * limits allow (0 without them, y being within the prices). Not for a g
+ * with a peak charge or a target (sharing_bounded says whether g is one
+ * they serve).
+ */
+bool sharing_bounded(const struct sharing_cost *g);
+void sharing_bound_prices(const struct sharing_cost *g, double rho, const double *u, double *y);
+double sharing_dual_term(const struct sharing_cost *g, const double *y);
+
+/*
+ * How far a cost is proven from the optimum, which lies in [bound, cost]:
+ * (cost − bound) over the least magnitude the optimum can have; INFINITY
+ * when nothing is proven (either not finite, the bound above the cost, or
+ * the two of different signs or 0, where the optimum may be 0).
+ */
+double sharing_proven_gap(double cost, double bound);
 #endif

@@ -484,10 +484,13 @@ worker_files() {
 	}' > "$T/fc-$n.ndjson"
 }
 
-@test "hive-clear coordinate: three hive-bid Workers and the Queen over named pipes converge to hive-clear simulate's plans" {
+# three_workers [QUEEN_OPTION...]: Workers a, b and c (worker_files) with hive-bid and the Queen over named
+# pipes, one round; the signals in $T/signals.ndjson, the final bids in $T/bids.ndjson.
+three_workers() {
 	worker_files a 300 2000 600 garage 10000 4000 5000
 	worker_files b 400 0 600 cellar 5000 2500 1000
 	worker_files c 200 800 600 shed 8000 3000 4000
+	rm -f "$T/q.in" "$T/q.out" "$T/s.a" "$T/s.b" "$T/s.c" "$T/bids.ndjson"
 	mkfifo "$T/q.in" "$T/q.out" "$T/s.a" "$T/s.b" "$T/s.c"
 	# Each Worker reads its forecast, then the Queen's signals; its signed bids go to the Queen.
 	worker() {
@@ -496,7 +499,7 @@ worker_files() {
 	}
 	t0=$(ms)
 	hive-clear coordinate --tariff "$TARIFF" --export "$T/export.ndjson" --signed --rounds 1 --bids "$T/bids.ndjson" \
-		< "$T/q.in" > "$T/q.out" 2> "$T/queen.err" 3>&- &
+		"$@" < "$T/q.in" > "$T/q.out" 2> "$T/queen.err" 3>&- &
 	qpid=$!
 	# The fan-out: every signal to every Worker (and to a log).
 	tee "$T/signals.ndjson" "$T/s.a" "$T/s.b" < "$T/q.out" > "$T/s.c" 2> "$T/tee.err" 3>&- &
@@ -515,6 +518,10 @@ worker_files() {
 	(( t < 20000 )) || fail "the loop took $t ms"
 	run cat "$T/queen.err" "$T"/worker-*.err
 	assert_output ""
+}
+
+@test "hive-clear coordinate: three hive-bid Workers and the Queen over named pipes converge to hive-clear simulate's plans" {
+	three_workers
 
 	# Signals 0, 1, … in order, every one iterate but the last: converged.
 	run jq -s -c '[(map(.iteration) == [range(length)]), (.[:-1] | map(.status) | unique), .[-1].status,
@@ -548,6 +555,35 @@ worker_files() {
 		   | "\($w) slot \(.): \($p[.]) against \($s[$w][.])"] | .[]'
 	assert_output ""
 	[ "$(jq -s 'map(select(.type == "bid")) | length' "$T/sim.ndjson")" = 3 ]
+}
+
+# --gap: every second signal asks the Workers' bounds at its prices; their
+# sum proves the plans within 0.1 % of the optimum long before the
+# residuals meet their tolerance.
+@test "hive-clear coordinate --gap: the Workers' bounds prove the plans within the gap, in fewer iterations" {
+	three_workers --gap 0.001
+	# Prices on signals 1, 3, 5, … (not the last); a proof from the first bound on; the last converged by it.
+	run jq -s -c '[(map(select(.price)) | map(.iteration) | . == [range(1; length * 2; 2)]),
+		(map(select(.price)) | map(.price | length) | unique), .[-1].status, .[-1].proven_gap <= 0.001,
+		(.[-1] | has("price"))]' "$T/signals.ndjson"
+	assert_output '[true,[24],"converged",true,false]'
+	lb=$(jq -s '.[-1].lower_bound' "$T/signals.ndjson")
+	last=$(jq -s '.[-1].iteration' "$T/signals.ndjson")
+	# What the final plans cost (as in the test above): at or above the bound, and within 0.1 % of it.
+	cost=$(jq -s '(map(.own_cost) | add) + ([range(24) as $t | (map(.plan_wh[$t]) | add)
+		| if . >= 0 then 250 * . else 80 * . end] | add)' "$T/bids.ndjson")
+	jq -n -e --argjson c "$cost" --argjson lb "$lb" '$c >= $lb - 1 and ($c - $lb) <= 0.001 * ($lb | fabs) + 1' \
+		> /dev/null || fail "the plans cost $cost, the bound is $lb"
+	# The same hive in one process: its optimum is not below the bound, and its default rule takes more rounds.
+	cat "$T/fc-a.ndjson" "$T/fc-b.ndjson" "$T/fc-c.ndjson" |
+		hive-clear simulate --tariff "$TARIFF" "$T/assets-a.ndjson" "$T/assets-b.ndjson" "$T/assets-c.ndjson" \
+		> "$T/sim.ndjson"
+	run jq -r --argjson lb "$lb" --argjson k "$last" 'select(.type == "coordination")
+		| [.cost_coordinated >= $lb - 1, .iterations > $k + 1] | tostring' "$T/sim.ndjson"
+	assert_output '[true,true]'
+	# The bids that answered a price carry a bound; the others none.
+	run jq -r 'select(.type == "bid" and has("bound")) | .iteration % 2' "$T/bids.ndjson"
+	[ -z "$output" ] || [ "$output" = "$(printf '0\n0\n0')" ]
 }
 
 # nested LIMIT_OPTS...: a parent hive of Worker A and a child hive of B and C, whose Queen bids their aggregate

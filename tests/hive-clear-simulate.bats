@@ -44,7 +44,6 @@ night_tariff() {
 	assert_output --partial "--gap: '0' is not a number"
 	run -2 hive-clear simulate --tariff x --relax 2
 	assert_output --partial "--relax: '2' is not a number"
-	run -2 hive-clear coordinate --tariff x --workers 2 --gap 0.01
 	run -2 hive-clear coordinate --tariff x --workers 2 --relax 1.5
 }
 

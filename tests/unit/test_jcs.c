@@ -571,7 +571,8 @@ static void reference_digits(double d, char *out, size_t size)
 
 /*
  * Random doubles of every kind hive writes (integers over 10^j for j to 12,
- * energies rounded to 0.001, values a few ulps off them, any bits): each
+ * energies rounded to 0.001, values an ulp off them, powers of two, any
+ * bits): each
  * reads back as itself, with the reference's digits, or fewer at a power
  * of two (where the nearest candidate of a length can miss and the next
  * one up read back).
@@ -582,7 +583,7 @@ static void test_shortest_random(void)
 	int fewer = 0;
 	for (int i = 0; i < 100000; i++) {
 		double d;
-		switch (i % 4) {
+		switch (i % 5) {
 		case 0: d = (double)check_between(1, 2000000000000) / (double)check_between(1, 1000000); break;
 		case 1: {
 			static const double power[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e9, 1e12 };
@@ -590,6 +591,7 @@ static void test_shortest_random(void)
 			break;
 		}
 		case 2: d = nextafter(round(check_uniform(-1e7, 1e7)) / 1000, (i & 8) ? INFINITY : -INFINITY); break;
+		case 3: d = ldexp(1, (int)check_between(-1074, 1023)); break;
 		default: d = from_bits(check_next()); break;
 		}
 		if (!isfinite(d) || d == 0)

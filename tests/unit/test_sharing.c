@@ -186,10 +186,61 @@ static void test_rounds_reach_the_optimum(void)
 	}
 }
 
+/*
+ * The lower bound's pieces: the hive's dual term is the least of
+ * f_t(E) − y_t·E over the E the limits allow (checked against a grid that
+ * has the ends and 0), the prices are kept within [sell, buy] without
+ * limits (where the term is 0), and the proven gap by hand.
+ */
+static void test_bound_pieces(void)
+{
+	for (int run = 0; run < 500; run++) {
+		double buy[8], sell[8], u[8], y[8];
+		struct sharing_cost g = { .slots = 8, .buy = buy, .sell = sell };
+		if (run % 2) {
+			g.limited = true;
+			g.import_max = check_uniform(0, 3000);
+			g.export_max = check_uniform(0, 3000);
+		}
+		for (size_t t = 0; t < 8; t++) {
+			buy[t] = check_uniform(0, 400);
+			sell[t] = buy[t] - check_uniform(0, 300);
+			u[t] = check_uniform(-5000, 5000);
+		}
+		double rho = check_uniform(0.01, 0.5), least = 0;
+		sharing_bound_prices(&g, rho, u, y);
+		for (size_t t = 0; t < 8; t++) {
+			if (!g.limited) {
+				CHECK(y[t] >= sell[t] && y[t] <= buy[t]);
+				continue;
+			}
+			CHECK(y[t] == rho * u[t]);
+			double best = INFINITY;
+			for (int k = 0; k <= 100; k++) {
+				double E = -g.export_max + (g.import_max + g.export_max) * k / 100;
+				best = fmin(best, (E >= 0 ? buy[t] * E : sell[t] * E) - y[t] * E);
+			}
+			least += fmin(best, 0); /* E = 0 is allowed */
+		}
+		double term = sharing_dual_term(&g, y);
+		CHECK(fabs(term - least) <= 1e-9 * (1 + fabs(least)));
+	}
+	CHECK(fabs(sharing_proven_gap(110, 100) - 0.1) < 1e-15);
+	CHECK(fabs(sharing_proven_gap(-90, -100) - 10.0 / 90) < 1e-15); /* the optimum may be as small as 90 */
+	CHECK(sharing_proven_gap(100, 100) == 0);
+	CHECK(isinf(sharing_proven_gap(5, -5)));      /* the optimum may be 0 */
+	CHECK(isinf(sharing_proven_gap(100, 110)));   /* a bound above the cost proves nothing */
+	CHECK(isinf(sharing_proven_gap(INFINITY, 0)) && isinf(sharing_proven_gap(100, -INFINITY)));
+	CHECK(isinf(sharing_proven_gap(100, 0)));
+	struct sharing_cost peak = { .slots = 1, .peak_price = 1 };
+	CHECK(!sharing_bounded(&peak));
+}
+
 int main(void)
 {
 	enum { T_MAX = 24 };
 	test_rounds_reach_the_optimum();
+	test_bound_pieces();
 	for (int run = 0; run < 1500; run++) {
 		size_t T = 1 + check_next() % T_MAX, N = 1 + check_next() % 50;
 		double buy[T_MAX], sell[T_MAX], a[T_MAX], z[T_MAX], zb[T_MAX], target[T_MAX];

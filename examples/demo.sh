@@ -86,6 +86,10 @@ cat "$work"/*.forecast | hive-clear simulate --tariff "$share/tariffs/tou-ch.ndj
 jq -r 'select(.type == "coordination") | "\(.workers) Workers (\(.flexible) flexible), \(.iterations) iterations, converged: \(.converged)",
 	"cost of the day (estimate), every Worker alone: \(.cost_alone / 1e4 | round / 100) EURC; pooled behind one meter: \(.cost_pooled / 1e4 | round / 100); coordinated: \(.cost_coordinated / 1e4 | round / 100)"' \
 	"$work/plan.ndjson"
+cat "$work"/*.forecast | hive-clear simulate --gap 0.001 --tariff "$share/tariffs/tou-ch.ndjson" \
+	"$work/battery.assets" "$work/roof.assets" > "$work/plan-gap.ndjson"
+jq -r 'select(.type == "coordination") | "with --gap 0.001: \(.iterations) iterations, the plans proven within \(.proven_gap * 1e4 | round / 100) % of the hive'"'"'s optimum (stopped by the gap: \(.stopped_by_gap))"' \
+	"$work/plan-gap.ndjson"
 jq -r --arg w "$(cat "$work/battery.addr")" 'select(.type == "bid" and .worker == $w) | .schedules["home-battery"].soc_wh
 	| "battery state of charge at 06:00, 12:00, 18:00, 24:00: \(.[23] | round), \(.[47] | round), \(.[71] | round), \(.[95] | round) Wh"' "$work/plan.ndjson"
 

@@ -79,6 +79,13 @@ static double lower_bound(struct coord_worker *w, size_t n, const struct sharing
 	return bound;
 }
 
+/* g(E) with the limits widened by the residuals' tolerance on the aggregate, √N·r_tol (sharing.h). */
+static double plans_hive_cost(const struct sharing_cost *g, const struct sharing_state *st, const double *E)
+{
+	struct sharing_cost wide = sharing_widened(g, sqrt((double)st->workers) * st->r_tol);
+	return sharing_cost_of(&wide, E);
+}
+
 /* Σ_i φ_i and the aggregate of the plans. */
 static double gather(const struct coord_worker *w, size_t n, size_t T, bool alone, double *E, double *x)
 {
@@ -156,8 +163,9 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 			}
 		}
 		if (res->bounded) {
-			/* the plans of this round, priced with the limits (∞ beyond them) */
-			res->proven_gap = sharing_proven_gap(gather(w, n, T, false, E, NULL) + sharing_cost_of(g, E), res->lower_bound);
+			/* the plans of this round, priced with the limits as the residuals meet them (∞ beyond) */
+			res->proven_gap = sharing_proven_gap(gather(w, n, T, false, E, NULL) + plans_hive_cost(g, &st, E),
+			                                     res->lower_bound);
 			res->by_gap = res->proven_gap <= o->gap;
 		}
 		if (done == 1 || res->by_gap) {
@@ -192,7 +200,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		res->cost_coordinated = phi + hive_cost(g, E);
 		res->limit_excess = limit_excess(g, E);
 		if (res->bounded) /* the plans returned: those of the last round, or stepped since */
-			res->proven_gap = sharing_proven_gap(phi + sharing_cost_of(g, E), res->lower_bound);
+			res->proven_gap = sharing_proven_gap(phi + plans_hive_cost(g, &st, E), res->lower_bound);
 		if (o->dual)
 			memcpy(o->dual, st.u, T * sizeof *st.u);
 	}

@@ -22,8 +22,11 @@
  * −∞). Any prices give a bound, and the Queen's converge to the optimal
  * ones sooner than the plans settle at the slots where the optimum sits
  * at the buy/sell kink, so the bound proves the plans good long before the
- * residuals do. Computed every COORD_BOUND_EVERY rounds, the best kept; not
- * with a peak charge (then only the residuals stop the rounds).
+ * residuals do (where a limit binds, only as the plans come to meet it:
+ * they are priced with the limits widened by the residuals' tolerance on
+ * the aggregate, √N·r_tol). Computed every COORD_BOUND_EVERY rounds, the
+ * best kept; not with a peak charge (then only the residuals stop the
+ * rounds).
  *
  * Over-relaxation (Boyd et al. §3.4.3), asked for by relax: the Queen's
  * step and the next proximal centres take α·x_i + (1 − α)·z_i for each

@@ -275,7 +275,9 @@ static double plans_cost(const struct queen *q, const struct sharing_cost *g, co
 			E[t] += x[row * T + t];
 		row++;
 	}
-	double cost = own + sharing_cost_of(g, E);
+	/* the limits as the residuals meet them: √N·r_tol on the aggregate */
+	struct sharing_cost wide = sharing_widened(g, sqrt((double)q->st.workers) * q->st.r_tol);
+	double cost = own + sharing_cost_of(&wide, E);
 	free(E);
 	return cost;
 }

@@ -229,9 +229,21 @@ double sharing_dual_term(const struct sharing_cost *g, const double *y)
 
 double sharing_proven_gap(double cost, double bound)
 {
-	if (!isfinite(cost) || !isfinite(bound) || !(bound <= cost))
+	if (!isfinite(cost) || !isfinite(bound))
 		return INFINITY;
+	if (cost <= bound)
+		return 0;
 	if ((bound < 0) != (cost < 0) || bound == 0 || cost == 0)
 		return INFINITY;
 	return (cost - bound) / fmin(fabs(bound), fabs(cost));
+}
+
+struct sharing_cost sharing_widened(const struct sharing_cost *g, double excess)
+{
+	struct sharing_cost wide = *g;
+	if (wide.limited && excess > 0) {
+		wide.import_max += excess;
+		wide.export_max += excess;
+	}
+	return wide;
 }

@@ -140,10 +140,19 @@ void sharing_bound_prices(const struct sharing_cost *g, double rho, const double
 double sharing_dual_term(const struct sharing_cost *g, const double *y);
 
 /*
- * How far a cost is proven from the optimum, which lies in [bound, cost]:
- * (cost − bound) over the least magnitude the optimum can have; INFINITY
- * when nothing is proven (either not finite, the bound above the cost, or
- * the two of different signs or 0, where the optimum may be 0).
+ * How far a cost is proven from the optimum, which is at least bound:
+ * (cost − bound) over the least magnitude the optimum can have; 0 when the
+ * cost is not above the bound (plans that meet the limits only to the
+ * residuals' tolerance, or are rounded, can cost a little less than the
+ * optimum); INFINITY when nothing is proven (either not finite, or the two
+ * of different signs or 0, where the optimum may be 0).
  */
 double sharing_proven_gap(double cost, double bound);
+
+/*
+ * g with its limits widened by excess Wh a slot: the cost of plans whose
+ * aggregate meets the limits only to the residuals' tolerance (ADMM meets
+ * the coupling no closer), which g itself would price at INFINITY.
+ */
+struct sharing_cost sharing_widened(const struct sharing_cost *g, double excess);
 #endif

@@ -229,11 +229,18 @@ static void test_bound_pieces(void)
 	CHECK(fabs(sharing_proven_gap(-90, -100) - 10.0 / 90) < 1e-15); /* the optimum may be as small as 90 */
 	CHECK(sharing_proven_gap(100, 100) == 0);
 	CHECK(isinf(sharing_proven_gap(5, -5)));      /* the optimum may be 0 */
-	CHECK(isinf(sharing_proven_gap(100, 110)));   /* a bound above the cost proves nothing */
+	CHECK(sharing_proven_gap(100, 110) == 0);      /* plans a hair beyond a limit, or rounded */
+	CHECK(sharing_proven_gap(-5, 5) == 0);
 	CHECK(isinf(sharing_proven_gap(INFINITY, 0)) && isinf(sharing_proven_gap(100, -INFINITY)));
 	CHECK(isinf(sharing_proven_gap(100, 0)));
 	struct sharing_cost peak = { .slots = 1, .peak_price = 1 };
 	CHECK(!sharing_bounded(&peak));
+	double one[1] = { 1 }, e[1] = { 1000.5 };
+	struct sharing_cost lim = { .slots = 1, .buy = one, .sell = one, .limited = true, .import_max = 1000,
+		                    .export_max = 10 };
+	struct sharing_cost wide = sharing_widened(&lim, 1);
+	CHECK(isinf(sharing_cost_of(&lim, e)) && sharing_cost_of(&wide, e) == 1000.5);
+	CHECK(wide.export_max == 11 && sharing_widened(&peak, 1).import_max == 0);
 }
 
 int main(void)

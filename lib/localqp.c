@@ -725,19 +725,26 @@ static int solve_alone_clp(struct lqp *q, const double *buy, const double *sell,
 	return finish(q, q->lp, 1, rc, p, why);
 }
 
-/* The plan alone of one battery by battlp, checked as CLP's is; not HIVE_OK when it declined or fell short. */
-static int solve_alone_structured(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p)
+/* A structured solver's columns (in bq_cols) as a plan, cleaned and checked as CLP's are. */
+static int structured_plan(struct lqp *q, struct lqp_plan *p)
 {
-	const struct asset_cols *ac = &q->ac[0];
-	double *col = q->bq_cols;
-	if (battlp_solve(&q->bp, buy, sell, col + ac->charge, col + ac->discharge, col + ac->soc) != 0)
-		return HIVE_EINTERNAL;
 	plan_alloc(q, p);
-	extract(q, col, p);
+	extract(q, q->bq_cols, p);
 	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		return HIVE_EINTERNAL;
 	}
+	return HIVE_OK;
+}
+
+/* The plan alone of one battery by battlp; not HIVE_OK when it declined or fell short. */
+static int solve_alone_structured(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p)
+{
+	const struct asset_cols *ac = &q->ac[0];
+	double *col = q->bq_cols;
+	if (battlp_solve(&q->bp, buy, sell, col + ac->charge, col + ac->discharge, col + ac->soc) != 0 ||
+	    structured_plan(q, p) != HIVE_OK)
+		return HIVE_EINTERNAL;
 	q->feasible = 1;
 	return HIVE_OK;
 }
@@ -848,13 +855,7 @@ static int solve_step_structured(struct lqp *q, double rho, const double *v, str
 	/* warm from the last step's solution, if the solver made it */
 	if (battqp_solve(q->bq, &q->bp, rho, v, true, col + ac->charge, col + ac->discharge, col + ac->soc) != 0)
 		return HIVE_EINTERNAL;
-	plan_alloc(q, p);
-	extract(q, col, p);
-	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
-		lqp_plan_free(p);
-		return HIVE_EINTERNAL;
-	}
-	return HIVE_OK;
+	return structured_plan(q, p);
 }
 
 int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)

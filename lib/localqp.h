@@ -8,7 +8,7 @@
  * interior-point solver (battqp.h), and its plan alone by dynamic
  * programming (battlp.h), each plan checked as CLP's is: at 96 slots a
  * median of 19 µs a warm step against CLP's 373 µs, 136 µs cold against
- * 8.7 ms, and 22 µs a plan alone against 1.8 ms (HIVE_BENCH=1
+ * 8.7 ms, and 20 µs a plan alone against 1.3 ms (HIVE_BENCH=1
  * build/unit/test_battqp).
  *
  * The horizon is T slots of step seconds from start. Per slot t (energies

@@ -209,13 +209,19 @@ static void compare_paths(const struct problem *p)
 	CHECK(objectives_agree(s.objective, c.objective));
 }
 
-static void random_problems(void)
+/* PROBLEMS random problems (every tenth of MAX_T slots), each compared by compare. */
+static void each_random_problem(void (*compare)(const struct problem *))
 {
 	for (int i = 0; i < PROBLEMS; i++) {
 		struct problem p;
 		random_problem(&p, i % 10 == 0 ? MAX_T : (size_t)check_between(1, MAX_T));
-		compare_paths(&p);
+		compare(&p);
 	}
+}
+
+static void random_problems(void)
+{
+	each_random_problem(compare_paths);
 	printf("test_battqp: %d steps, %d by the structured solver (%d by CLP after it fell short), %d infeasible, "
 	       "%d where CLP's QP stopped short\n",
 	       steps_tried, structured_steps, fallbacks, infeasible_seen, clp_short);
@@ -260,11 +266,7 @@ static void compare_alone(const struct problem *p)
 
 static void random_alone_problems(void)
 {
-	for (int i = 0; i < PROBLEMS; i++) {
-		struct problem p;
-		random_problem(&p, i % 10 == 0 ? MAX_T : (size_t)check_between(1, MAX_T));
-		compare_alone(&p);
-	}
+	each_random_problem(compare_alone);
 	printf("test_battqp: %d plans alone, %d by dynamic programming (%d declined to CLP), %d infeasible; "
 	       "largest relative objective difference %.3g\n",
 	       alone_tried, alone_structured, alone_declined, alone_infeasible, alone_worst_rel_diff);
@@ -475,14 +477,15 @@ static double median(double *v, size_t n)
 #define BENCH_STEPS 40
 
 /*
- * Times a step for T = 96 by one path: cold, the first step of a problem
- * whose feasibility is known (CLP builds its QP then); warm, the steps after
- * it, the signal moving a little each time as in ADMM. Medians, in µs.
+ * Times a problem for T = 96 by one path: its plan alone against its tariff
+ * (CLP builds its LP then); cold, the first step, whose feasibility the plan
+ * alone told (CLP builds its QP then); warm, the steps after it, the signal
+ * moving a little each time as in ADMM. Medians, in µs.
  */
-static void bench_path(int structured, double *cold_us, double *warm_us)
+static void bench_path(int structured, double *alone_us, double *cold_us, double *warm_us)
 {
-	static double cold[BENCH_PROBLEMS], warm[BENCH_PROBLEMS * BENCH_STEPS];
-	size_t nc = 0, nw = 0;
+	static double alone[BENCH_PROBLEMS], cold[BENCH_PROBLEMS], warm[BENCH_PROBLEMS * BENCH_STEPS];
+	size_t na = 0, nc = 0, nw = 0;
 	uint64_t seed = check_rng;
 	check_rng = 0x243F6A8885A308D3ull; /* both paths get the same problems */
 	for (int i = 0; i < BENCH_PROBLEMS; i++) {
@@ -493,14 +496,13 @@ static void bench_path(int structured, double *cold_us, double *warm_us)
 		const char *why;
 		struct lqp *q;
 		struct lqp_plan plan;
-		double price[MAX_T];
-		for (size_t t = 0; t < MAX_T; t++)
-			price[t] = 0.2;
 		if (assets_load_text(&as, "bench", p.assets, strlen(p.assets)) != HIVE_OK)
 			continue;
 		if (lqp_new(&q, &as, START, STEP, MAX_T, p.net, p.export_wh, why_buf, sizeof why_buf, &why) == HIVE_OK) {
 			lqp_use_structured(q, structured);
-			if (lqp_solve_alone(q, price, price, &plan, &why) == HIVE_OK) { /* feasibility learnt here */
+			double start = now_us();
+			if (lqp_solve_alone(q, p.buy, p.sell, &plan, &why) == HIVE_OK) { /* feasibility learnt here */
+				alone[na++] = now_us() - start;
 				lqp_plan_free(&plan);
 				for (int k = 0; k <= BENCH_STEPS; k++) {
 					double t0 = now_us();
@@ -522,42 +524,9 @@ static void bench_path(int structured, double *cold_us, double *warm_us)
 		assets_free(&as);
 	}
 	check_rng = seed;
+	*alone_us = median(alone, na);
 	*cold_us = median(cold, nc);
 	*warm_us = median(warm, nw);
-}
-
-/* Times a plan alone for T = 96 by one path, the first of its problem (CLP builds its LP then): median µs. */
-static double bench_alone(int structured)
-{
-	static double dt[BENCH_PROBLEMS];
-	size_t n = 0;
-	uint64_t seed = check_rng;
-	check_rng = 0x243F6A8885A308D3ull;
-	for (int i = 0; i < BENCH_PROBLEMS; i++) {
-		struct problem p;
-		random_problem(&p, MAX_T);
-		struct assets as;
-		char why_buf[160];
-		const char *why;
-		struct lqp *q;
-		struct lqp_plan plan;
-		if (assets_load_text(&as, "bench", p.assets, strlen(p.assets)) != HIVE_OK)
-			continue;
-		if (lqp_new(&q, &as, START, STEP, MAX_T, p.net, p.export_wh, why_buf, sizeof why_buf, &why) == HIVE_OK) {
-			lqp_use_structured(q, structured);
-			double t0 = now_us();
-			int rc = lqp_solve_alone(q, p.buy, p.sell, &plan, &why);
-			double t1 = now_us() - t0;
-			if (rc == HIVE_OK) {
-				dt[n++] = t1;
-				lqp_plan_free(&plan);
-			}
-			lqp_free(q);
-		}
-		assets_free(&as);
-	}
-	check_rng = seed;
-	return median(dt, n);
 }
 
 /* The structured solver alone (no plan, no check), on the same problems: median µs and iterations. */
@@ -639,15 +608,14 @@ static void bench_solver(double *us, double *iters)
 
 static void bench(void)
 {
-	double sc, sw, cc, cw, su, si;
-	bench_path(1, &sc, &sw);
-	bench_path(0, &cc, &cw);
+	double sa, sc, sw, ca, cc, cw, su, si;
+	bench_path(1, &sa, &sc, &sw);
+	bench_path(0, &ca, &cc, &cw);
 	bench_solver(&su, &si);
 	printf("test_battqp: T = %d, median µs per step: structured cold %.1f warm %.1f; CLP cold %.1f warm %.1f\n",
 	       MAX_T, sc, sw, cc, cw);
 	printf("test_battqp: battqp_solve by itself %.1f µs, %.0f iterations (a 10 kWh battery, an import limit)\n", su, si);
-	printf("test_battqp: T = %d, median µs per plan alone: dynamic programming %.1f, CLP %.1f\n", MAX_T,
-	       bench_alone(1), bench_alone(0));
+	printf("test_battqp: T = %d, median µs per plan alone: dynamic programming %.1f, CLP %.1f\n", MAX_T, sa, ca);
 }
 
 int main(void)

@@ -115,7 +115,7 @@ optimal_lane() {
 }
 
 # --gap: the rounds stop when the plans' cost is proven within F of the
-# optimum. On 40 random hives (as above, a third with a peak charge, which
+# optimum. On 24 random hives (as above, a third with a peak charge, which
 # has no bound; half over-relaxed by --relax 1.5): the lower bound is below
 # HiGHS's optimum; the plans' cost (the record's, before the bids round
 # them to 0.001 Wh) is no more above it than the proven gap says; every
@@ -125,14 +125,14 @@ optimal_lane() {
 @test "hive-clear simulate --gap: the proven gap holds against the centralized optimum" {
 	need_scipy
 	local seed n extra d by_gap=0 bounded=0 relax tol
-	for seed in $(seq 301 340); do
+	for seed in $(seq 301 324); do
 		n=$(( seed % 50 + 1 )); extra=(); relax=()
 		(( seed % 4 < 2 )) && relax=(--relax 1.5)
 		(( seed % 2 )) && extra+=(--limits)
-		(( seed % 3 == 0 )) && extra+=(--peak)
+		(( seed % 3 == 0 )) && extra+=(--peak) && relax+=(--max-iter 20) # no bound: no need to converge
 		d=$T/g$seed
 		/usr/bin/python3 "$REF" gen "$d" --seed "$seed" --workers "$n" --slots 24 "${extra[@]}"
-		simulate "$d" --gap 0.005 "${relax[@]}" > "$d/gap.ndjson"
+		simulate "$d" --gap 0.005 "${relax[@]}" > "$d/gap.ndjson" 2> "$d/err"
 		jq -s -c 'last' "$d/gap.ndjson" > "$d/summary.json"
 		tol=$(jq '(.workers | sqrt) * .r_tol' "$d/summary.json")
 		/usr/bin/python3 "$REF" central "$d" --check "$d/gap.ndjson" --limit-tol "$tol" > "$d/check.json"
@@ -151,7 +151,7 @@ optimal_lane() {
 		jq -e '.stopped_by_gap' "$d/summary.json" > /dev/null && by_gap=$((by_gap + 1))
 	done
 	echo "$by_gap of $bounded bounded hives stopped by the gap"
-	(( bounded >= 25 && by_gap >= bounded * 3 / 4 ))
+	(( bounded >= 16 && by_gap >= bounded * 3 / 4 ))
 }
 
 # --days: the receding horizon.

@@ -105,6 +105,10 @@ bid() { hive-bid --assets "$T/assets.ndjson" --tariff "$TARIFF" "$@"; }
 	[ "$(jq -c .iteration <<< "$output")" = 0 ]
 	[[ "$stderr" == *"line 1: signal refused: "* ]]
 	[[ "$stderr" == *"line 2: forecast refused: "* ]]
+	# A signal whose prices (coordinate --gap) do not cover its slots.
+	echo '{"type":"signal","start":"2026-06-21T00:00:00Z","seconds":900,"iteration":0,"rho":1,"status":"iterate","signal_wh":[1,2],"price":[250]}' > "$T/priced.ndjson"
+	run -1 --separate-stderr bid "$T/fc.ndjson" "$T/priced.ndjson"
+	[[ "$stderr" == *"line 1: signal refused: the signal's price and signal_wh differ in length"* ]]
 	# A load that must run at night from PV only cannot be planned.
 	cat > "$T/night.ndjson" <<-EOF2
 	{"type":"assets","worker":"$EIP155_ADDR"}

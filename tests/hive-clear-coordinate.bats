@@ -784,6 +784,20 @@ hive-bid: the input ended with 1 of the child hive's 2 members' forecasts waitin
 	[ "$(count_lines "$T/again.ndjson")" = 2 ]
 }
 
+@test "hive-clear coordinate: a bid whose own_cost or bound is not a number is refused; the good ones make the round" {
+	{
+		bid "$A" 0 "$PA" | jq -c '.own_cost = "12"'
+		bid "$A" 0 "$PA" | jq -c '.bound = [1]'
+		bid "$A" 0 "$PA" | jq -c '.own_cost = 12.5 | .bound = -3'
+		bid "$B" 0 "$PB"
+	} > "$T/in.ndjson"
+	run -1 --separate-stderr queen --workers 2 --gap 0.01 --max-iter 1 < "$T/in.ndjson"
+	[ "$stderr" = "hive-clear: line 1: bid refused: the bid's own_cost or bound is not a number
+hive-clear: line 2: bid refused: the bid's own_cost or bound is not a number" ]
+	run jq -c '[.iteration, .status]' <<< "$output"
+	assert_output '[0,"stopped"]'
+}
+
 @test "hive-clear coordinate: a worker that is not an address, and a round far ahead of the clock, are refused" {
 	{
 		bid "$(printf 'x%.0s' $(seq 63))" 0 "$PA"            # 1: no address (it once overran the Queen's table)

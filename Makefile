@@ -20,7 +20,7 @@ WARNINGS  = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
 HIVE_CPPFLAGS = -D_GNU_SOURCE -Ilib -DHIVE_VERSION='"$(VERSION)"' -DHIVE_SHAREDIR='"$(SHAREDIR)"'
 LIBS      = -ljq -lsecp256k1 -lnettle -lgmp -lcrypto -lsml -lmodbus -lcsv -lClp -lCoinUtils -lm -pthread
 SANFLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZTIME ?= 20
+FUZZTIME ?= 15
 # make V=1 shows every command; otherwise one short line per step.
 V ?= 0
 ifeq ($(V),0)

@@ -79,10 +79,10 @@ static double lower_bound(struct coord_worker *w, size_t n, const struct sharing
 	return bound;
 }
 
-/* g(E) with the limits widened by the residuals' tolerance on the aggregate, √N·r_tol (sharing.h). */
+/* g(E) with the limits widened by the residuals' tolerance on the aggregate (sharing.h). */
 static double plans_hive_cost(const struct sharing_cost *g, const struct sharing_state *st, const double *E)
 {
-	struct sharing_cost wide = sharing_widened(g, sqrt((double)st->workers) * st->r_tol);
+	struct sharing_cost wide = sharing_widened(g, sharing_aggregate_tolerance(st));
 	return sharing_cost_of(&wide, E);
 }
 

@@ -275,8 +275,8 @@ static double plans_cost(const struct queen *q, const struct sharing_cost *g, co
 			E[t] += x[row * T + t];
 		row++;
 	}
-	/* the limits as the residuals meet them: √N·r_tol on the aggregate */
-	struct sharing_cost wide = sharing_widened(g, sqrt((double)q->st.workers) * q->st.r_tol);
+	/* the limits as the residuals meet them */
+	struct sharing_cost wide = sharing_widened(g, sharing_aggregate_tolerance(&q->st));
 	double cost = own + sharing_cost_of(&wide, E);
 	free(E);
 	return cost;

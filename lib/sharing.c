@@ -238,6 +238,11 @@ double sharing_proven_gap(double cost, double bound)
 	return (cost - bound) / fmin(fabs(bound), fabs(cost));
 }
 
+double sharing_aggregate_tolerance(const struct sharing_state *st)
+{
+	return sqrt((double)st->workers) * st->r_tol;
+}
+
 struct sharing_cost sharing_widened(const struct sharing_cost *g, double excess)
 {
 	struct sharing_cost wide = *g;

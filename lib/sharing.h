@@ -155,4 +155,7 @@ double sharing_proven_gap(double cost, double bound);
  * the coupling no closer), which g itself would price at INFINITY.
  */
 struct sharing_cost sharing_widened(const struct sharing_cost *g, double excess);
+
+/* That tolerance after a round: √N·r_tol on the aggregate (|E_t − N·z̄_t| ≤ √N·r when r ≤ r_tol). */
+double sharing_aggregate_tolerance(const struct sharing_state *st);
 #endif

@@ -241,6 +241,8 @@ static void test_bound_pieces(void)
 	struct sharing_cost wide = sharing_widened(&lim, 1);
 	CHECK(isinf(sharing_cost_of(&lim, e)) && sharing_cost_of(&wide, e) == 1000.5);
 	CHECK(wide.export_max == 11 && sharing_widened(&peak, 1).import_max == 0);
+	struct sharing_state st = { .workers = 4, .r_tol = 0.5 };
+	CHECK(sharing_aggregate_tolerance(&st) == 1);
 }
 
 int main(void)

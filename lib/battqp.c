@@ -72,7 +72,13 @@ struct slot {
 	double y_ipm_state, y_ipm_net;        /* the interior point's multipliers, while polishing */
 };
 
-struct battqp {
+/*
+ * The workspace of a solve: the scaled problem, the iterate and its factors,
+ * about 0.9 KB a slot. One per thread, shared by that thread's problems (see
+ * struct battqp): a hive's thousand Workers each stepping in turn then keep
+ * one workspace warm in the cache instead of streaming a thousand through it.
+ */
+struct work {
 	size_t cap;       /* slots the workspace holds */
 	size_t T;         /* this problem's */
 	double scale;     /* Wh per unit of the scaled problem */
@@ -81,12 +87,31 @@ struct battqp {
 	double gmax;      /* the largest linear cost */
 	double half_v2;   /* ½‖v‖², scaled: the objective's constant */
 	int iterations;
-	bool solved;      /* the iterate is the last problem's solution: a warm start for the next */
-	bool polished;    /* the last solve ended polished: every variable's pin is its active bound */
-	bool from_active; /* the last solve was its predecessor's active set, polished (no interior point) */
-	double rho;       /* its ρ */
+	bool polished;    /* the solve ended polished: every variable's pin is its active bound */
 	struct slot *slot;
 };
+
+/*
+ * A problem's memory between solves: what a warm start takes from the last
+ * solution (values, the bounds' duals, the equations' multipliers and the
+ * active bounds), about 0.1 KB a slot.
+ */
+struct battqp {
+	size_t cap;       /* slots it holds */
+	size_t T;         /* the last solution's */
+	double rho;       /* its ρ */
+	int iterations;
+	bool solved;      /* it holds the last problem's solution: a warm start for the next */
+	bool polished;    /* that solve ended polished: pin holds its active bounds */
+	bool from_active; /* it was its predecessor's active set, polished (no interior point) */
+	double *z, *ll, *lu;  /* KINDS·T: per slot and variable, in the scaled units of that solve */
+	double *y;            /* 2T: per slot, the state's and the net's multipliers */
+	unsigned char *pin;   /* KINDS·T: its active bounds (NONE, LOWER, UPPER), when polished */
+};
+
+/* The thread's workspace, and the problems using it (it goes with the last). */
+static _Thread_local struct work *shared;
+static _Thread_local size_t sharers;
 
 static inline double lesser(double a, double b)
 {
@@ -100,32 +125,87 @@ static inline double greater(double a, double b)
 
 struct battqp *battqp_new(size_t slots)
 {
-	struct battqp *w = xcalloc(1, sizeof *w);
-	w->cap = slots;
-	w->slot = xcalloc(slots ? slots : 1, sizeof *w->slot);
-	return w;
+	struct battqp *m = xcalloc(1, sizeof *m);
+	size_t n = slots ? slots : 1;
+	m->cap = slots;
+	m->z = xcalloc(3 * KINDS * n, sizeof *m->z);
+	m->ll = m->z + KINDS * n;
+	m->lu = m->ll + KINDS * n;
+	m->y = xcalloc(2 * n, sizeof *m->y);
+	m->pin = xcalloc(KINDS * n, sizeof *m->pin);
+	if (!shared)
+		shared = xcalloc(1, sizeof *shared);
+	if (shared->cap < n) {
+		free(shared->slot);
+		shared->slot = xcalloc(n, sizeof *shared->slot);
+		shared->cap = n;
+	}
+	sharers++;
+	return m;
 }
 
-void battqp_free(struct battqp *w)
+void battqp_free(struct battqp *m)
 {
-	if (!w)
+	if (!m)
 		return;
-	free(w->slot);
-	free(w);
+	free(m->z);
+	free(m->y);
+	free(m->pin);
+	free(m);
+	if (--sharers == 0) {
+		free(shared->slot);
+		free(shared);
+		shared = NULL;
+	}
 }
 
-int battqp_iterations(const struct battqp *w)
+int battqp_iterations(const struct battqp *m)
 {
-	return w->iterations;
+	return m->iterations;
 }
 
-bool battqp_kept_active_set(const struct battqp *w)
+bool battqp_kept_active_set(const struct battqp *m)
 {
-	return w->from_active;
+	return m->from_active;
+}
+
+/* The last solution into the workspace, for a warm start. */
+static void recall(struct work *w, const struct battqp *m)
+{
+	for (size_t t = 0; t < m->T; t++) {
+		struct slot *sl = &w->slot[t];
+		for (size_t k = 0; k < KINDS; k++) {
+			sl->v[k].z = m->z[t * KINDS + k];
+			sl->v[k].ll = m->ll[t * KINDS + k];
+			sl->v[k].lu = m->lu[t * KINDS + k];
+			sl->v[k].last_pin = m->pin[t * KINDS + k];
+		}
+		sl->y_state = m->y[2 * t];
+		sl->y_net = m->y[2 * t + 1];
+	}
+}
+
+/* The workspace's solution into the problem's memory (its active bounds when it is polished). */
+static void remember(struct battqp *m, const struct work *w)
+{
+	m->T = w->T;
+	for (size_t t = 0; t < w->T; t++) {
+		const struct slot *sl = &w->slot[t];
+		for (size_t k = 0; k < KINDS; k++) {
+			m->z[t * KINDS + k] = sl->v[k].z;
+			m->ll[t * KINDS + k] = sl->v[k].ll;
+			m->lu[t * KINDS + k] = sl->v[k].lu;
+			if (w->polished)
+				m->pin[t * KINDS + k] = (unsigned char)sl->v[k].pin;
+		}
+		m->y[2 * t] = sl->y_state;
+		m->y[2 * t + 1] = sl->y_net;
+	}
+	m->polished = w->polished;
 }
 
 /* A slot's two equations applied to values of its variables (s_before: the state's in the slot before, 0 for the first). */
-static inline void apply_a_slot(const struct battqp *w, double c, double d, double s, double s_before, double x,
+static inline void apply_a_slot(const struct work *w, double c, double d, double s, double s_before, double x,
                                 double *state, double *net)
 {
 	*state = s - s_before - w->eta_c * c + w->inv_eta_d * d;
@@ -133,7 +213,7 @@ static inline void apply_a_slot(const struct battqp *w, double c, double d, doub
 }
 
 /* (Aᵀ·y) at slot t's c, d, s, x, for the multipliers y (y_next: the next slot's state equation's, 0 after the last). */
-static inline void apply_at_slot(const struct battqp *w, double y_state, double y_net, double y_next, double out[KINDS])
+static inline void apply_at_slot(const struct work *w, double y_state, double y_net, double y_next, double out[KINDS])
 {
 	out[C] = -w->eta_c * y_state - y_net;
 	out[D] = w->inv_eta_d * y_state + y_net;
@@ -186,7 +266,7 @@ static bool set_variable(struct variable *x, double lo, double hi, double q, dou
  * The scaled problem: energies divided by the scale E, the objective by
  * ρ·E², so that it reads ½‖x − v‖² + cost/(ρ·E)·Σ(c + d).
  */
-static bool set_up(struct battqp *w, const struct battqp_problem *p, double rho, const double *v)
+static bool set_up(struct work *w, const struct battqp_problem *p, double rho, const double *v)
 {
 	size_t T = p->slots;
 	double E = energy_scale(p), k = p->cycle_cost / (rho * E);
@@ -259,7 +339,7 @@ static void warm_variable(struct variable *x, double dual_ratio)
 	x->dz = x->dll = x->dlu = 0;
 }
 
-static void warm_point(struct battqp *w, double dual_ratio)
+static void warm_point(struct work *w, double dual_ratio)
 {
 	for (size_t t = 0; t < w->T; t++) {
 		for (size_t k = 0; k < KINDS; k++)
@@ -270,7 +350,7 @@ static void warm_point(struct battqp *w, double dual_ratio)
 	}
 }
 
-static void initial_point(struct battqp *w)
+static void initial_point(struct work *w)
 {
 	for (size_t t = 0; t < w->T; t++) {
 		for (size_t k = 0; k < KINDS; k++)
@@ -280,7 +360,7 @@ static void initial_point(struct battqp *w)
 }
 
 /* The mean complementarity of the iterate moved by alpha along the direction (alpha 0: the iterate's). */
-static double complementarity(const struct battqp *w, double alpha)
+static double complementarity(const struct work *w, double alpha)
 {
 	if (w->nbounds == 0)
 		return 0;
@@ -300,7 +380,7 @@ static double complementarity(const struct battqp *w, double alpha)
  * bound's slack and dual below gamma times their mean, the mean at most
  * (1 − a/100)·mu.
  */
-static bool acceptable(const struct battqp *w, double a, double mu, double gamma)
+static bool acceptable(const struct work *w, double a, double mu, double gamma)
 {
 	double sum = 0, least = INFINITY;
 	for (size_t t = 0; t < w->T; t++)
@@ -320,7 +400,7 @@ struct progress {
 	double centrality; /* the least product of a bound's slack and dual, over their mean */
 };
 
-static bool converged(const struct battqp *w, const struct progress *pr, double tol_gap)
+static bool converged(const struct work *w, const struct progress *pr, double tol_gap)
 {
 	return pr->primal <= TOL_PRIMAL && pr->dual <= TOL_DUAL * (1 + w->gmax) &&
 	       pr->mu * w->nbounds <= tol_gap * (1 + fabs(pr->objective));
@@ -348,7 +428,7 @@ static inline double barrier_inverse(struct variable *x)
  * before's h_s and 1/pivot. One division per slot is on the chain. A pivot
  * lost to cancellation is made huge, so that its multiplier does not move.
  */
-static void factor_slot(struct battqp *w, struct slot *sl, double *hs_before, double *inv_pivot_before)
+static void factor_slot(struct work *w, struct slot *sl, double *hs_before, double *inv_pivot_before)
 {
 	double ec = w->eta_c, ed = w->inv_eta_d;
 	double hc = sl->v[C].hinv, hd = sl->v[D].hinv, hs = sl->v[S].hinv, hx = sl->v[X].hinv;
@@ -409,7 +489,7 @@ static inline double variable_step(struct variable *x, double aty, double a)
  * and L⁻ᵀ, each net equation's multiplier, and the slot's step. Returns
  * the longest step, up to cap, that keeps slacks and duals ≥ 0.
  */
-static double newton_direction(struct battqp *w, bool second_order, double sigma_mu, double cap)
+static double newton_direction(struct work *w, bool second_order, double sigma_mu, double cap)
 {
 	double u_before = 0;
 	for (size_t t = 0; t < w->T; t++) {
@@ -453,7 +533,7 @@ static inline void move_variable(struct variable *x, double alpha)
  * left), and the factors of the next Newton system. The objective includes
  * the constant ½‖v‖², so that it is ≥ 0 with a cost ≥ 0.
  */
-static struct progress step_and_measure(struct battqp *w, double alpha)
+static struct progress step_and_measure(struct work *w, double alpha)
 {
 	struct progress pr = { 0, 0, 0, w->half_v2, 0 };
 	double least = INFINITY;
@@ -516,7 +596,7 @@ static void pin_variable(struct variable *x)
 }
 
 /* rp = b − A·z and, for the freed variables, rd = Q·z + g − Aᵀ·y; returns the largest of both. */
-static double polish_residuals(struct battqp *w)
+static double polish_residuals(struct work *w)
 {
 	double worst = 0, s_before = 0;
 	for (size_t t = 0; t < w->T; t++) {
@@ -540,7 +620,7 @@ static double polish_residuals(struct battqp *w)
 }
 
 /* Whether the polished point is optimal: freed values within their bounds, held ones' multipliers of the right sign. */
-static bool polished_optimal(const struct battqp *w)
+static bool polished_optimal(const struct work *w)
 {
 	double dual_tol = TOL_DUAL * (1 + w->gmax);
 	for (size_t t = 0; t < w->T; t++)
@@ -557,7 +637,7 @@ static bool polished_optimal(const struct battqp *w)
 }
 
 /* Puts the interior point back, and its residuals and factors. */
-static void unpolish(struct battqp *w)
+static void unpolish(struct work *w)
 {
 	for (size_t t = 0; t < w->T; t++) {
 		struct slot *sl = &w->slot[t];
@@ -581,9 +661,9 @@ static void hold_variable(struct variable *x, int pin)
 	x->iwl = x->iwu = 0;
 }
 
-static bool solve_pinned(struct battqp *w);
+static bool solve_pinned(struct work *w);
 
-static bool polish(struct battqp *w)
+static bool polish(struct work *w)
 {
 	double hs_before = 0, inv_pivot_before = 0;
 	for (size_t t = 0; t < w->T; t++) {
@@ -605,7 +685,7 @@ static bool polish(struct battqp *w)
  * active-set step): a freed value beyond a bound is held at it, a held one
  * whose multiplier has the wrong sign is freed. False when none changes.
  */
-static bool next_active_set(struct battqp *w)
+static bool next_active_set(struct work *w)
 {
 	double dual_tol = TOL_DUAL * (1 + w->gmax);
 	bool changed = false;
@@ -633,7 +713,7 @@ static bool next_active_set(struct battqp *w)
  * primal–dual active-set steps (next_active_set) look for the new ones.
  * False: the last solution is put back for the interior point.
  */
-static bool polish_last_active(struct battqp *w, double dual_ratio)
+static bool polish_last_active(struct work *w, double dual_ratio)
 {
 	for (size_t t = 0; t < w->T; t++) {
 		struct slot *sl = &w->slot[t];
@@ -666,7 +746,7 @@ static bool polish_last_active(struct battqp *w, double dual_ratio)
  * then the optimality check; true (the values put within their bounds) when
  * the pinned point is the optimum.
  */
-static bool solve_pinned(struct battqp *w)
+static bool solve_pinned(struct work *w)
 {
 	double residual = polish_residuals(w);
 	for (int k = 0; k < POLISH_STEPS && residual > POLISH_RESIDUAL; k++) {
@@ -706,7 +786,7 @@ static double step_length(double a_max, double mu)
  * degenerate optimum), a step towards the central path instead, shortened
  * until it does. Returns its length along the direction left in dz, dy.
  */
-static double predictor_corrector(struct battqp *w, const struct progress *pr)
+static double predictor_corrector(struct work *w, const struct progress *pr)
 {
 	double mu_aff = complementarity(w, newton_direction(w, false, 0, 1));
 	double ratio = pr->mu > 0 ? mu_aff / pr->mu : 0, sigma = ratio * ratio * ratio;
@@ -725,7 +805,7 @@ static double predictor_corrector(struct battqp *w, const struct progress *pr)
  * optimum; true when polishing succeeds, or else the iterate reaches the
  * tolerances.
  */
-static bool iterate(struct battqp *w)
+static bool iterate(struct work *w)
 {
 	struct progress pr = step_and_measure(w, 0);
 	int polishes = 0;
@@ -745,38 +825,42 @@ static bool iterate(struct battqp *w)
 	return false;
 }
 
-int battqp_solve(struct battqp *w, const struct battqp_problem *p, double rho, const double *v, bool warm,
+int battqp_solve(struct battqp *m, const struct battqp_problem *p, double rho, const double *v, bool warm,
                  double *charge, double *discharge, double *soc)
 {
-	HIVE_ASSERT(p->slots >= 1 && p->slots <= w->cap && rho > 0 && isfinite(rho));
+	HIVE_ASSERT(p->slots >= 1 && p->slots <= m->cap && rho > 0 && isfinite(rho));
+	struct work *w = shared;
 	w->iterations = 0;
-	warm = warm && w->solved && w->T == p->slots;
-	bool active = warm && w->polished;
-	w->solved = w->polished = w->from_active = false;
+	warm = warm && m->solved && m->T == p->slots;
+	bool active = warm && m->polished;
+	double dual_ratio = m->rho / rho;
+	m->solved = m->polished = m->from_active = false;
+	m->iterations = 0;
+	m->rho = rho;
+	w->polished = false;
+	if (warm)
+		recall(w, m);
 	if (!set_up(w, p, rho, v))
 		return -1;
-	double dual_ratio = w->rho / rho;
-	w->rho = rho;
-	if (active && polish_last_active(w, dual_ratio)) {
-		w->from_active = true;
-	} else {
+	bool from_active = active && polish_last_active(w, dual_ratio);
+	if (!from_active) {
 		/* (a failed try put the last solution back) */
 		if (warm)
 			warm_point(w, dual_ratio);
 		else
 			initial_point(w);
-		if (!iterate(w)) {
-			if (!warm)
-				return -1;
+		bool ok = iterate(w);
+		if (!ok && warm) {
 			initial_point(w);
-			if (!iterate(w))
-				return -1;
+			ok = iterate(w);
 		}
+		m->iterations = w->iterations;
+		if (!ok)
+			return -1;
 	}
-	w->solved = true;
-	for (size_t t = 0; t < w->T && w->polished; t++)
-		for (size_t k = 0; k < KINDS; k++)
-			w->slot[t].v[k].last_pin = w->slot[t].v[k].pin;
+	remember(m, w);
+	m->solved = true;
+	m->from_active = from_active;
 	for (size_t t = 0; t < w->T; t++) {
 		charge[t] = w->slot[t].v[C].z * w->scale;
 		discharge[t] = w->slot[t].v[D].z * w->scale;

@@ -16,7 +16,7 @@
 #define TOL_GAP_POLISH 1e-8       /* the same, to try polishing */
 #define POLISHES 3                /* tries, at successive iterations */
 #define POLISH_STEPS 3            /* Newton steps of one */
-#define ACTIVE_SET_STEPS 4        /* primal–dual active-set steps a warm start tries before the interior point */
+#define ACTIVE_SET_STEPS 16       /* primal–dual active-set steps a warm start tries before the interior point */
 #define POLISH_RESIDUAL 1e-13     /* the largest residual of a polished point */
 #define POLISH_BOUND 1e-12        /* how far a freed value may be beyond its bound (then put on it) */
 #define FIXED_WIDTH 1e-12         /* a range this narrow is a fixed value */
@@ -72,6 +72,17 @@ struct slot {
 	double y_ipm_state, y_ipm_net;        /* the interior point's multipliers, while polishing */
 };
 
+/* The warm path's slot (see lean_solve): its bounds, iterate, residuals and factors. */
+struct lean {
+	double lo[KINDS], hi[KINDS], z[KINDS];
+	double g_x, b_net;                /* the net's linear cost and the net equation's right side */
+	double hinv[KINDS], rd[KINDS], hinv_h[KINDS];
+	double y_state, y_net;
+	double fw_state, fw_net;          /* the forward substitution's values */
+	double inv_net, couple, l, inv_pivot;
+	unsigned char pin[KINDS];
+};
+
 /*
  * The workspace of a solve: the scaled problem, the iterate and its factors,
  * about 0.9 KB a slot. One per thread, shared by that thread's problems (see
@@ -88,7 +99,9 @@ struct work {
 	double half_v2;   /* ½‖v‖², scaled: the objective's constant */
 	int iterations;
 	bool polished;    /* the solve ended polished: every variable's pin is its active bound */
+	double cycle;     /* the scaled cost of a unit of charge or discharge (the warm path's) */
 	struct slot *slot;
+	struct lean *lean; /* the warm path's compact problem */
 };
 
 /*
@@ -137,7 +150,9 @@ struct battqp *battqp_new(size_t slots)
 		shared = xcalloc(1, sizeof *shared);
 	if (shared->cap < n) {
 		free(shared->slot);
+		free(shared->lean);
 		shared->slot = xcalloc(n, sizeof *shared->slot);
+		shared->lean = xcalloc(n, sizeof *shared->lean);
 		shared->cap = n;
 	}
 	sharers++;
@@ -154,6 +169,7 @@ void battqp_free(struct battqp *m)
 	free(m);
 	if (--sharers == 0) {
 		free(shared->slot);
+		free(shared->lean);
 		free(shared);
 		shared = NULL;
 	}
@@ -651,16 +667,6 @@ static void unpolish(struct work *w)
 	}
 }
 
-/* Holds x at the bound pin (LOWER, UPPER, or NONE: free), keeping its value to go back to. */
-static void hold_variable(struct variable *x, int pin)
-{
-	x->pin = x->free == 0 ? FIXED : pin == LOWER && x->mlo != 0 ? LOWER : pin == UPPER && x->mhi != 0 ? UPPER : NONE;
-	if (x->pin == LOWER || x->pin == UPPER)
-		x->z = x->pin == LOWER ? x->lo : x->hi;
-	x->hinv = x->pin == NONE ? 1 / (REG_PRIMAL + x->q) : 0;
-	x->iwl = x->iwu = 0;
-}
-
 static bool solve_pinned(struct work *w);
 
 static bool polish(struct work *w)
@@ -676,67 +682,6 @@ static bool polish(struct work *w)
 	}
 	if (solve_pinned(w))
 		return true;
-	unpolish(w);
-	return false;
-}
-
-/*
- * The next active set from a pinned point that is not optimal (a primal–dual
- * active-set step): a freed value beyond a bound is held at it, a held one
- * whose multiplier has the wrong sign is freed. False when none changes.
- */
-static bool next_active_set(struct work *w)
-{
-	double dual_tol = TOL_DUAL * (1 + w->gmax);
-	bool changed = false;
-	for (size_t t = 0; t < w->T; t++)
-		for (size_t k = 0; k < KINDS; k++) {
-			struct variable *x = &w->slot[t].v[k];
-			int pin = x->pin;
-			if (pin == NONE && x->mlo != 0 && x->z < x->lo - POLISH_BOUND)
-				pin = LOWER;
-			else if (pin == NONE && x->mhi != 0 && x->z > x->hi + POLISH_BOUND)
-				pin = UPPER;
-			else if ((pin == LOWER && x->rd < -dual_tol) || (pin == UPPER && x->rd > dual_tol))
-				pin = NONE;
-			changed |= pin != x->pin;
-			x->last_pin = pin;
-		}
-	return changed;
-}
-
-/*
- * ADMM's next step mostly keeps the last one's active bounds: held at them
- * (the multipliers scaled by dual_ratio, as a warm start's), the problem's
- * equations give its optimum at once when they are still the active ones;
- * polished_optimal says whether they are. When not, up to ACTIVE_SET_STEPS
- * primal–dual active-set steps (next_active_set) look for the new ones.
- * False: the last solution is put back for the interior point.
- */
-static bool polish_last_active(struct work *w, double dual_ratio)
-{
-	for (size_t t = 0; t < w->T; t++) {
-		struct slot *sl = &w->slot[t];
-		for (size_t k = 0; k < KINDS; k++)
-			sl->v[k].z_ipm = sl->v[k].z;
-		sl->y_ipm_state = sl->y_state;
-		sl->y_ipm_net = sl->y_net;
-		sl->y_state *= dual_ratio;
-		sl->y_net *= dual_ratio;
-	}
-	for (int step = 0; step <= ACTIVE_SET_STEPS; step++) {
-		double hs_before = 0, inv_pivot_before = 0;
-		for (size_t t = 0; t < w->T; t++) {
-			struct slot *sl = &w->slot[t];
-			for (size_t k = 0; k < KINDS; k++)
-				hold_variable(&sl->v[k], sl->v[k].last_pin);
-			factor_slot(w, sl, &hs_before, &inv_pivot_before);
-		}
-		if (solve_pinned(w))
-			return true;
-		if (!(polish_residuals(w) <= POLISH_RESIDUAL) || !next_active_set(w))
-			break;
-	}
 	unpolish(w);
 	return false;
 }
@@ -825,6 +770,221 @@ static bool iterate(struct work *w)
 	return false;
 }
 
+/*
+ * The warm path. ADMM's next step mostly keeps the last one's active
+ * bounds: held at them (the multipliers scaled as a warm start's), the
+ * problem's equations give its optimum at once when they are still the
+ * active ones. When not, up to ACTIVE_SET_STEPS primal–dual active-set
+ * steps look for the new ones: a freed value beyond a bound is held at it,
+ * a held one whose multiplier has the wrong sign is freed.
+ *
+ * It is the polishing above, on a compact copy of the problem (struct
+ * lean, 0.3 KB a slot, where the interior point's slot is 0.9 KB): the
+ * residuals, the factors and the forward substitution are one sweep, the
+ * back substitution and the step the other, so a Newton step reads the
+ * problem twice, from the first level of the cache. Most of a hive's steps
+ * end here; the interior point takes the rest.
+ */
+
+/*
+ * The compact problem from p, the last solution's values, multipliers (times
+ * dual_ratio) and active bounds; false when bounds cross (as set_up).
+ */
+static bool lean_set_up(struct work *w, const struct battqp *m, const struct battqp_problem *p, double rho,
+                        const double *v, double dual_ratio)
+{
+	size_t T = p->slots;
+	double E = energy_scale(p), inv_E = 1 / E;
+	if (!(isfinite(E) && p->charge_eff > 0 && p->discharge_eff > 0))
+		return false;
+	w->T = T;
+	w->scale = E;
+	w->eta_c = p->charge_eff;
+	w->inv_eta_d = 1 / p->discharge_eff;
+	w->cycle = p->cycle_cost / (rho * E);
+	w->gmax = fabs(w->cycle);
+	for (size_t t = 0; t < T; t++) {
+		struct lean *ln = &w->lean[t];
+		double lo[KINDS] = { 0, 0, p->soc_min[t] * inv_E, p->net_min * inv_E };
+		double hi[KINDS] = { p->charge_max[t] * inv_E, p->discharge_max[t] * inv_E, p->soc_max[t] * inv_E,
+			             p->net_max * inv_E };
+		for (size_t k = 0; k < KINDS; k++) {
+			if (!(lo[k] <= hi[k]))
+				return false;
+			ln->lo[k] = lo[k];
+			ln->hi[k] = hi[k];
+			ln->z[k] = m->z[t * KINDS + k];
+			ln->pin[k] = m->pin[t * KINDS + k];
+		}
+		ln->y_state = m->y[2 * t] * dual_ratio;
+		ln->y_net = m->y[2 * t + 1] * dual_ratio;
+		ln->g_x = -v[t] * inv_E;
+		ln->b_net = p->base[t] * inv_E;
+		if (!isfinite(ln->g_x))
+			return false;
+		w->gmax = greater(w->gmax, fabs(ln->g_x));
+	}
+	return true;
+}
+
+/* Holds each variable at its pin's bound (one that is absent frees it; a fixed one stays fixed). */
+static void lean_hold(struct work *w)
+{
+	for (size_t t = 0; t < w->T; t++) {
+		struct lean *ln = &w->lean[t];
+		for (size_t k = 0; k < KINDS; k++) {
+			double lo = ln->lo[k], hi = ln->hi[k];
+			int pin = ln->pin[k];
+			if (hi - lo <= FIXED_WIDTH)
+				pin = FIXED;
+			else if ((pin == LOWER && !isfinite(lo)) || (pin == UPPER && !isfinite(hi)) || pin == FIXED)
+				pin = NONE;
+			ln->pin[k] = (unsigned char)pin;
+			if (pin != NONE)
+				ln->z[k] = pin == UPPER ? hi : lo;
+			ln->hinv[k] = pin != NONE ? 0 : k == X ? 1 / (REG_PRIMAL + 1) : 1 / REG_PRIMAL;
+		}
+	}
+}
+
+/*
+ * The forward sweep: the residuals at the current point (rd of every
+ * variable: a held one's is its bound's multiplier), with factor also the
+ * factors (factor_slot's, from hinv), and the forward substitution of the
+ * Newton system for the right side −rd, rp. Returns the largest residual
+ * of an equation or a freed variable's stationarity.
+ */
+static double lean_forward(struct work *w, double soc0, bool factor)
+{
+	double worst = 0, s_before = 0, hh_s_before = 0, u_before = 0, hs_before = 0, inv_pivot_before = 0;
+	double ec = w->eta_c, ed = w->inv_eta_d;
+	for (size_t t = 0; t < w->T; t++) {
+		struct lean *ln = &w->lean[t];
+		double *z = ln->z, aty[KINDS], state, net;
+		apply_a_slot(w, z[C], z[D], z[S], s_before, z[X], &state, &net);
+		double rp_state = (t == 0 ? soc0 : 0) - state, rp_net = ln->b_net - net;
+		worst = greater(worst, greater(fabs(rp_state), fabs(rp_net)));
+		apply_at_slot(w, ln->y_state, ln->y_net, t + 1 < w->T ? w->lean[t + 1].y_state : 0, aty);
+		double g[KINDS] = { w->cycle, w->cycle, 0, ln->g_x };
+		for (size_t k = 0; k < KINDS; k++) {
+			ln->rd[k] = (k == X) * z[k] + g[k] - aty[k];
+			if (ln->pin[k] == NONE)
+				worst = greater(worst, fabs(ln->rd[k]));
+			ln->hinv_h[k] = -ln->hinv[k] * ln->rd[k];
+		}
+		if (factor) {
+			double hc = ln->hinv[C], hd = ln->hinv[D], hs = ln->hinv[S], hx = ln->hinv[X];
+			ln->inv_net = 1 / (REG_DUAL + hx + hc + hd);
+			ln->couple = ec * hc + ed * hd;
+			double diag = REG_DUAL + hs + hs_before + ec * ec * hc + ed * ed * hd;
+			ln->l = -hs_before * inv_pivot_before;
+			double pivot = diag - ln->couple * ln->couple * ln->inv_net + ln->l * hs_before;
+			ln->inv_pivot = inv_pivot_before = pivot > 1e-15 * diag ? 1 / pivot : 1 / HUGE_PIVOT;
+			hs_before = hs;
+		}
+		const double *hh = ln->hinv_h;
+		apply_a_slot(w, hh[C], hh[D], hh[S], hh_s_before, hh[X], &state, &net);
+		ln->fw_net = rp_net - net;
+		ln->fw_state = u_before = rp_state - state - ln->couple * ln->inv_net * ln->fw_net - ln->l * u_before;
+		s_before = z[S];
+		hh_s_before = hh[S];
+	}
+	return worst;
+}
+
+/* The backward sweep: the back substitution, and the Newton step taken. */
+static void lean_backward(struct work *w)
+{
+	double y_after = 0, l_after = 0;
+	for (size_t t = w->T; t-- > 0;) {
+		struct lean *ln = &w->lean[t];
+		double aty[KINDS], dy_next = y_after;
+		double dy_state = y_after = ln->fw_state * ln->inv_pivot - l_after * y_after;
+		double dy_net = ln->inv_net * (ln->fw_net - ln->couple * dy_state);
+		l_after = ln->l;
+		apply_at_slot(w, dy_state, dy_net, dy_next, aty);
+		for (size_t k = 0; k < KINDS; k++)
+			ln->z[k] += ln->hinv_h[k] + ln->hinv[k] * aty[k];
+		ln->y_state += dy_state;
+		ln->y_net += dy_net;
+	}
+}
+
+/*
+ * After the last forward sweep: whether the pinned point is optimal (as
+ * polished_optimal), and if not, the next active set into pin; *changed
+ * says whether it differs.
+ */
+static bool lean_optimal(struct work *w, bool *changed)
+{
+	double dual_tol = TOL_DUAL * (1 + w->gmax);
+	bool optimal = true;
+	*changed = false;
+	for (size_t t = 0; t < w->T; t++) {
+		struct lean *ln = &w->lean[t];
+		for (size_t k = 0; k < KINDS; k++) {
+			int pin = ln->pin[k];
+			double z = ln->z[k], rd = ln->rd[k];
+			if (pin == NONE && z < ln->lo[k] - POLISH_BOUND)
+				pin = LOWER;
+			else if (pin == NONE && z > ln->hi[k] + POLISH_BOUND)
+				pin = UPPER;
+			else if ((pin == LOWER && rd < -dual_tol) || (pin == UPPER && rd > dual_tol))
+				pin = NONE;
+			if (pin != ln->pin[k]) {
+				optimal = false;
+				*changed = true;
+				ln->pin[k] = (unsigned char)pin;
+			}
+		}
+	}
+	return optimal;
+}
+
+/* The warm path; true with the optimum in w->lean (the values put within their bounds). */
+static bool lean_solve(struct work *w, const struct battqp *m, const struct battqp_problem *p, double rho,
+                       const double *v, double dual_ratio)
+{
+	if (!lean_set_up(w, m, p, rho, v, dual_ratio))
+		return false;
+	for (int step = 0; step <= ACTIVE_SET_STEPS; step++) {
+		lean_hold(w);
+		double residual = lean_forward(w, p->soc0 / w->scale, true);
+		for (int k = 0; k < POLISH_STEPS && residual > POLISH_RESIDUAL; k++) {
+			lean_backward(w);
+			residual = lean_forward(w, p->soc0 / w->scale, false);
+		}
+		bool changed;
+		if (!(residual <= POLISH_RESIDUAL))
+			return false;
+		if (lean_optimal(w, &changed)) {
+			for (size_t t = 0; t < w->T; t++)
+				for (size_t k = 0; k < KINDS; k++)
+					w->lean[t].z[k] = greater(w->lean[t].lo[k], lesser(w->lean[t].hi[k], w->lean[t].z[k]));
+			return true;
+		}
+		if (!changed)
+			return false;
+	}
+	return false;
+}
+
+/* The warm path's optimum into the problem's memory (the bounds' duals stay the last interior point's). */
+static void lean_remember(struct battqp *m, const struct work *w)
+{
+	m->T = w->T;
+	for (size_t t = 0; t < w->T; t++) {
+		const struct lean *ln = &w->lean[t];
+		for (size_t k = 0; k < KINDS; k++) {
+			m->z[t * KINDS + k] = ln->z[k];
+			m->pin[t * KINDS + k] = ln->pin[k];
+		}
+		m->y[2 * t] = ln->y_state;
+		m->y[2 * t + 1] = ln->y_net;
+	}
+	m->polished = true;
+}
+
 int battqp_solve(struct battqp *m, const struct battqp_problem *p, double rho, const double *v, bool warm,
                  double *charge, double *discharge, double *soc)
 {
@@ -838,29 +998,34 @@ int battqp_solve(struct battqp *m, const struct battqp_problem *p, double rho, c
 	m->iterations = 0;
 	m->rho = rho;
 	w->polished = false;
+	if (active && lean_solve(w, m, p, rho, v, dual_ratio)) {
+		lean_remember(m, w);
+		m->solved = m->from_active = true;
+		for (size_t t = 0; t < w->T; t++) {
+			charge[t] = w->lean[t].z[C] * w->scale;
+			discharge[t] = w->lean[t].z[D] * w->scale;
+			soc[t] = w->lean[t].z[S] * w->scale;
+		}
+		return 0;
+	}
 	if (warm)
 		recall(w, m);
 	if (!set_up(w, p, rho, v))
 		return -1;
-	bool from_active = active && polish_last_active(w, dual_ratio);
-	if (!from_active) {
-		/* (a failed try put the last solution back) */
-		if (warm)
-			warm_point(w, dual_ratio);
-		else
-			initial_point(w);
-		bool ok = iterate(w);
-		if (!ok && warm) {
-			initial_point(w);
-			ok = iterate(w);
-		}
-		m->iterations = w->iterations;
-		if (!ok)
-			return -1;
+	if (warm)
+		warm_point(w, dual_ratio);
+	else
+		initial_point(w);
+	bool ok = iterate(w);
+	if (!ok && warm) {
+		initial_point(w);
+		ok = iterate(w);
 	}
+	m->iterations = w->iterations;
+	if (!ok)
+		return -1;
 	remember(m, w);
 	m->solved = true;
-	m->from_active = from_active;
 	for (size_t t = 0; t < w->T; t++) {
 		charge[t] = w->slot[t].v[C].z * w->scale;
 		discharge[t] = w->slot[t].v[D].z * w->scale;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <gmp.h>
@@ -472,13 +473,23 @@ static int record(void *arg, jv obj)
 	return 0;
 }
 
+/*
+ * No assets: the header zeroed, the entries left as they are (each is
+ * zeroed as it is read). The entries are 39 KB, of which a file mostly
+ * uses one: a hive of 10,000 Workers kept 390 MB of zeros resident.
+ */
+static void clear(struct assets *a)
+{
+	memset(a, 0, offsetof(struct assets, a));
+}
+
 int assets_load_text(struct assets *out, const char *name, const char *text, size_t len)
 {
 	/* Values are quoted up to 48 bytes: an address fits. */
 	struct parser p = { .f = { .name = name, .ctx = "", .shown_max = 48 }, .a = out };
 	int rc;
 
-	memset(out, 0, sizeof *out);
+	clear(out);
 	rc = cfgfile_parse(&p.f, text, len, record, &p);
 	if (rc == 0 && p.f.header_line == 0) {
 		p.f.line = p.f.line ? p.f.line : 1;
@@ -486,7 +497,7 @@ int assets_load_text(struct assets *out, const char *name, const char *text, siz
 	}
 	if (rc < 0) {
 		assets_free(out);
-		memset(out, 0, sizeof *out);
+		clear(out);
 		return HIVE_EINPUT;
 	}
 	return HIVE_OK;
@@ -498,7 +509,7 @@ int assets_load(struct assets *out, const char *path)
 	int rc;
 
 	if (cfgfile_read(path, "assets", ASSETS_FILE_MAX, &text) < 0) {
-		memset(out, 0, sizeof *out);
+		clear(out);
 		return HIVE_EINPUT;
 	}
 	rc = assets_load_text(out, path, buf_str(&text), text.len);

@@ -133,8 +133,9 @@ struct assets {
 
 /*
  * Reads and checks an assets file. Returns HIVE_OK and fills *out (free its
- * zone with assets_free), or HIVE_EINPUT after one diagnostic with *out
- * zeroed (assets_free on it does nothing).
+ * zone with assets_free; the entries past n are not written), or
+ * HIVE_EINPUT after one diagnostic with *out empty: n 0, no zone
+ * (assets_free on it does nothing).
  */
 int assets_load(struct assets *out, const char *path);
 int assets_load_text(struct assets *out, const char *name, const char *text, size_t len);

@@ -292,6 +292,19 @@ bool lqp_step_was_structured(const struct lqp *q)
 
 static double energy_magnitude(const struct lqp *q);
 
+/* The arrays grown by doubling, cut to what the problem took: a hive keeps thousands of problems. */
+static void shrink_to_fit(struct lqp *q)
+{
+	q->cap_cols = q->ncols ? q->ncols : 1;
+	q->cols = xrealloc(q->cols, q->cap_cols * sizeof *q->cols);
+	q->cap_ent = q->nent ? q->nent : 1;
+	q->ent_row = xrealloc(q->ent_row, q->cap_ent * sizeof *q->ent_row);
+	q->ent_val = xrealloc(q->ent_val, q->cap_ent * sizeof *q->ent_val);
+	q->cap_rows = q->nrows ? q->nrows : 1;
+	q->row_lb = xrealloc(q->row_lb, q->cap_rows * sizeof *q->row_lb);
+	q->row_ub = xrealloc(q->row_ub, q->cap_rows * sizeof *q->row_ub);
+}
+
 int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
             const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why)
 {
@@ -371,6 +384,7 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 			break;
 		}
 	}
+	shrink_to_fit(q);
 	q->magnitude = energy_magnitude(q);
 	if (a->n == 1 && a->a[0].kind == ASSET_BATTERY)
 		set_up_structured(q);

@@ -11,6 +11,17 @@
 #define MAX_PIECES ((size_t)1 << 22) /* every slot's merged function together (96 MiB); beyond, the caller's LP */
 #define ROUNDING 1e-9                /* relative: how far a state may be outside a function's domain by rounding */
 
+/* fmin and fmax for the finite values here (within_conditions): inline, where libm's are calls. */
+static inline double lesser(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static inline double greater(double a, double b)
+{
+	return a > b ? a : b;
+}
+
 /* One linear piece of a convex function; slot: it comes from a slot's cost, not from the cost to go. */
 struct piece {
 	double slope, len;
@@ -93,11 +104,11 @@ static bool slot_cost_of(const struct dp *s, size_t t, struct slot_cost *h)
 	const struct battqp_problem *p = s->p;
 	double a = -p->discharge_max[t] / p->discharge_eff, b = p->charge_max[t] * p->charge_eff;
 	if (isfinite(p->net_min))
-		a = fmax(a, delta_of(p, t, p->net_min));
+		a = greater(a, delta_of(p, t, p->net_min));
 	if (isfinite(p->net_max))
-		b = fmin(b, delta_of(p, t, p->net_max));
+		b = lesser(b, delta_of(p, t, p->net_max));
 	if (a > b) {
-		if (a - b > ROUNDING * fmax(1, fabs(a)))
+		if (a - b > ROUNDING * greater(1, fabs(a)))
 			return false;
 		a = b;
 	}
@@ -176,9 +187,9 @@ static bool restrict_to(struct dp *s, const struct stage *st, double lo, double 
 	double len = 0;
 	for (size_t i = 0; i < st->n; i++)
 		len += m[i].len;
-	double from = fmax(lo, st->x0), to = fmin(hi, st->x0 + len);
+	double from = greater(lo, st->x0), to = lesser(hi, st->x0 + len);
 	if (from > to) {
-		if (from - to > ROUNDING * fmax(1, fmax(fabs(lo), fabs(hi))))
+		if (from - to > ROUNDING * greater(1, greater(fabs(lo), fabs(hi))))
 			return false;
 		from = to = 0.5 * (from + to); /* a single state, apart by rounding */
 	}
@@ -187,7 +198,7 @@ static bool restrict_to(struct dp *s, const struct stage *st, double lo, double 
 	*n = 0;
 	double at = st->x0;
 	for (size_t i = 0; i < st->n; i++) {
-		double left = fmax(at, from), right = fmin(at + m[i].len, to);
+		double left = greater(at, from), right = lesser(at + m[i].len, to);
 		if (right > left)
 			s->next[(*n)++] = (struct piece){ m[i].slope, right - left, false };
 		at += m[i].len;
@@ -231,15 +242,15 @@ static bool forward(struct dp *s, double *charge, double *discharge, double *soc
 		double pos = state - st->x0, covered = 0, len = 0;
 		for (size_t i = 0; i < st->n; i++)
 			len += m[i].len;
-		if (t == 0 && (pos < -ROUNDING * fmax(1, fabs(state)) || pos - len > ROUNDING * fmax(1, fabs(state))))
+		if (t == 0 && (pos < -ROUNDING * greater(1, fabs(state)) || pos - len > ROUNDING * greater(1, fabs(state))))
 			return false; /* the first state is outside what the bounds allow */
 		for (size_t i = 0; i < st->n && pos > 0; i++) {
-			double take = fmin(m[i].len, pos);
+			double take = lesser(m[i].len, pos);
 			if (m[i].slot)
 				covered += take;
 			pos -= take;
 		}
-		double delta = fmin(fmax(st->h.b - covered, st->h.a), st->h.b);
+		double delta = lesser(greater(st->h.b - covered, st->h.a), st->h.b);
 		charge[t] = delta > 0 ? delta / p->charge_eff : 0;
 		discharge[t] = delta < 0 ? -delta * p->discharge_eff : 0;
 		state += p->charge_eff * charge[t] - discharge[t] / p->discharge_eff;

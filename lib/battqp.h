@@ -29,10 +29,13 @@
  * is the optimum to rounding (as a simplex method's vertex is), and it is
  * what is returned; otherwise the iterations go on to tight tolerances.
  * A warm start first tries the last solution's active bounds on the new
- * problem, polished the same way: ADMM's next step mostly keeps them, and
- * then the answer comes without an interior-point iteration (5 of 6 steps
- * of a 100-Worker coordination); when they are not the optimum's, the
- * interior point starts from the last solution as before.
+ * problem, solved the same way on a compact copy of the problem (two
+ * sweeps over the slots a Newton step), with up to ACTIVE_SET_STEPS
+ * primal–dual active-set corrections: ADMM's next step mostly keeps them,
+ * and then the answer comes without an interior-point iteration (29,773
+ * of 32,000 steps of a 1,000-Worker coordination to a proven 0.5 %, 1,000
+ * of the rest its cold first steps); when they do not lead to the
+ * optimum, the interior point starts from the last solution as before.
  * The caller judges the answer anyway (localqp.c cleans it and checks every
  * constraint) and falls back to CLP when it falls short.
  *

@@ -17,8 +17,8 @@
 #define POLISHES 3                /* tries, at successive iterations */
 #define POLISH_STEPS 3            /* Newton steps of one */
 #define ACTIVE_SET_STEPS 16       /* primal–dual active-set steps a warm start tries before the interior point */
-#define POLISH_RESIDUAL 1e-13
-#define PIN_RESIDUAL 1e-8         /* the warm path's: a point this near tells a changed active set (see lean_solve) */     /* the largest residual of a polished point */
+#define POLISH_RESIDUAL 1e-13     /* the largest residual of a polished point */
+#define PIN_RESIDUAL 1e-8         /* the warm path's: a point this near tells a changed active set (see lean_solve) */
 #define POLISH_BOUND 1e-12        /* how far a freed value may be beyond its bound (then put on it) */
 #define FIXED_WIDTH 1e-12         /* a range this narrow is a fixed value */
 #define REG_PRIMAL 1e-9           /* a proximal term in each Newton system: H⁻¹ stays below 1e9, so that the
@@ -55,7 +55,6 @@ struct variable {
 	double hinv_h;         /* H⁻¹·h, for the normal equations' right side */
 	double z_ipm;          /* the interior point's value, while polishing */
 	int pin;               /* polishing: NONE, or the bound it is held at (LOWER, UPPER), or FIXED */
-	int last_pin;          /* the bound it was at in the last solution (NONE, LOWER, UPPER) */
 };
 
 enum { NONE, LOWER, UPPER, FIXED };
@@ -195,7 +194,6 @@ static void recall(struct work *w, const struct battqp *m)
 			sl->v[k].z = m->z[t * KINDS + k];
 			sl->v[k].ll = m->ll[t * KINDS + k];
 			sl->v[k].lu = m->lu[t * KINDS + k];
-			sl->v[k].last_pin = m->pin[t * KINDS + k];
 		}
 		sl->y_state = m->y[2 * t];
 		sl->y_net = m->y[2 * t + 1];
@@ -916,15 +914,16 @@ static void lean_backward(struct work *w)
 }
 
 /*
- * After the last forward sweep: whether the pinned point is optimal (as
- * polished_optimal), and if not, the next active set into pin; *changed
- * says whether it differs.
+ * After a forward sweep: the next active set into pin (a primal–dual
+ * active-set step: a freed value beyond a bound is held at it, a held one
+ * whose multiplier has the wrong sign is freed, as polished_optimal judges
+ * them). True when one changed; at a point whose residuals are within
+ * POLISH_RESIDUAL, false means the point is the optimum.
  */
-static bool lean_optimal(struct work *w, bool *changed)
+static bool lean_next_active_set(struct work *w)
 {
 	double dual_tol = TOL_DUAL * (1 + w->gmax);
-	bool optimal = true;
-	*changed = false;
+	bool changed = false;
 	for (size_t t = 0; t < w->T; t++) {
 		struct lean *ln = &w->lean[t];
 		for (size_t k = 0; k < KINDS; k++) {
@@ -936,14 +935,11 @@ static bool lean_optimal(struct work *w, bool *changed)
 				pin = UPPER;
 			else if ((pin == LOWER && rd < -dual_tol) || (pin == UPPER && rd > dual_tol))
 				pin = NONE;
-			if (pin != ln->pin[k]) {
-				optimal = false;
-				*changed = true;
-				ln->pin[k] = (unsigned char)pin;
-			}
+			changed |= pin != ln->pin[k];
+			ln->pin[k] = (unsigned char)pin;
 		}
 	}
-	return optimal;
+	return changed;
 }
 
 /* The warm path; true with the optimum in w->lean (the values put within their bounds). */
@@ -961,20 +957,18 @@ static bool lean_solve(struct work *w, const struct battqp *m, const struct batt
 			residual = lean_forward(w, p->soc0 / w->scale, false);
 			/* near enough to see the active set change: on to the next one, this one not refined */
 			if (residual > POLISH_RESIDUAL && residual <= PIN_RESIDUAL)
-				changed = !lean_optimal(w, &changed) && changed;
+				changed = lean_next_active_set(w);
 		}
 		if (changed)
 			continue;
 		if (!(residual <= POLISH_RESIDUAL))
 			return false;
-		if (lean_optimal(w, &changed)) {
+		if (!lean_next_active_set(w)) { /* the optimum: put within its bounds, as polishing does */
 			for (size_t t = 0; t < w->T; t++)
 				for (size_t k = 0; k < KINDS; k++)
 					w->lean[t].z[k] = greater(w->lean[t].lo[k], lesser(w->lean[t].hi[k], w->lean[t].z[k]));
 			return true;
 		}
-		if (!changed)
-			return false;
 	}
 	return false;
 }

@@ -529,7 +529,6 @@ static void bench_path(int structured, double *alone_us, double *cold_us, double
 	*warm_us = median(warm, nw);
 }
 
-/* The structured solver alone (no plan, no check), on the same problems: median µs and iterations. */
 /* A 10 kWh battery with an import limit on p's load, its bounds in b (4 · MAX_T). */
 static struct battqp_problem ten_kwh(const struct problem *p, double *b)
 {
@@ -577,6 +576,45 @@ static void warm_keeps_active_set(void)
 	printf("test_battqp: %d of %d warm steps kept or found the active set without the interior point\n", kept, warm);
 	CHECK(warm >= 100 && kept >= warm * 3 / 4);
 	battqp_free(w);
+	battqp_free(cold);
+}
+
+/*
+ * A thread's problems share one workspace: a warm start outlives another
+ * problem's solves in between, the workspace regrown for a larger problem,
+ * and that problem freed; each answer is what a cold solve gives.
+ */
+static void shared_workspace(void)
+{
+	double cmax[3] = { 1000, 1000, 1000 }, dmax[3] = { 1000, 1000, 1000 }, smin[3] = { 0, 0, 4500 };
+	double smax[3] = { 9000, 9000, 5000 }, L[3] = { 100, 200, 300 }, v[3] = { 0, 500, -200 };
+	double c[3], d[3], soc[3], c0[3], d0[3], soc0[3];
+	struct battqp_problem small_bp = { .slots = 3, .charge_eff = 0.9, .discharge_eff = 0.9, .soc0 = 4000,
+		                           .charge_max = cmax, .discharge_max = dmax, .soc_min = smin, .soc_max = smax,
+		                           .net_min = -INFINITY, .net_max = INFINITY, .base = L, .cycle_cost = 0.5 };
+	struct battqp *small = battqp_new(3), *cold = battqp_new(3);
+	CHECK(battqp_solve(small, &small_bp, 1, v, false, c, d, soc) == 0);
+	struct battqp *big = battqp_new(MAX_T); /* the workspace grows under small's warm start */
+	int solved = 0;
+	for (int i = 0; i < 10 && !solved; i++) {
+		struct problem p;
+		random_problem(&p, MAX_T);
+		double b[4 * MAX_T], bc[MAX_T], bd[MAX_T], bs[MAX_T];
+		struct battqp_problem big_bp = ten_kwh(&p, b);
+		solved = battqp_solve(big, &big_bp, p.rho, p.v, false, bc, bd, bs) == 0 &&
+		         battqp_solve(big, &big_bp, p.rho, p.v, true, bc, bd, bs) == 0;
+	}
+	CHECK(solved);
+	for (int k = 0; k < 2; k++) { /* with big alive, then freed */
+		v[1] += 20;
+		CHECK(battqp_solve(small, &small_bp, 2, v, true, c, d, soc) == 0);
+		CHECK(battqp_solve(cold, &small_bp, 2, v, false, c0, d0, soc0) == 0);
+		for (int t = 0; t < 3; t++)
+			CHECK(fabs(c[t] - d[t] - (c0[t] - d0[t])) <= 1e-6 && fabs(soc[t] - soc0[t]) <= 1e-6);
+		if (k == 0)
+			battqp_free(big);
+	}
+	battqp_free(small);
 	battqp_free(cold);
 }
 
@@ -633,6 +671,7 @@ int main(void)
 	       warm_structured);
 	CHECK(sequences >= 4 && warm_structured >= warm_steps * 99 / 100);
 	warm_keeps_active_set();
+	shared_workspace();
 	if (getenv("HIVE_BENCH"))
 		bench();
 	return check_done("test_battqp");

@@ -383,17 +383,29 @@ static void hand_cases_alone(void)
 }
 
 /* The solver's own contract: bounds that cross are refused; a warm start finds what a cold one finds. */
+/* A three-slot battery whose last state must be within [soc_min_last, 5000] (its arrays in a: 5 · 3). */
+static struct battqp_problem three_slots(double *a, double soc_min_last)
+{
+	double *cmax = a, *dmax = a + 3, *smin = a + 6, *smax = a + 9, *L = a + 12;
+	for (int t = 0; t < 3; t++) {
+		cmax[t] = dmax[t] = 1000;
+		smin[t] = t < 2 ? 0 : soc_min_last;
+		smax[t] = t < 2 ? 9000 : 5000;
+		L[t] = 100 * (t + 1);
+	}
+	return (struct battqp_problem){ .slots = 3, .charge_eff = 0.9, .discharge_eff = 0.9, .soc0 = 4000,
+		                        .charge_max = cmax, .discharge_max = dmax, .soc_min = smin, .soc_max = smax,
+		                        .net_min = -INFINITY, .net_max = INFINITY, .base = L, .cycle_cost = 0.5 };
+}
+
 static void solver_contract(void)
 {
-	double cmax[3] = { 1000, 1000, 1000 }, dmax[3] = { 1000, 1000, 1000 }, smin[3] = { 0, 0, 6000 };
-	double smax[3] = { 9000, 9000, 5000 }, L[3] = { 100, 200, 300 }, v[3] = { 0, 500, -200 };
+	double a[15], v[3] = { 0, 500, -200 };
 	double c[3], d[3], soc[3], c2[3], d2[3], soc2[3];
-	struct battqp_problem bp = { .slots = 3, .charge_eff = 0.9, .discharge_eff = 0.9, .soc0 = 4000,
-		                     .charge_max = cmax, .discharge_max = dmax, .soc_min = smin, .soc_max = smax,
-		                     .net_min = -INFINITY, .net_max = INFINITY, .base = L, .cycle_cost = 0.5 };
+	struct battqp_problem bp = three_slots(a, 6000);
 	struct battqp *w = battqp_new(3), *cold = battqp_new(3);
 	CHECK(battqp_solve(w, &bp, 1, v, false, c, d, soc) == -1); /* soc_min 6000 > soc_max 5000 at the end */
-	smin[2] = 4500;
+	bp = three_slots(a, 4500);
 	CHECK(battqp_solve(w, &bp, 1, v, false, c, d, soc) == 0);
 	v[1] = 520;
 	CHECK(battqp_solve(w, &bp, 2, v, true, c, d, soc) == 0);
@@ -586,12 +598,9 @@ static void warm_keeps_active_set(void)
  */
 static void shared_workspace(void)
 {
-	double cmax[3] = { 1000, 1000, 1000 }, dmax[3] = { 1000, 1000, 1000 }, smin[3] = { 0, 0, 4500 };
-	double smax[3] = { 9000, 9000, 5000 }, L[3] = { 100, 200, 300 }, v[3] = { 0, 500, -200 };
+	double a[15], v[3] = { 0, 500, -200 };
 	double c[3], d[3], soc[3], c0[3], d0[3], soc0[3];
-	struct battqp_problem small_bp = { .slots = 3, .charge_eff = 0.9, .discharge_eff = 0.9, .soc0 = 4000,
-		                           .charge_max = cmax, .discharge_max = dmax, .soc_min = smin, .soc_max = smax,
-		                           .net_min = -INFINITY, .net_max = INFINITY, .base = L, .cycle_cost = 0.5 };
+	struct battqp_problem small_bp = three_slots(a, 4500);
 	struct battqp *small = battqp_new(3), *cold = battqp_new(3);
 	CHECK(battqp_solve(small, &small_bp, 1, v, false, c, d, soc) == 0);
 	struct battqp *big = battqp_new(MAX_T); /* the workspace grows under small's warm start */

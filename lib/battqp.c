@@ -219,19 +219,33 @@ static void remember(struct battqp *m, const struct work *w)
 	m->polished = w->polished;
 }
 
-/* A slot's two equations applied to values of its variables (s_before: the state's in the slot before, 0 for the first). */
-static inline void apply_a_slot(const struct work *w, double c, double d, double s, double s_before, double x,
-                                double *state, double *net)
+/*
+ * The efficiencies the equations hold, passed by value into the sweeps: read
+ * through the workspace's pointer, they were loaded again after every store
+ * to a slot (which the compiler cannot tell from them).
+ */
+struct eff {
+	double eta_c, inv_eta_d;
+};
+
+static inline struct eff eff_of(const struct work *w)
 {
-	*state = s - s_before - w->eta_c * c + w->inv_eta_d * d;
+	return (struct eff){ w->eta_c, w->inv_eta_d };
+}
+
+/* A slot's two equations applied to values of its variables (s_before: the state's in the slot before, 0 for the first). */
+static inline void apply_a_slot(struct eff e, double c, double d, double s, double s_before, double x, double *state,
+                                double *net)
+{
+	*state = s - s_before - e.eta_c * c + e.inv_eta_d * d;
 	*net = x - c + d;
 }
 
 /* (Aᵀ·y) at slot t's c, d, s, x, for the multipliers y (y_next: the next slot's state equation's, 0 after the last). */
-static inline void apply_at_slot(const struct work *w, double y_state, double y_net, double y_next, double out[KINDS])
+static inline void apply_at_slot(struct eff e, double y_state, double y_net, double y_next, double out[KINDS])
 {
-	out[C] = -w->eta_c * y_state - y_net;
-	out[D] = w->inv_eta_d * y_state + y_net;
+	out[C] = -e.eta_c * y_state - y_net;
+	out[D] = e.inv_eta_d * y_state + y_net;
 	out[S] = y_state - y_next;
 	out[X] = y_net;
 }
@@ -463,10 +477,10 @@ static inline double barrier_inverse(struct variable *x)
  * before's h_s and 1/pivot. One division per slot is on the chain. A pivot
  * lost to cancellation is made huge, so that its multiplier does not move.
  */
-static inline void factor(const struct work *w, const double hinv[KINDS], double *hs_before, double *inv_pivot_before,
+static inline void factor(struct eff e, const double hinv[KINDS], double *hs_before, double *inv_pivot_before,
                           double *inv_net, double *couple, double *l, double *inv_pivot)
 {
-	double ec = w->eta_c, ed = w->inv_eta_d;
+	double ec = e.eta_c, ed = e.inv_eta_d;
 	double hc = hinv[C], hd = hinv[D], hs = hinv[S], hx = hinv[X];
 	*inv_net = 1 / (REG_DUAL + hx + hc + hd);
 	*couple = ec * hc + ed * hd;
@@ -480,7 +494,7 @@ static inline void factor(const struct work *w, const double hinv[KINDS], double
 static void factor_slot(struct work *w, struct slot *sl, double *hs_before, double *inv_pivot_before)
 {
 	double hinv[KINDS] = { sl->v[C].hinv, sl->v[D].hinv, sl->v[S].hinv, sl->v[X].hinv };
-	factor(w, hinv, hs_before, inv_pivot_before, &sl->inv_net, &sl->couple, &sl->l, &sl->inv_pivot);
+	factor(eff_of(w), hinv, hs_before, inv_pivot_before, &sl->inv_net, &sl->couple, &sl->l, &sl->inv_pivot);
 }
 
 /*
@@ -533,6 +547,7 @@ static inline double variable_step(struct variable *x, double aty, double a)
  */
 static double newton_direction(struct work *w, bool second_order, double sigma_mu, double cap)
 {
+	const struct eff e = eff_of(w);
 	double u_before = 0;
 	for (size_t t = 0; t < w->T; t++) {
 		struct slot *sl = &w->slot[t];
@@ -540,7 +555,7 @@ static double newton_direction(struct work *w, bool second_order, double sigma_m
 			right_side(&sl->v[k], second_order, sigma_mu);
 		double state, net, s_before = t ? w->slot[t - 1].v[S].hinv_h : 0;
 		const struct variable *v = sl->v;
-		apply_a_slot(w, v[C].hinv_h, v[D].hinv_h, v[S].hinv_h, s_before, v[X].hinv_h, &state, &net);
+		apply_a_slot(e, v[C].hinv_h, v[D].hinv_h, v[S].hinv_h, s_before, v[X].hinv_h, &state, &net);
 		sl->dy_net = sl->rp_net - net;
 		sl->dy_state = u_before = sl->rp_state - state - sl->couple * sl->inv_net * sl->dy_net - sl->l * u_before;
 	}
@@ -551,9 +566,12 @@ static double newton_direction(struct work *w, bool second_order, double sigma_m
 		sl->dy_state = y_after = sl->dy_state * sl->inv_pivot - l_after * y_after;
 		sl->dy_net = sl->inv_net * (sl->dy_net - sl->couple * sl->dy_state);
 		l_after = sl->l;
-		apply_at_slot(w, sl->dy_state, sl->dy_net, y_next, aty);
-		for (size_t k = 0; k < KINDS; k++)
-			a = variable_step(&sl->v[k], aty[k], a);
+		apply_at_slot(e, sl->dy_state, sl->dy_net, y_next, aty);
+		/* spelled out per variable: a loop kept aty on the stack */
+		a = variable_step(&sl->v[C], aty[C], a);
+		a = variable_step(&sl->v[D], aty[D], a);
+		a = variable_step(&sl->v[S], aty[S], a);
+		a = variable_step(&sl->v[X], aty[X], a);
 	}
 	return a;
 }
@@ -569,6 +587,19 @@ static inline void move_variable(struct variable *x, double alpha)
 }
 
 /*
+ * A variable's stationarity residual rd (aty: its (Aᵀ·y)), its terms of the
+ * progress, and least lowered to its least product of a slack and its dual.
+ */
+static inline double measure_variable(struct variable *x, double aty, struct progress *pr, double least)
+{
+	x->rd = x->free * (x->q * x->z + x->g - aty - x->ll + x->lu);
+	pr->dual = greater(pr->dual, fabs(x->rd));
+	pr->objective += (x->q / 2 * x->z + x->g) * x->z;
+	pr->mu += x->wl * x->ll + x->wu * x->lu;
+	return lesser(least, lesser(x->mlo != 0 ? x->wl * x->ll : INFINITY, x->mhi != 0 ? x->wu * x->lu : INFINITY));
+}
+
+/*
  * One sweep through the slots: the step of alpha along the direction (0
  * at the start), the residuals rp = b − A·z and rd = Q·z + g − Aᵀ·y −
  * λ_lo + λ_hi (0 for a fixed value, whose multiplier takes up whatever is
@@ -577,6 +608,7 @@ static inline void move_variable(struct variable *x, double alpha)
  */
 static struct progress step_and_measure(struct work *w, double alpha)
 {
+	const struct eff e = eff_of(w);
 	struct progress pr = { 0, 0, 0, w->half_v2, 0 };
 	double least = INFINITY;
 	for (size_t t = 0; t < w->T; t++) { /* the multipliers first: stationarity at slot t needs slot t + 1's */
@@ -590,20 +622,17 @@ static struct progress step_and_measure(struct work *w, double alpha)
 		double state, net, aty[KINDS];
 		for (size_t k = 0; k < KINDS; k++)
 			move_variable(&v[k], alpha);
-		apply_a_slot(w, v[C].z, v[D].z, v[S].z, s_before, v[X].z, &state, &net);
+		apply_a_slot(e, v[C].z, v[D].z, v[S].z, s_before, v[X].z, &state, &net);
 		s_before = v[S].z;
 		sl->rp_state = sl->b_state - state;
 		sl->rp_net = sl->b_net - net;
 		pr.primal = greater(pr.primal, greater(fabs(sl->rp_state), fabs(sl->rp_net)));
-		apply_at_slot(w, sl->y_state, sl->y_net, t + 1 < w->T ? w->slot[t + 1].y_state : 0, aty);
-		for (size_t k = 0; k < KINDS; k++) {
-			struct variable *x = &v[k];
-			x->rd = x->free * (x->q * x->z + x->g - aty[k] - x->ll + x->lu);
-			pr.dual = greater(pr.dual, fabs(x->rd));
-			pr.objective += (x->q / 2 * x->z + x->g) * x->z;
-			pr.mu += x->wl * x->ll + x->wu * x->lu;
-			least = lesser(least, lesser(x->mlo != 0 ? x->wl * x->ll : INFINITY, x->mhi != 0 ? x->wu * x->lu : INFINITY));
-		}
+		apply_at_slot(e, sl->y_state, sl->y_net, t + 1 < w->T ? w->slot[t + 1].y_state : 0, aty);
+		/* spelled out per variable: a loop kept aty on the stack */
+		least = measure_variable(&v[C], aty[C], &pr, least);
+		least = measure_variable(&v[D], aty[D], &pr, least);
+		least = measure_variable(&v[S], aty[S], &pr, least);
+		least = measure_variable(&v[X], aty[X], &pr, least);
 	}
 	for (size_t t = 0; t < w->T; t++) {
 		for (size_t k = 0; k < KINDS; k++)
@@ -640,17 +669,18 @@ static void pin_variable(struct variable *x)
 /* rp = b − A·z and, for the freed variables, rd = Q·z + g − Aᵀ·y; returns the largest of both. */
 static double polish_residuals(struct work *w)
 {
+	const struct eff e = eff_of(w);
 	double worst = 0, s_before = 0;
 	for (size_t t = 0; t < w->T; t++) {
 		struct slot *sl = &w->slot[t];
 		struct variable *v = sl->v;
 		double state, net, aty[KINDS];
-		apply_a_slot(w, v[C].z, v[D].z, v[S].z, s_before, v[X].z, &state, &net);
+		apply_a_slot(e, v[C].z, v[D].z, v[S].z, s_before, v[X].z, &state, &net);
 		s_before = v[S].z;
 		sl->rp_state = sl->b_state - state;
 		sl->rp_net = sl->b_net - net;
 		worst = greater(worst, greater(fabs(sl->rp_state), fabs(sl->rp_net)));
-		apply_at_slot(w, sl->y_state, sl->y_net, t + 1 < w->T ? w->slot[t + 1].y_state : 0, aty);
+		apply_at_slot(e, sl->y_state, sl->y_net, t + 1 < w->T ? w->slot[t + 1].y_state : 0, aty);
 		for (size_t k = 0; k < KINDS; k++) {
 			struct variable *x = &v[k];
 			x->rd = x->q * x->z + x->g - aty[k]; /* for a held variable: its bound's multiplier */
@@ -886,6 +916,14 @@ static void lean_hold(struct work *w)
 	}
 }
 
+/* Variable k's stationarity residual rd, and H⁻¹·(−rd); returns worst raised to |rd| when k is free. */
+static inline double lean_residual(struct lean *ln, size_t k, double rd, double worst)
+{
+	ln->rd[k] = rd;
+	ln->hinv_h[k] = -ln->hinv[k] * rd;
+	return ln->pin[k] == NONE ? greater(worst, fabs(rd)) : worst;
+}
+
 /*
  * The forward sweep: the residuals at the current point (rd of every
  * variable: a held one's is its bound's multiplier), with refactor also
@@ -895,26 +933,28 @@ static void lean_hold(struct work *w)
  */
 static double lean_forward(struct work *w, double soc0, bool refactor)
 {
+	const struct eff e = eff_of(w);
+	const size_t T = w->T;
+	const double cycle = w->cycle;
+	struct lean *lean = w->lean;
 	double worst = 0, s_before = 0, hh_s_before = 0, u_before = 0, hs_before = 0, inv_pivot_before = 0;
-	for (size_t t = 0; t < w->T; t++) {
-		struct lean *ln = &w->lean[t];
+	for (size_t t = 0; t < T; t++) {
+		struct lean *ln = &lean[t];
 		double *z = ln->z, aty[KINDS], state, net;
-		apply_a_slot(w, z[C], z[D], z[S], s_before, z[X], &state, &net);
+		apply_a_slot(e, z[C], z[D], z[S], s_before, z[X], &state, &net);
 		double rp_state = (t == 0 ? soc0 : 0) - state, rp_net = ln->b_net - net;
 		worst = greater(worst, greater(fabs(rp_state), fabs(rp_net)));
-		apply_at_slot(w, ln->y_state, ln->y_net, t + 1 < w->T ? w->lean[t + 1].y_state : 0, aty);
-		double g[KINDS] = { w->cycle, w->cycle, 0, ln->g_x };
-		for (size_t k = 0; k < KINDS; k++) {
-			ln->rd[k] = (k == X) * z[k] + g[k] - aty[k];
-			if (ln->pin[k] == NONE)
-				worst = greater(worst, fabs(ln->rd[k]));
-			ln->hinv_h[k] = -ln->hinv[k] * ln->rd[k];
-		}
+		apply_at_slot(e, ln->y_state, ln->y_net, t + 1 < T ? lean[t + 1].y_state : 0, aty);
+		/* spelled out per variable, as in lean_backward: a loop kept g, aty and rd on the stack */
+		worst = lean_residual(ln, C, cycle - aty[C], worst);
+		worst = lean_residual(ln, D, cycle - aty[D], worst);
+		worst = lean_residual(ln, S, -aty[S], worst);
+		worst = lean_residual(ln, X, z[X] + ln->g_x - aty[X], worst);
 		if (refactor)
-			factor(w, ln->hinv, &hs_before, &inv_pivot_before, &ln->inv_net, &ln->couple, &ln->l,
+			factor(e, ln->hinv, &hs_before, &inv_pivot_before, &ln->inv_net, &ln->couple, &ln->l,
 			       &ln->inv_pivot);
 		const double *hh = ln->hinv_h;
-		apply_a_slot(w, hh[C], hh[D], hh[S], hh_s_before, hh[X], &state, &net);
+		apply_a_slot(e, hh[C], hh[D], hh[S], hh_s_before, hh[X], &state, &net);
 		ln->fw_net = rp_net - net;
 		ln->fw_state = u_before = rp_state - state - ln->couple * ln->inv_net * ln->fw_net - ln->l * u_before;
 		s_before = z[S];
@@ -926,14 +966,16 @@ static double lean_forward(struct work *w, double soc0, bool refactor)
 /* The backward sweep: the back substitution, and the Newton step taken. */
 static void lean_backward(struct work *w)
 {
+	const struct eff e = eff_of(w);
+	struct lean *lean = w->lean;
 	double y_after = 0, l_after = 0;
 	for (size_t t = w->T; t-- > 0;) {
-		struct lean *ln = &w->lean[t];
+		struct lean *ln = &lean[t];
 		double aty[KINDS], dy_next = y_after;
 		double dy_state = y_after = ln->fw_state * ln->inv_pivot - l_after * y_after;
 		double dy_net = ln->inv_net * (ln->fw_net - ln->couple * dy_state);
 		l_after = ln->l;
-		apply_at_slot(w, dy_state, dy_net, dy_next, aty);
+		apply_at_slot(e, dy_state, dy_net, dy_next, aty);
 		/* spelled out, not a loop over aty: the compiler's vector loads of aty, stored a double at a time,
 		   waited on the stores (a quarter of the warm path) */
 		ln->z[C] += ln->hinv_h[C] + ln->hinv[C] * aty[C];

@@ -63,19 +63,19 @@ static double lower_bound(struct coord_worker *w, size_t n, const struct sharing
 	size_t T = g->slots;
 	sharing_bound_prices(g, rho, u, y);
 	double bound = sharing_dual_term(g, y);
+	struct lqp_plan at_y = { 0 }; /* one plan's memory for all */
 	for (size_t i = 0; i < n; i++) {
 		if (!w[i].lqp) {
 			for (size_t t = 0; t < T; t++)
 				bound += y[t] * w[i].net[t];
 			continue;
 		}
-		struct lqp_plan at_y;
 		const char *why;
-		if (lqp_solve_alone(w[i].lqp, y, y, &at_y, &why) != HIVE_OK)
+		if (lqp_solve_alone_into(w[i].lqp, y, y, &at_y, &why) != HIVE_OK)
 			return NAN;
 		bound += at_y.objective;
-		lqp_plan_free(&at_y);
 	}
+	lqp_plan_free(&at_y);
 	return bound;
 }
 
@@ -180,8 +180,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 				if (zi)
 					zi[i * T + t] = v[t] + st.u[t];
 			}
-			lqp_plan_free(&w[i].plan);
-			rc = lqp_solve_step(w[i].lqp, st.rho, v, &w[i].plan, why);
+			rc = lqp_solve_step_into(w[i].lqp, st.rho, v, &w[i].plan, why);
 			if (rc != HIVE_OK)
 				*failed = i;
 			else

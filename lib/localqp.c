@@ -66,6 +66,9 @@ struct lqp {
 	double *bq_cols;          /* ncols: the solver's answer in the columns' layout */
 	bool use_structured;      /* lqp_use_structured */
 	bool last_structured;     /* the last plan (alone or step) is a structured solver's */
+	/* the coordination's rounds make a plan per Worker and round: their memory is kept */
+	bool reuse;               /* the plan being made may keep the caller's arrays (lqp_solve_*_into) */
+	double *check;            /* 3T: the sums the constraint check adds up */
 };
 
 static size_t add_row(struct lqp *q, double lb, double ub)
@@ -326,6 +329,7 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 	q->hours = step_s / 3600.0;
 	q->L = xmalloc(slots * sizeof *q->L);
 	q->X = xmalloc(slots * sizeof *q->X);
+	q->check = xmalloc(3 * (slots ? slots : 1) * sizeof *q->check);
 	memcpy(q->L, net, slots * sizeof *q->L);
 	for (size_t t = 0; t < slots; t++)
 		q->X[t] = export_wh ? export_wh[t] : net[t] < 0 ? -net[t] : 0;
@@ -442,6 +446,7 @@ void lqp_free(struct lqp *q)
 		Clp_deleteModel(q->lp);
 	if (q->qp)
 		Clp_deleteModel(q->qp);
+	free(q->check);
 	free(q->L);
 	free(q->X);
 	free(q->cols);
@@ -530,9 +535,36 @@ static Clp_Simplex *make_model(const struct lqp *q, bool alone, double unit)
 	return m;
 }
 
+/* Whether p holds a plan of q's shape (any problem's with as many slots, variables and assets of the same kinds). */
+static bool plan_fits(const struct lqp *q, const struct lqp_plan *p)
+{
+	if (!p->net_wh || p->slots != q->T || p->nschedules != q->nassets || p->nvars != q->ncols)
+		return false;
+	for (size_t i = 0; i < q->nassets; i++)
+		if ((p->schedules[i].charge_wh != NULL) != (q->ac[i].asset->kind == ASSET_BATTERY))
+			return false;
+	return true;
+}
+
+/*
+ * A plan's arrays for q: new ones (p is overwritten), or with q->reuse the
+ * ones p holds when they fit (p then holds a plan, or nothing). extract
+ * adds the loads' energies up, so those start at 0.
+ */
 static void plan_alloc(const struct lqp *q, struct lqp_plan *p)
 {
 	size_t T = q->T;
+	if (q->reuse && plan_fits(q, p)) {
+		for (size_t i = 0; i < q->nassets; i++) {
+			struct lqp_schedule *sc = &p->schedules[i];
+			sc->asset = q->ac[i].asset;
+			if (sc->energy_wh)
+				memset(sc->energy_wh, 0, T * sizeof *sc->energy_wh);
+		}
+		return;
+	}
+	if (q->reuse)
+		lqp_plan_free(p);
 	memset(p, 0, sizeof *p);
 	p->slots = T;
 	p->net_wh = xcalloc(T, sizeof *p->net_wh);
@@ -621,7 +653,8 @@ static void extract(const struct lqp *q, const double *col, struct lqp_plan *p)
 	}
 }
 
-double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
+/* lqp_violation, its sums in sums (3T values, any content). */
+static double violation(const struct lqp *q, const struct lqp_plan *p, double *sums)
 {
 	size_t T = q->T;
 	double worst = 0;
@@ -632,7 +665,8 @@ double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
 		if (!(e_ <= worst))                                                                             \
 			worst = isnan(e_) ? INFINITY : e_;                                                          \
 	} while (0)
-	double *solar = xcalloc(T, sizeof *solar), *curt = xcalloc(T, sizeof *curt), *net = xmalloc(T * sizeof *net);
+	double *solar = sums, *curt = sums + T, *net = sums + 2 * T;
+	memset(solar, 0, 2 * T * sizeof *sums);
 	memcpy(net, q->L, T * sizeof *net);
 	for (size_t i = 0; i < q->nassets; i++) {
 		const struct asset_cols *ac = &q->ac[i];
@@ -689,9 +723,14 @@ double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
 		OVER(curt[t], -INFINITY, q->X[t]);
 	}
 #undef OVER
-	free(solar);
-	free(curt);
-	free(net);
+	return worst;
+}
+
+double lqp_violation(const struct lqp *q, const struct lqp_plan *p)
+{
+	double *sums = xmalloc(3 * (q->T ? q->T : 1) * sizeof *sums);
+	double worst = violation(q, p, sums);
+	free(sums);
 	return worst;
 }
 
@@ -715,7 +754,7 @@ static int finish(struct lqp *q, Clp_Simplex *m, double unit, int rc, struct lqp
 	} else {
 		extract(q, col, p);
 	}
-	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
+	if (!(violation(q, p, q->check) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		*why = "the solver's plan breaks a constraint beyond the tolerance";
 		return HIVE_EINTERNAL;
@@ -744,7 +783,7 @@ static int structured_plan(struct lqp *q, struct lqp_plan *p)
 {
 	plan_alloc(q, p);
 	extract(q, q->bq_cols, p);
-	if (!(lqp_violation(q, p) <= lqp_tolerance(q))) {
+	if (!(violation(q, p, q->check) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		return HIVE_EINTERNAL;
 	}
@@ -896,6 +935,26 @@ int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *
 			pen += (p->net_wh[t] - v[t]) * (p->net_wh[t] - v[t]);
 		p->objective = p->own_cost + rho / 2 * pen;
 	}
+	return rc;
+}
+
+int lqp_solve_step_into(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
+{
+	q->reuse = true;
+	int rc = lqp_solve_step(q, rho, v, p, why);
+	q->reuse = false;
+	if (rc != HIVE_OK)
+		lqp_plan_free(p);
+	return rc;
+}
+
+int lqp_solve_alone_into(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p, const char **why)
+{
+	q->reuse = true;
+	int rc = lqp_solve_alone(q, buy, sell, p, why);
+	q->reuse = false;
+	if (rc != HIVE_OK)
+		lqp_plan_free(p);
 	return rc;
 }
 

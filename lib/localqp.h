@@ -106,6 +106,15 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *plan, const char **why);
 
 /*
+ * The same, for the coordination's rounds, where every Worker makes a plan
+ * a round: plan holds an earlier plan (of any problem) or is all zero, and
+ * its memory is kept for this one where it fits; all zero when the solve
+ * fails.
+ */
+int lqp_solve_alone_into(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *plan, const char **why);
+int lqp_solve_step_into(struct lqp *q, double rho, const double *v, struct lqp_plan *plan, const char **why);
+
+/*
  * A Worker whose assets are one battery alone has its steps and its plan
  * alone solved by structured solvers (battqp.h, battlp.h), checked as
  * CLP's plans are, CLP solving any it declines or falls short on.

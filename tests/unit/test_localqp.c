@@ -6,7 +6,8 @@
  * tests/tools/hiveref.py (scipy's HiGHS and cvxopt, formulated from the
  * documented semantics, not from this code) giving the optimum: the
  * objectives agree to 1e-6 relative and every plan keeps every constraint.
- * Also: warm-started steps equal cold ones, infeasible inputs are refused, a
+ * Also: warm-started steps equal cold ones, plans made into an earlier
+ * plan's memory equal fresh ones, infeasible inputs are refused, a
  * goal that falls more than 64 times is refused, goals above what the import
  * limit lets the battery reach are lowered to it, and the tolerance grows with
  * problems beyond 10^6 Wh.
@@ -269,6 +270,106 @@ static void warm_equals_cold(void)
 	}
 }
 
+static bool same_array(const double *a, const double *b, size_t n)
+{
+	return (a == NULL) == (b == NULL) && (!a || memcmp(a, b, n * sizeof *a) == 0);
+}
+
+/* Two plans equal to the bit: values, costs and every schedule (of the same asset). */
+static bool same_plan(const struct lqp_plan *a, const struct lqp_plan *b)
+{
+	if (a->slots != b->slots || a->nschedules != b->nschedules || a->nvars != b->nvars ||
+	    a->own_cost != b->own_cost || a->objective != b->objective || !same_array(a->net_wh, b->net_wh, a->slots) ||
+	    !same_array(a->vars, b->vars, a->nvars))
+		return false;
+	for (size_t i = 0; i < a->nschedules; i++) {
+		const struct lqp_schedule *x = &a->schedules[i], *y = &b->schedules[i];
+		if (x->asset != y->asset || !same_array(x->charge_wh, y->charge_wh, a->slots) ||
+		    !same_array(x->discharge_wh, y->discharge_wh, a->slots) || !same_array(x->soc_wh, y->soc_wh, a->slots) ||
+		    !same_array(x->energy_wh, y->energy_wh, a->slots))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * lqp_solve_alone_into and lqp_solve_step_into, one plan's memory going
+ * from problem to problem of every kind (so of the same shape and not):
+ * each plan is the one made fresh by a twin problem, to the bit; a solve
+ * that fails leaves the plan empty.
+ */
+static void plans_into(void)
+{
+	struct lqp_plan kept = { 0 };
+	int used = 0;
+	for (int i = 0; i < 40; i++) {
+		struct problem p;
+		random_problem(&p, i % 4 == 3 ? 0 : (int)(check_next() % 4));
+		struct assets as;
+		char why_buf[160];
+		const char *why;
+		struct lqp *into, *fresh;
+		if (assets_load_text(&as, "into", p.assets, strlen(p.assets)) != HIVE_OK)
+			continue; /* a load whose window the generator put before the horizon */
+		if (lqp_new(&into, &as, START, STEP, T, p.net, p.export_wh, why_buf, sizeof why_buf, &why) != HIVE_OK) {
+			assets_free(&as);
+			continue;
+		}
+		CHECK(lqp_new(&fresh, &as, START, STEP, T, p.net, p.export_wh, why_buf, sizeof why_buf, &why) == HIVE_OK);
+		used++;
+		struct lqp_plan made;
+		int ra = lqp_solve_alone_into(into, p.buy, p.sell, &kept, &why);
+		CHECK(ra == lqp_solve_alone(fresh, p.buy, p.sell, &made, &why));
+		if (ra == HIVE_OK) {
+			CHECK(same_plan(&kept, &made));
+			lqp_plan_free(&made);
+		} else {
+			CHECK(kept.net_wh == NULL && kept.schedules == NULL && kept.vars == NULL);
+		}
+		for (int k = 0; k < 3; k++) { /* the steps warm, one from another, on both sides */
+			for (int t = 0; t < T; t++)
+				p.v[t] += check_uniform(-50, 50);
+			int rs = lqp_solve_step_into(into, p.rho, p.v, &kept, &why);
+			CHECK(rs == lqp_solve_step(fresh, p.rho, p.v, &made, &why));
+			if (rs == HIVE_OK) {
+				CHECK(same_plan(&kept, &made));
+				lqp_plan_free(&made);
+			} else {
+				CHECK(kept.net_wh == NULL && kept.schedules == NULL && kept.vars == NULL);
+			}
+		}
+		lqp_free(into);
+		lqp_free(fresh);
+		assets_free(&as);
+	}
+	lqp_plan_free(&kept);
+	CHECK(used >= 30);
+
+	/* a failing solve into a plan: the plan is freed and empty */
+	const char *text = "{\"type\":\"assets\",\"import_max_w\":1000}\n{\"type\":\"pv\",\"name\":\"roof\"}\n";
+	struct problem p;
+	random_problem(&p, 0);
+	struct assets ok, limited;
+	struct lqp *q, *r;
+	char why_buf[160];
+	const char *why;
+	CHECK(assets_load_text(&ok, "ok", p.assets, strlen(p.assets)) == HIVE_OK);
+	CHECK(lqp_new(&q, &ok, START, STEP, T, p.net, p.export_wh, why_buf, sizeof why_buf, &why) == HIVE_OK);
+	CHECK(lqp_solve_step_into(q, p.rho, p.v, &kept, &why) == HIVE_OK && kept.net_wh != NULL);
+	double net[T] = { 0 }, price[T];
+	net[3] = 900; /* above the 1 kW limit with nothing to lower it */
+	for (int t = 0; t < T; t++)
+		price[t] = 1;
+	CHECK(assets_load_text(&limited, "limit", text, strlen(text)) == HIVE_OK);
+	CHECK(lqp_new(&r, &limited, START, STEP, T, net, NULL, why_buf, sizeof why_buf, &why) == HIVE_OK);
+	CHECK(lqp_solve_alone_into(r, price, price, &kept, &why) == HIVE_ERULE);
+	CHECK(kept.net_wh == NULL && kept.schedules == NULL && kept.vars == NULL && kept.slots == 0);
+	lqp_free(q);
+	lqp_free(r);
+	assets_free(&ok);
+	assets_free(&limited);
+}
+
 /* Energy that cannot fit its window, and limits the forecast breaks, are refused by name. */
 static void refusals(void)
 {
@@ -496,5 +597,6 @@ int main(void)
 		against_reference();
 	else
 		printf("test_localqp: /usr/bin/python3 with scipy and cvxopt not found: reference checks skipped\n");
+	plans_into(); /* last: its draws do not move the reference problems' */
 	return check_done("test_localqp");
 }

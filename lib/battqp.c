@@ -897,22 +897,28 @@ static bool lean_set_up(struct work *w, const struct battqp *m, const struct bat
 }
 
 /* Holds each variable at its pin's bound (one that is absent frees it; a fixed one stays fixed). */
+static inline void lean_hold_variable(struct lean *ln, size_t k, double free_hinv)
+{
+	double lo = ln->lo[k], hi = ln->hi[k];
+	int pin = ln->pin[k];
+	if (fixed_between(lo, hi))
+		pin = FIXED;
+	else if ((pin == LOWER && !isfinite(lo)) || (pin == UPPER && !isfinite(hi)) || pin == FIXED)
+		pin = NONE;
+	ln->pin[k] = (unsigned char)pin;
+	if (pin != NONE)
+		ln->z[k] = pin == UPPER ? hi : lo;
+	ln->hinv[k] = pin != NONE ? 0 : free_hinv;
+}
+
 static void lean_hold(struct work *w)
 {
-	for (size_t t = 0; t < w->T; t++) {
-		struct lean *ln = &w->lean[t];
-		for (size_t k = 0; k < KINDS; k++) {
-			double lo = ln->lo[k], hi = ln->hi[k];
-			int pin = ln->pin[k];
-			if (fixed_between(lo, hi))
-				pin = FIXED;
-			else if ((pin == LOWER && !isfinite(lo)) || (pin == UPPER && !isfinite(hi)) || pin == FIXED)
-				pin = NONE;
-			ln->pin[k] = (unsigned char)pin;
-			if (pin != NONE)
-				ln->z[k] = pin == UPPER ? hi : lo;
-			ln->hinv[k] = pin != NONE ? 0 : k == X ? 1 / (REG_PRIMAL + 1) : 1 / REG_PRIMAL;
-		}
+	struct lean *lean = w->lean;
+	for (size_t t = 0; t < w->T; t++) { /* spelled out per variable, as the sweeps are */
+		lean_hold_variable(&lean[t], C, 1 / REG_PRIMAL);
+		lean_hold_variable(&lean[t], D, 1 / REG_PRIMAL);
+		lean_hold_variable(&lean[t], S, 1 / REG_PRIMAL);
+		lean_hold_variable(&lean[t], X, 1 / (REG_PRIMAL + 1));
 	}
 }
 
@@ -987,6 +993,15 @@ static void lean_backward(struct work *w)
 	}
 }
 
+/* Variable k's next active bound (next_pin); true when it changed. */
+static inline bool lean_next_pin(struct lean *ln, size_t k, double dual_tol)
+{
+	int pin = next_pin(ln->pin[k], ln->z[k], ln->lo[k], ln->hi[k], ln->rd[k], dual_tol);
+	bool changed = pin != ln->pin[k];
+	ln->pin[k] = (unsigned char)pin;
+	return changed;
+}
+
 /*
  * After a forward sweep: the next active set into pin (next_pin). True
  * when one changed; at a point whose residuals are within POLISH_RESIDUAL,
@@ -996,13 +1011,12 @@ static bool lean_next_active_set(struct work *w)
 {
 	double dual_tol = TOL_DUAL * (1 + w->gmax);
 	bool changed = false;
-	for (size_t t = 0; t < w->T; t++) {
-		struct lean *ln = &w->lean[t];
-		for (size_t k = 0; k < KINDS; k++) {
-			int pin = next_pin(ln->pin[k], ln->z[k], ln->lo[k], ln->hi[k], ln->rd[k], dual_tol);
-			changed |= pin != ln->pin[k];
-			ln->pin[k] = (unsigned char)pin;
-		}
+	struct lean *lean = w->lean;
+	for (size_t t = 0; t < w->T; t++) { /* spelled out per variable, as the sweeps are */
+		changed |= lean_next_pin(&lean[t], C, dual_tol);
+		changed |= lean_next_pin(&lean[t], D, dual_tol);
+		changed |= lean_next_pin(&lean[t], S, dual_tol);
+		changed |= lean_next_pin(&lean[t], X, dual_tol);
 	}
 	return changed;
 }

@@ -39,6 +39,7 @@ struct slot_cost {
 struct stage {
 	size_t first, n;
 	double x0;        /* the merged function's first state */
+	double len;       /* the length of its domain: its pieces' summed in order */
 	struct slot_cost h;
 };
 
@@ -172,6 +173,9 @@ static bool merge(struct dp *s, size_t n, double x0, const struct slot_cost *h, 
 	st->first = s->used;
 	st->n = k;
 	st->x0 = x0 - h->b;
+	st->len = 0;
+	for (size_t q = 0; q < k; q++)
+		st->len += out[q].len;
 	s->used += k;
 	return true;
 }
@@ -184,10 +188,7 @@ static bool merge(struct dp *s, size_t n, double x0, const struct slot_cost *h, 
 static bool restrict_to(struct dp *s, const struct stage *st, double lo, double hi, size_t *n, double *x0)
 {
 	const struct piece *m = s->pool + st->first;
-	double len = 0;
-	for (size_t i = 0; i < st->n; i++)
-		len += m[i].len;
-	double from = greater(lo, st->x0), to = lesser(hi, st->x0 + len);
+	double from = greater(lo, st->x0), to = lesser(hi, st->x0 + st->len);
 	if (from > to) {
 		if (from - to > ROUNDING * greater(1, greater(fabs(lo), fabs(hi))))
 			return false;
@@ -239,10 +240,8 @@ static bool forward(struct dp *s, double *charge, double *discharge, double *soc
 	for (size_t t = 0; t < p->slots; t++) {
 		const struct stage *st = &s->stages[t];
 		const struct piece *m = s->pool + st->first;
-		double pos = state - st->x0, covered = 0, len = 0;
-		for (size_t i = 0; i < st->n; i++)
-			len += m[i].len;
-		if (t == 0 && (pos < -ROUNDING * greater(1, fabs(state)) || pos - len > ROUNDING * greater(1, fabs(state))))
+		double pos = state - st->x0, covered = 0;
+		if (t == 0 && (pos < -ROUNDING * greater(1, fabs(state)) || pos - st->len > ROUNDING * greater(1, fabs(state))))
 			return false; /* the first state is outside what the bounds allow */
 		for (size_t i = 0; i < st->n && pos > 0; i++) {
 			double take = lesser(m[i].len, pos);

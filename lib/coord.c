@@ -15,6 +15,11 @@ double coord_tariff_cost(const struct sharing_cost *g, const double *x)
 	return c;
 }
 
+bool coord_bound_due(size_t k, bool near)
+{
+	return k % (near ? COORD_BOUND_EVERY : COORD_BOUND_EARLY) == 1;
+}
+
 /* g(E) without the limits: the cost the aggregate's prices and peak charge give. */
 static double hive_cost(const struct sharing_cost *g, const double *E)
 {
@@ -155,7 +160,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 			break;
 		}
 		res->iterations = k + 1;
-		if (bounding && k % COORD_BOUND_EVERY == 1) {
+		if (bounding && coord_bound_due(k, res->proven_gap <= COORD_BOUND_NEAR * o->gap)) {
 			double bound = lower_bound(w, n, g, st.rho, st.u, v);
 			if (bound > res->lower_bound) {
 				res->lower_bound = bound;

@@ -327,7 +327,8 @@ static void close_iteration(struct queen *q, int64_t now_ms, struct queen_out *o
 		s.status = SIGNAL_CONVERGED;
 	else if ((size_t)q->iteration + 1 >= q->cfg->max_iter || done < 0 || waited == 0)
 		s.status = SIGNAL_STOPPED;
-	if (bounding && s.status == SIGNAL_ITERATE && q->iteration % COORD_BOUND_EVERY == 1) {
+	bool near = s.has_proof && s.proven_gap <= COORD_BOUND_NEAR * q->cfg->gap;
+	if (bounding && s.status == SIGNAL_ITERATE && coord_bound_due((size_t)q->iteration, near)) {
 		if (!q->price)
 			q->price = xmalloc(T * sizeof *q->price);
 		sharing_bound_prices(&g, q->st.rho, q->st.u, q->price);

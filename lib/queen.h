@@ -24,8 +24,9 @@
  * A participant no longer waited for whose bid for the iteration just
  * closed comes in late: that plan is its last from the next round on.
  *
- * With a gap (queen_config.gap) and no peak charge, every second signal
- * carries the prices y = ρ·u (sharing_bound_prices); when every
+ * With a gap (queen_config.gap) and no peak charge, the signals of the
+ * iterations coord_bound_due names carry the prices y = ρ·u
+ * (sharing_bound_prices); when every
  * participant answers it with a bid of the next iteration carrying its
  * "bound" (its plan alone at y), their sum and the hive's dual term are a
  * lower bound on the optimum (sharing.h), the best of the round kept. An

@@ -68,8 +68,35 @@ struct lqp {
 	bool last_structured;     /* the last plan (alone or step) is a structured solver's */
 	/* the coordination's rounds make a plan per Worker and round: their memory is kept */
 	bool reuse;               /* the plan being made may keep the caller's arrays (lqp_solve_*_into) */
-	double *check;            /* 3T: the sums the constraint check adds up */
 };
+
+/*
+ * The sums the constraint check adds up, 3T: one buffer per thread, shared
+ * by its problems (as battqp's workspace is) and freed with the last, so
+ * that a hive's Workers neither allocate it a plan nor keep one each.
+ */
+static _Thread_local double *check_sums;
+static _Thread_local size_t check_cap, check_users;
+
+static void check_sums_take(size_t slots)
+{
+	size_t need = 3 * (slots ? slots : 1);
+	check_users++;
+	if (check_cap < need) {
+		free(check_sums);
+		check_sums = xmalloc(need * sizeof *check_sums);
+		check_cap = need;
+	}
+}
+
+static void check_sums_drop(void)
+{
+	if (--check_users == 0) {
+		free(check_sums);
+		check_sums = NULL;
+		check_cap = 0;
+	}
+}
 
 static size_t add_row(struct lqp *q, double lb, double ub)
 {
@@ -329,7 +356,7 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 	q->hours = step_s / 3600.0;
 	q->L = xmalloc(slots * sizeof *q->L);
 	q->X = xmalloc(slots * sizeof *q->X);
-	q->check = xmalloc(3 * (slots ? slots : 1) * sizeof *q->check);
+	check_sums_take(slots);
 	memcpy(q->L, net, slots * sizeof *q->L);
 	for (size_t t = 0; t < slots; t++)
 		q->X[t] = export_wh ? export_wh[t] : net[t] < 0 ? -net[t] : 0;
@@ -446,7 +473,7 @@ void lqp_free(struct lqp *q)
 		Clp_deleteModel(q->lp);
 	if (q->qp)
 		Clp_deleteModel(q->qp);
-	free(q->check);
+	check_sums_drop();
 	free(q->L);
 	free(q->X);
 	free(q->cols);
@@ -754,7 +781,7 @@ static int finish(struct lqp *q, Clp_Simplex *m, double unit, int rc, struct lqp
 	} else {
 		extract(q, col, p);
 	}
-	if (!(violation(q, p, q->check) <= lqp_tolerance(q))) {
+	if (!(violation(q, p, check_sums) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		*why = "the solver's plan breaks a constraint beyond the tolerance";
 		return HIVE_EINTERNAL;
@@ -783,7 +810,7 @@ static int structured_plan(struct lqp *q, struct lqp_plan *p)
 {
 	plan_alloc(q, p);
 	extract(q, q->bq_cols, p);
-	if (!(violation(q, p, q->check) <= lqp_tolerance(q))) {
+	if (!(violation(q, p, check_sums) <= lqp_tolerance(q))) {
 		lqp_plan_free(p);
 		return HIVE_EINTERNAL;
 	}

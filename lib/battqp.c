@@ -633,11 +633,9 @@ static struct progress step_and_measure(struct work *w, double alpha)
 		least = measure_variable(&v[D], aty[D], &pr, least);
 		least = measure_variable(&v[S], aty[S], &pr, least);
 		least = measure_variable(&v[X], aty[X], &pr, least);
-	}
-	for (size_t t = 0; t < w->T; t++) {
-		for (size_t k = 0; k < KINDS; k++)
-			barrier_inverse(&w->slot[t].v[k]);
-		factor_slot(w, &w->slot[t], &hs_before, &inv_pivot_before);
+		for (size_t k = 0; k < KINDS; k++) /* the factors in the same sweep: slot t's need only slot t − 1's */
+			barrier_inverse(&v[k]);
+		factor_slot(w, sl, &hs_before, &inv_pivot_before);
 	}
 	pr.mu = w->nbounds > 0 ? pr.mu / w->nbounds : 0;
 	pr.centrality = pr.mu > 0 ? least / pr.mu : 1;

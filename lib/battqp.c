@@ -878,10 +878,15 @@ static bool lean_set_up(struct work *w, const struct battqp *m, const struct bat
 		for (size_t k = 0; k < KINDS; k++) {
 			if (!(lo[k] <= hi[k]))
 				return false;
+			int pin = m->pin[t * KINDS + k];
+			if (fixed_between(lo[k], hi[k]))
+				pin = FIXED;
+			else if ((pin == LOWER && !isfinite(lo[k])) || (pin == UPPER && !isfinite(hi[k])) || pin == FIXED)
+				pin = NONE; /* once here: next_pin holds no variable at an absent bound, nor fixes one */
 			ln->lo[k] = lo[k];
 			ln->hi[k] = hi[k];
 			ln->z[k] = m->z[t * KINDS + k];
-			ln->pin[k] = m->pin[t * KINDS + k];
+			ln->pin[k] = (unsigned char)pin;
 		}
 		ln->y_state = m->y[2 * t] * dual_ratio;
 		ln->y_net = m->y[2 * t + 1] * dual_ratio;
@@ -894,18 +899,12 @@ static bool lean_set_up(struct work *w, const struct battqp *m, const struct bat
 	return true;
 }
 
-/* Holds each variable at its pin's bound (one that is absent frees it; a fixed one stays fixed). */
+/* Holds each variable at its pin's bound (a fixed one at its value); frees the others. Pins are valid (lean_set_up). */
 static inline void lean_hold_variable(struct lean *ln, size_t k, double free_hinv)
 {
-	double lo = ln->lo[k], hi = ln->hi[k];
 	int pin = ln->pin[k];
-	if (fixed_between(lo, hi))
-		pin = FIXED;
-	else if ((pin == LOWER && !isfinite(lo)) || (pin == UPPER && !isfinite(hi)) || pin == FIXED)
-		pin = NONE;
-	ln->pin[k] = (unsigned char)pin;
 	if (pin != NONE)
-		ln->z[k] = pin == UPPER ? hi : lo;
+		ln->z[k] = pin == UPPER ? ln->hi[k] : ln->lo[k];
 	ln->hinv[k] = pin != NONE ? 0 : free_hinv;
 }
 

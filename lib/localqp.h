@@ -93,7 +93,8 @@ struct lqp_plan {
  * inputs are out of range or a load's energy does not fit its window, or a
  * goal falls too often in the horizon. Constraints that cannot all hold
  * otherwise (limits that the uncontrolled net breaks with nothing to offset
- * it, …) are found by the solvers: HIVE_ERULE.
+ * it, …) are found by the solvers: HIVE_ERULE. A problem is made, solved
+ * and freed in one thread: its solvers share buffers per thread.
  */
 int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step_s, size_t slots,
             const double *net, const double *export_wh, char *why_buf, size_t why_size, const char **why);

@@ -24,9 +24,9 @@
  * at the buy/sell kink, so the bound proves the plans good long before the
  * residuals do (where a limit binds, only as the plans come to meet it:
  * they are priced with the limits widened by the residuals' tolerance on
- * the aggregate, √N·r_tol). Computed every COORD_BOUND_EVERY rounds
- * (coord_bound_due), the best kept; not with a peak charge (then only the
- * residuals stop the rounds).
+ * the aggregate, √N·r_tol). Computed in the rounds coord_bound_due
+ * names, the best kept; not with a peak charge (then only the residuals
+ * stop the rounds).
  *
  * Over-relaxation (Boyd et al. §3.4.3), asked for by relax: the Queen's
  * step and the next proximal centres take α·x_i + (1 − α)·z_i for each
@@ -97,10 +97,12 @@ const struct lqp_plan *coord_plan(const struct coord_worker *w);
 
 /*
  * Whether round k (from 0) prices a lower bound: from round 1, every
- * COORD_BOUND_EARLY rounds, and every COORD_BOUND_EVERY once near (a
- * proven gap within COORD_BOUND_NEAR times the one asked for). On the
- * hives of bench/coord/run the early bounds were all far below the
- * optimum; skipping them changed no round's stop.
+ * COORD_BOUND_EARLY rounds, and every COORD_BOUND_EVERY once near: the
+ * latest proven gap within COORD_BOUND_NEAR times the one asked for
+ * (coord_run: the last round's; the Queen: this iteration's plans against
+ * the bounds answered so far). On the hives of bench/coord/run the early
+ * bounds were all far below the optimum; skipping them changed no
+ * round's stop.
  */
 bool coord_bound_due(size_t k, bool near);
 

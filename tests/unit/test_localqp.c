@@ -301,7 +301,7 @@ static bool same_plan(const struct lqp_plan *a, const struct lqp_plan *b)
 static void plans_into(void)
 {
 	struct lqp_plan kept = { 0 };
-	int used = 0;
+	int used = 0, reused = 0;
 	for (int i = 0; i < 40; i++) {
 		struct problem p;
 		random_problem(&p, i % 4 == 3 ? 0 : (int)(check_next() % 4));
@@ -329,9 +329,13 @@ static void plans_into(void)
 		for (int k = 0; k < 3; k++) { /* the steps warm, one from another, on both sides */
 			for (int t = 0; t < T; t++)
 				p.v[t] += check_uniform(-50, 50);
+			/* a plan of this problem: its memory is the next plan's */
+			const double *net_before = kept.net_wh, *vars_before = kept.vars;
 			int rs = lqp_solve_step_into(into, p.rho, p.v, &kept, &why);
 			CHECK(rs == lqp_solve_step(fresh, p.rho, p.v, &made, &why));
 			if (rs == HIVE_OK) {
+				CHECK(!net_before || (kept.net_wh == net_before && kept.vars == vars_before));
+				reused += net_before != NULL;
 				CHECK(same_plan(&kept, &made));
 				lqp_plan_free(&made);
 			} else {
@@ -343,7 +347,7 @@ static void plans_into(void)
 		assets_free(&as);
 	}
 	lqp_plan_free(&kept);
-	CHECK(used >= 30);
+	CHECK(used >= 30 && reused >= 60);
 
 	/* a failing solve into a plan: the plan is freed and empty */
 	const char *text = "{\"type\":\"assets\",\"import_max_w\":1000}\n{\"type\":\"pv\",\"name\":\"roof\"}\n";

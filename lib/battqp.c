@@ -259,7 +259,7 @@ static double largest_magnitude(const double *a, size_t n, double start)
 }
 
 /* The unit of the scaled problem: its largest finite energy, so that the scaled values are about 1. */
-static double energy_scale(const struct battqp_problem *p)
+double battqp_scale(const struct battqp_problem *p)
 {
 	size_t T = p->slots;
 	double e = greater(1, fabs(p->soc0));
@@ -273,6 +273,12 @@ static double energy_scale(const struct battqp_problem *p)
 	if (isfinite(p->net_max))
 		e = greater(e, fabs(p->net_max));
 	return e;
+}
+
+/* The scale a solve uses: the caller's when it keeps one. */
+static double energy_scale(const struct battqp_problem *p)
+{
+	return p->scale > 0 ? p->scale : battqp_scale(p);
 }
 
 /* Slot t's scaled bounds of c, d, s and x (inv_E: 1 over the scale; infinite where absent). */

@@ -61,7 +61,12 @@ struct battqp_problem {
 	double net_min, net_max;           /* the Worker's limits on x_t: −INFINITY, INFINITY when none */
 	const double *base;                /* L_t: the uncontrolled net */
 	double cycle_cost;                 /* per Wh of charge plus discharge, ≥ 0 */
+	double scale;                      /* battqp_scale(p), kept by a caller that solves p again and
+	                                      again; 0: worked out at every solve */
 };
+
+/* The problem's scale of energy (Wh), which the solver divides by: its largest finite energy (bounds, base, initial state), at least 1. */
+double battqp_scale(const struct battqp_problem *p);
 
 struct battqp;
 

@@ -305,6 +305,7 @@ static void set_up_structured(struct lqp *q)
 		.base = q->L,
 		.cycle_cost = q->cols[ac->charge].cost,
 	};
+	q->bp.scale = battqp_scale(&q->bp); /* its data stay as they are: the scale is worked out once */
 	q->bq = battqp_new(T);
 	q->bq_cols = xcalloc(q->ncols, sizeof *q->bq_cols);
 	q->use_structured = true;

@@ -413,6 +413,15 @@ static void solver_contract(void)
 	for (int t = 0; t < 3; t++)
 		CHECK(fabs(c[t] - d[t] - (c2[t] - d2[t])) <= 1e-6 && fabs(soc[t] - soc2[t]) <= 1e-6);
 	CHECK(soc[2] >= 4500 - 1e-6 && soc[2] <= 5000 + 1e-6);
+	/* the scale kept by the caller: the same solve to the bit, and the scale its largest energy */
+	struct battqp_problem kept = bp;
+	kept.scale = battqp_scale(&bp);
+	CHECK(kept.scale == 9000); /* soc_max of the first two slots */
+	double c3[3], d3[3], soc3[3];
+	struct battqp *scaled = battqp_new(3);
+	CHECK(battqp_solve(scaled, &kept, 2, v, false, c3, d3, soc3) == 0);
+	CHECK(memcmp(c2, c3, sizeof c3) == 0 && memcmp(d2, d3, sizeof d3) == 0 && memcmp(soc2, soc3, sizeof soc3) == 0);
+	battqp_free(scaled);
 	battqp_free(w);
 	battqp_free(cold);
 }

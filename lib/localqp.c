@@ -966,24 +966,25 @@ int lqp_solve_step(struct lqp *q, double rho, const double *v, struct lqp_plan *
 	return rc;
 }
 
-int lqp_solve_step_into(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
+/* The end of a solve into a kept plan (q->reuse set before it): the plan emptied when it failed. */
+static int into_done(struct lqp *q, struct lqp_plan *p, int rc)
 {
-	q->reuse = true;
-	int rc = lqp_solve_step(q, rho, v, p, why);
 	q->reuse = false;
 	if (rc != HIVE_OK)
 		lqp_plan_free(p);
 	return rc;
 }
 
+int lqp_solve_step_into(struct lqp *q, double rho, const double *v, struct lqp_plan *p, const char **why)
+{
+	q->reuse = true;
+	return into_done(q, p, lqp_solve_step(q, rho, v, p, why));
+}
+
 int lqp_solve_alone_into(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *p, const char **why)
 {
 	q->reuse = true;
-	int rc = lqp_solve_alone(q, buy, sell, p, why);
-	q->reuse = false;
-	if (rc != HIVE_OK)
-		lqp_plan_free(p);
-	return rc;
+	return into_done(q, p, lqp_solve_alone(q, buy, sell, p, why));
 }
 
 double lqp_slot_own_cost(const struct lqp_plan *p, size_t t)

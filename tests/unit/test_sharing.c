@@ -3,12 +3,14 @@
  * 1,500 random hives (prices with buy ≥ sell, sell negative too,
  * limits and a peak charge or not), the objective at the z-update's answer
  * is never above what a golden-section search over each slot (and over the
- * peak cap) finds, and no small move from it lowers the objective.
+ * peak cap) finds, and no small move from it lowers the objective. Also
+ * the rounds that price a lower bound (coord_bound_due).
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include "check.h"
+#include "coord.h"
 #include "sharing.h"
 
 /* The objective the z-update minimises, in z. */
@@ -245,9 +247,22 @@ static void test_bound_pieces(void)
 	CHECK(sharing_aggregate_tolerance(&st) == 1);
 }
 
+/* The lower bounds' schedule (coord_bound_due): rounds 1, 5, 9, … until near, then every odd round. */
+static void test_bound_schedule(void)
+{
+	unsigned far = 0, near = 0;
+	for (size_t k = 0; k < 16; k++) {
+		far |= (unsigned)coord_bound_due(k, false) << k;
+		near |= (unsigned)coord_bound_due(k, true) << k;
+	}
+	CHECK(far == (1u << 1 | 1u << 5 | 1u << 9 | 1u << 13));
+	CHECK(near == 0xAAAAu); /* 1, 3, 5, …, 15 */
+}
+
 int main(void)
 {
 	enum { T_MAX = 24 };
+	test_bound_schedule();
 	test_rounds_reach_the_optimum();
 	test_bound_pieces();
 	for (int run = 0; run < 1500; run++) {

@@ -8,8 +8,7 @@
 
 #include "diag.h"
 
-#define MAX_PIECES ((size_t)1 << 22) /* every slot's merged function together (96 MiB); beyond, the caller's LP */
-#define ROUNDING 1e-9                /* relative: how far a state may be outside a function's domain by rounding */
+#define ROUNDING 1e-9 /* relative: how far a state may be outside a function's domain by rounding */
 
 /* fmin and fmax for the finite values here (within_conditions): inline, where libm's are calls. */
 static inline double lesser(double a, double b)
@@ -22,32 +21,41 @@ static inline double greater(double a, double b)
 	return a > b ? a : b;
 }
 
-/* One linear piece of a convex function; slot: it comes from a slot's cost, not from the cost to go. */
+/* One linear piece of a convex function. */
 struct piece {
 	double slope, len;
-	bool slot;
 };
 
 /* A slot's cost h(δ) of changing the state by δ, on [a, b]: at most three pieces. */
 struct slot_cost {
-	double a, b, at_b;
+	double a, b;
 	size_t n;
 	struct piece pc[3];
 };
 
-/* Per slot: where its merged function (the cost to go from the state before the slot) lies in the pool. */
+/*
+ * Per slot, what the forward walk needs of its merged function (the cost
+ * to go from the state before the slot): its first state and length, and
+ * where the slot's own pieces lie in it (the rest are the next cost to go's).
+ */
 struct stage {
-	size_t first, n;
-	double x0;        /* the merged function's first state */
-	double len;       /* the length of its domain: its pieces' summed in order */
-	struct slot_cost h;
+	double x0, len, a, b;
+	size_t n;
+	double start[3], span[3];
 };
 
+/*
+ * The cost to go being built, its pieces in order of slope in
+ * piece[head, tail): restricting it to the state's bounds drops pieces at
+ * either end, merging a slot's cost inserts at most three, so each slot
+ * costs a walk to the insertion points, not a copy of every piece.
+ */
 struct dp {
 	const struct battqp_problem *p;
 	const double *buy, *sell;
-	struct piece *pool, *next; /* the merged functions of all slots; the cost to go being built */
-	size_t used, cap, next_cap;
+	struct piece *piece;
+	size_t head, tail;
+	double x0, len;
 	struct stage *stages;
 };
 
@@ -78,13 +86,6 @@ static double delta_of(const struct battqp_problem *p, size_t t, double x)
 {
 	double dx = x - p->base[t];
 	return dx >= 0 ? dx * p->charge_eff : dx / p->discharge_eff;
-}
-
-static double cost_of(const struct dp *s, size_t t, double delta)
-{
-	const struct battqp_problem *p = s->p;
-	double x = net_of(p, t, delta), moved = delta > 0 ? delta / p->charge_eff : -delta * p->discharge_eff;
-	return p->cycle_cost * moved + (x >= 0 ? s->buy[t] * x : s->sell[t] * x);
 }
 
 /* The slope of h where the state changes by δ (not at a kink). */
@@ -127,84 +128,72 @@ static bool slot_cost_of(const struct dp *s, size_t t, struct slot_cost *h)
 	cut[ncut++] = b;
 	h->a = a;
 	h->b = b;
-	h->at_b = cost_of(s, t, b);
 	h->n = 0;
 	for (size_t i = 0; i + 1 < ncut; i++)
 		if (cut[i + 1] > cut[i])
-			h->pc[h->n++] = (struct piece){ slope_at(s, t, 0.5 * (cut[i] + cut[i + 1])), cut[i + 1] - cut[i], true };
-	return true;
-}
-
-static bool reserve(struct piece **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return true;
-	if (need > MAX_PIECES)
-		return false;
-	size_t want = *cap ? *cap : 64;
-	while (want < need)
-		want *= 2;
-	*buf = xrealloc(*buf, want * sizeof **buf);
-	*cap = want;
+			h->pc[h->n++] = (struct piece){ slope_at(s, t, 0.5 * (cut[i] + cut[i + 1])), cut[i + 1] - cut[i] };
 	return true;
 }
 
 /*
- * The infimal convolution of the cost to go (next, n pieces, from x0) and
- * the slot's cost reflected (h(−y): the state before the slot is the state
- * after it less δ): appended to the pool, equal slopes of one origin joined.
+ * Merges slot t's cost h, reflected (h(−y): the state before the slot is
+ * the state after it less δ), into the cost to go by slope, a piece of the
+ * cost to go first where slopes tie: the infimal convolution. Records in st
+ * where h's pieces lie; once recorded they are the cost to go's like any
+ * other, and join a neighbour of equal slope.
  */
-static bool merge(struct dp *s, size_t n, double x0, const struct slot_cost *h, struct stage *st)
+static void merge(struct dp *s, const struct slot_cost *h, struct stage *st)
 {
-	if (!reserve(&s->pool, &s->cap, s->used + n + 3))
-		return false;
-	struct piece hr[3];
-	for (size_t i = 0; i < h->n; i++)
-		hr[i] = (struct piece){ -h->pc[h->n - 1 - i].slope, h->pc[h->n - 1 - i].len, true };
-	struct piece *out = s->pool + s->used;
-	size_t i = 0, j = 0, k = 0;
-	while (i < n || j < h->n) {
-		struct piece pick = j >= h->n || (i < n && s->next[i].slope <= hr[j].slope) ? s->next[i++] : hr[j++];
-		if (k && out[k - 1].slope == pick.slope && out[k - 1].slot == pick.slot)
-			out[k - 1].len += pick.len;
-		else
-			out[k++] = pick;
+	size_t at = s->head;
+	double before = 0; /* the length of the pieces before at */
+	for (size_t j = 0; j < h->n; j++) {
+		struct piece hr = { -h->pc[h->n - 1 - j].slope, h->pc[h->n - 1 - j].len };
+		while (at < s->tail && s->piece[at].slope <= hr.slope)
+			before += s->piece[at++].len;
+		st->start[j] = before;
+		st->span[j] = hr.len;
+		if (at > s->head && s->piece[at - 1].slope == hr.slope) {
+			s->piece[at - 1].len += hr.len;
+		} else {
+			memmove(&s->piece[at + 1], &s->piece[at], (s->tail - at) * sizeof *s->piece);
+			s->piece[at++] = hr;
+			s->tail++;
+		}
+		before += hr.len;
+		s->len += hr.len;
 	}
-	st->first = s->used;
-	st->n = k;
-	st->x0 = x0 - h->b;
-	st->len = 0;
-	for (size_t q = 0; q < k; q++)
-		st->len += out[q].len;
-	s->used += k;
-	return true;
+	s->x0 -= h->b;
+	st->x0 = s->x0;
+	st->len = s->len;
+	st->a = h->a;
+	st->b = h->b;
+	st->n = h->n;
 }
 
 /*
- * The merged function of a stage restricted to the states [lo, hi]: the
- * next cost to go, n pieces from x0 (its values are not kept: only the
- * slopes decide the plan). False when no state is left.
+ * The cost to go restricted to the states [lo, hi]: pieces dropped or cut
+ * at either end (its values are not kept: only the slopes decide the
+ * plan). False when no state is left.
  */
-static bool restrict_to(struct dp *s, const struct stage *st, double lo, double hi, size_t *n, double *x0)
+static bool restrict_to(struct dp *s, double lo, double hi)
 {
-	const struct piece *m = s->pool + st->first;
-	double from = greater(lo, st->x0), to = lesser(hi, st->x0 + st->len);
+	double from = greater(lo, s->x0), to = lesser(hi, s->x0 + s->len);
 	if (from > to) {
 		if (from - to > ROUNDING * greater(1, greater(fabs(lo), fabs(hi))))
 			return false;
 		from = to = 0.5 * (from + to); /* a single state, apart by rounding */
 	}
-	if (!reserve(&s->next, &s->next_cap, st->n + 1))
-		return false;
-	*n = 0;
-	double at = st->x0;
-	for (size_t i = 0; i < st->n; i++) {
-		double left = greater(at, from), right = lesser(at + m[i].len, to);
-		if (right > left)
-			s->next[(*n)++] = (struct piece){ m[i].slope, right - left, false };
-		at += m[i].len;
-	}
-	*x0 = from;
+	double cut = from - s->x0, excess = s->len - cut - (to - from);
+	while (s->head < s->tail && s->piece[s->head].len <= cut)
+		cut -= s->piece[s->head++].len;
+	if (s->head < s->tail && cut > 0)
+		s->piece[s->head].len -= cut;
+	while (s->tail > s->head && s->piece[s->tail - 1].len <= excess)
+		excess -= s->piece[--s->tail].len;
+	if (s->tail > s->head && excess > 0)
+		s->piece[s->tail - 1].len -= excess;
+	s->x0 = from;
+	s->len = to - from;
 	return true;
 }
 
@@ -212,17 +201,21 @@ static bool restrict_to(struct dp *s, const struct stage *st, double lo, double 
 static bool backward(struct dp *s)
 {
 	const struct battqp_problem *p = s->p;
-	size_t T = p->slots, n = 0;
-	double x0 = p->soc_min[T - 1];
-	if (!(p->soc_max[T - 1] >= x0) || !reserve(&s->next, &s->next_cap, 1))
+	size_t T = p->slots;
+	s->x0 = p->soc_min[T - 1];
+	s->len = 0;
+	if (!(p->soc_max[T - 1] >= s->x0))
 		return false;
-	if (p->soc_max[T - 1] > x0)
-		s->next[n++] = (struct piece){ 0, p->soc_max[T - 1] - x0, false };
+	if (p->soc_max[T - 1] > s->x0) {
+		s->len = p->soc_max[T - 1] - s->x0;
+		s->piece[s->tail++] = (struct piece){ 0, s->len };
+	}
 	for (size_t t = T; t-- > 0;) {
-		struct stage *st = &s->stages[t];
-		if (!slot_cost_of(s, t, &st->h) || !merge(s, n, x0, &st->h, st))
+		struct slot_cost h;
+		if (!slot_cost_of(s, t, &h))
 			return false;
-		if (t > 0 && !restrict_to(s, st, p->soc_min[t - 1], p->soc_max[t - 1], &n, &x0))
+		merge(s, &h, &s->stages[t]);
+		if (t > 0 && !restrict_to(s, p->soc_min[t - 1], p->soc_max[t - 1]))
 			return false;
 	}
 	return true;
@@ -239,17 +232,12 @@ static bool forward(struct dp *s, double *charge, double *discharge, double *soc
 	double state = p->soc0;
 	for (size_t t = 0; t < p->slots; t++) {
 		const struct stage *st = &s->stages[t];
-		const struct piece *m = s->pool + st->first;
 		double pos = state - st->x0, covered = 0;
 		if (t == 0 && (pos < -ROUNDING * greater(1, fabs(state)) || pos - st->len > ROUNDING * greater(1, fabs(state))))
 			return false; /* the first state is outside what the bounds allow */
-		for (size_t i = 0; i < st->n && pos > 0; i++) {
-			double take = lesser(m[i].len, pos);
-			if (m[i].slot)
-				covered += take;
-			pos -= take;
-		}
-		double delta = lesser(greater(st->h.b - covered, st->h.a), st->h.b);
+		for (size_t j = 0; j < st->n; j++)
+			covered += lesser(greater(pos - st->start[j], 0), st->span[j]);
+		double delta = lesser(greater(st->b - covered, st->a), st->b);
 		charge[t] = delta > 0 ? delta / p->charge_eff : 0;
 		discharge[t] = delta < 0 ? -delta * p->discharge_eff : 0;
 		state += p->charge_eff * charge[t] - discharge[t] / p->discharge_eff;
@@ -263,11 +251,12 @@ int battlp_solve(const struct battqp_problem *p, const double *buy, const double
 {
 	if (p->slots == 0 || !within_conditions(p, buy, sell))
 		return -1;
+	/* the cost to go starts with a piece and gains at most three a slot */
 	struct dp s = { .p = p, .buy = buy, .sell = sell };
 	s.stages = xmalloc(p->slots * sizeof *s.stages);
+	s.piece = xmalloc((3 * p->slots + 1) * sizeof *s.piece);
 	bool ok = backward(&s) && forward(&s, charge, discharge, soc);
-	free(s.pool);
-	free(s.next);
+	free(s.piece);
 	free(s.stages);
 	return ok ? 0 : -1;
 }

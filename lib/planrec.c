@@ -1,6 +1,7 @@
 /* planrec.c — forecast, bid and signal records of coordination (see planrec.h). */
 #include "planrec.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,9 +162,15 @@ double planrec_declared(const double *plan, size_t t)
 	return milli(plan[t]);
 }
 
+/* An empty array with room for n values: jq's arrays otherwise grow by copying every value so far. */
+static jv array_for(size_t n)
+{
+	return jv_array_sized(n < INT_MAX ? (int)n : INT_MAX);
+}
+
 static jv array_of(const double *v, size_t n)
 {
-	jv a = jv_array();
+	jv a = array_for(n);
 	for (size_t i = 0; i < n; i++)
 		a = jv_array_append(a, jv_number(milli(v[i])));
 	return a;
@@ -178,7 +185,7 @@ jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lq
 	o = jvb_set(o, "start", jvb_time(start_ms));
 	o = jvb_set(o, "seconds", jv_number(step_s));
 	o = jvb_set(o, "iteration", jv_number((double)iteration));
-	jv plan = jv_array();
+	jv plan = array_for(p->slots);
 	for (size_t t = 0; t < p->slots; t++)
 		plan = jv_array_append(plan, jv_number(t == 0 ? round(p->net_wh[0]) + 0.0 : milli(p->net_wh[t])));
 	o = jvb_set(o, "plan_wh", plan);
@@ -220,12 +227,12 @@ jv planrec_signal(const struct plan_signal *s, double r, double sres)
 	o = jvb_set(o, "seconds", jv_number(s->step_s));
 	o = jvb_set(o, "iteration", jv_number((double)s->iteration));
 	o = jvb_set(o, "rho", jv_number(s->rho));
-	jv a = jv_array();
+	jv a = array_for(s->slots);
 	for (size_t t = 0; t < s->slots; t++)
 		a = jv_array_append(a, jv_number(s->signal[t] + 0.0));
 	o = jvb_set(o, "signal_wh", a);
 	if (s->price) {
-		jv p = jv_array();
+		jv p = array_for(s->slots);
 		for (size_t t = 0; t < s->slots; t++)
 			p = jv_array_append(p, jv_number(s->price[t] + 0.0));
 		o = jvb_set(o, "price", p);

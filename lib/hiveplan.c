@@ -1,6 +1,7 @@
 /* hiveplan.c — hive-clear simulate (see hiveplan.h). */
 #include "hiveplan.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "diag.h"
 #include "jcs.h"
 #include "jvbuild.h"
+#include "keymap.h"
 #include "planrec.h"
 #include "timeutil.h"
 
@@ -16,20 +18,36 @@ struct sim {
 	bool rolling;                  /* --days: many forecasts a Worker */
 	size_t n, cap;
 	struct plan_forecast *fc;
+	struct keymap seen;            /* the forecasts read: by meter (rolling: by meter and start) */
 	size_t nmeters;                /* the Workers, in the order of their first forecasts */
 	const char **meters;
+	struct keymap meter_index;     /* a meter: its index in meters */
+	size_t *first_of, *fc_of;      /* meter m's forecasts, in the order read: fc_of[first_of[m], first_of[m + 1]) */
 };
+
+/* The key of f in sim->seen: its meter, and with rolling its start (a meter's forecasts then differ by start). */
+static size_t seen_key(const struct sim *sim, const struct plan_forecast *f, char key[sizeof f->meter + 9])
+{
+	size_t len = strlen(f->meter);
+	memcpy(key, f->meter, len);
+	if (!sim->rolling)
+		return len;
+	key[len++] = '\0';
+	memcpy(key + len, &f->start_ms, sizeof f->start_ms);
+	return len + sizeof f->start_ms;
+}
 
 /* Rolling: a forecast on the first's grid, a start new for its meter. */
 static const char *rolling_refusal(const struct sim *sim, const struct plan_forecast *f)
 {
 	const struct plan_forecast *first = &sim->fc[0];
 	int64_t step_ms = (int64_t)first->step_s * 1000;
+	char key[sizeof f->meter + 9];
+	uint32_t at;
 	if (f->step_s != first->step_s || (f->start_ms - first->start_ms) % step_ms != 0)
 		return "its step or start is off the first forecast's grid";
-	for (size_t i = 0; i < sim->n; i++)
-		if (sim->fc[i].start_ms == f->start_ms && strcmp(sim->fc[i].meter, f->meter) == 0)
-			return "a second forecast of this start for its meter";
+	if (keymap_get(&sim->seen, key, seen_key(sim, f, key), &at))
+		return "a second forecast of this start for its meter";
 	return NULL;
 }
 
@@ -56,12 +74,20 @@ static int collect(struct rec_loop *loop, const struct rec *r, void *arg)
 		rec_reject(loop, r, "forecast refused: its start, step or length differs from the first forecast's");
 		return -1;
 	}
-	for (size_t i = 0; i < sim->n && !sim->rolling; i++)
-		if (strcmp(sim->fc[i].meter, f.meter) == 0) {
-			planrec_forecast_free(&f);
-			rec_reject(loop, r, "forecast refused: a second forecast for meter '%s'", f.meter);
-			return -1;
-		}
+	char key[sizeof f.meter + 9];
+	size_t key_len = seen_key(sim, &f, key);
+	uint32_t at;
+	if (!sim->rolling && keymap_get(&sim->seen, key, key_len, &at)) {
+		rec_reject(loop, r, "forecast refused: a second forecast for meter '%s'", f.meter);
+		planrec_forecast_free(&f);
+		return -1;
+	}
+	if (sim->n == UINT32_MAX) {
+		rec_reject(loop, r, "forecast refused: more than %" PRIu32 " forecasts", UINT32_MAX);
+		planrec_forecast_free(&f);
+		return -1;
+	}
+	keymap_put(&sim->seen, key, key_len, (uint32_t)sim->n);
 	if (sim->n == sim->cap) {
 		sim->cap = sim->cap ? 2 * sim->cap : 16;
 		sim->fc = xrealloc(sim->fc, sim->cap * sizeof *sim->fc);
@@ -143,10 +169,8 @@ static int pair_assets(const struct hiveplan_config *cfg, const struct sim *sim,
 			diag_warn("assets file '%s': its header names no \"worker\"", cfg->assets_files[k]);
 			return HIVE_EINPUT;
 		}
-		size_t i = 0;
-		while (i < sim->nmeters && strcmp(sim->meters[i], as[k].worker) != 0)
-			i++;
-		if (i == sim->nmeters) {
+		uint32_t i;
+		if (!keymap_get(&sim->meter_index, as[k].worker, strlen(as[k].worker), &i)) {
 			diag_warn("assets file '%s': no forecast for worker %s", cfg->assets_files[k], as[k].worker);
 			return HIVE_EINPUT;
 		}
@@ -222,13 +246,14 @@ struct rolling_sums {
 };
 
 /* Forecast index of meter m's latest forecast covering the slot at at_ms; SIZE_MAX when none does. */
-static size_t current_forecast(const struct sim *sim, const char *m, int64_t at_ms)
+static size_t current_forecast(const struct sim *sim, size_t m, int64_t at_ms)
 {
 	size_t best = SIZE_MAX;
-	for (size_t i = 0; i < sim->n; i++) {
+	for (size_t j = sim->first_of[m]; j < sim->first_of[m + 1]; j++) {
+		size_t i = sim->fc_of[j];
 		const struct plan_forecast *f = &sim->fc[i];
 		int64_t end = f->start_ms + (int64_t)f->slots * f->step_s * 1000;
-		if (strcmp(f->meter, m) == 0 && f->start_ms <= at_ms && at_ms < end &&
+		if (f->start_ms <= at_ms && at_ms < end &&
 		    (best == SIZE_MAX || f->start_ms > sim->fc[best].start_ms))
 			best = i;
 	}
@@ -393,7 +418,7 @@ static int plan_rolling(const struct hiveplan_config *cfg, struct sim *sim, stru
 		int64_t S = S0 + (int64_t)k * step_ms;
 		size_t T = H;
 		for (size_t i = 0; i < n && rc == HIVE_OK; i++) {
-			size_t f = current_forecast(sim, rw[i].meter, S);
+			size_t f = current_forecast(sim, i, S);
 			if (f == SIZE_MAX) {
 				char when[RFC3339_SIZE];
 				rfc3339_format(when, S);
@@ -427,18 +452,40 @@ static int plan_rolling(const struct hiveplan_config *cfg, struct sim *sim, stru
 	return rc;
 }
 
+/* The meters in the order of their first forecasts, and each one's forecasts (a counting sort). */
+static void index_meters(struct sim *sim)
+{
+	size_t *meter_of = xmalloc((sim->n ? sim->n : 1) * sizeof *meter_of);
+	sim->meters = xcalloc(sim->n ? sim->n : 1, sizeof *sim->meters);
+	for (size_t i = 0; i < sim->n; i++) {
+		const char *name = sim->fc[i].meter;
+		uint32_t m;
+		if (!keymap_get(&sim->meter_index, name, strlen(name), &m)) {
+			m = (uint32_t)sim->nmeters;
+			keymap_put(&sim->meter_index, name, strlen(name), m);
+			sim->meters[sim->nmeters++] = name;
+		}
+		meter_of[i] = m;
+	}
+	sim->first_of = xcalloc(sim->nmeters + 1, sizeof *sim->first_of);
+	sim->fc_of = xmalloc((sim->n ? sim->n : 1) * sizeof *sim->fc_of);
+	for (size_t i = 0; i < sim->n; i++)
+		sim->first_of[meter_of[i] + 1]++;
+	for (size_t m = 0; m < sim->nmeters; m++)
+		sim->first_of[m + 1] += sim->first_of[m];
+	size_t *next = xmalloc((sim->nmeters ? sim->nmeters : 1) * sizeof *next);
+	memcpy(next, sim->first_of, sim->nmeters * sizeof *next);
+	for (size_t i = 0; i < sim->n; i++)
+		sim->fc_of[next[meter_of[i]]++] = i;
+	free(next);
+	free(meter_of);
+}
+
 int hiveplan_simulate(const struct hiveplan_config *cfg, struct rec_loop *loop, char *const files[], int nfiles)
 {
 	struct sim sim = { .rolling = cfg->days > 0 };
 	int rc = rec_loop_run(loop, files, nfiles, collect, &sim);
-	sim.meters = xcalloc(sim.n ? sim.n : 1, sizeof *sim.meters);
-	for (size_t i = 0; i < sim.n; i++) {
-		size_t m = 0;
-		while (m < sim.nmeters && strcmp(sim.meters[m], sim.fc[i].meter) != 0)
-			m++;
-		if (m == sim.nmeters)
-			sim.meters[sim.nmeters++] = sim.fc[i].meter;
-	}
+	index_meters(&sim);
 	struct assets *as = xcalloc(cfg->nassets ? cfg->nassets : 1, sizeof *as);
 	struct assets **owner = xcalloc(sim.n ? sim.n : 1, sizeof *owner);
 	if (loop->fatal == 0 && rc != HIVE_EINPUT) {
@@ -460,5 +507,9 @@ int hiveplan_simulate(const struct hiveplan_config *cfg, struct rec_loop *loop, 
 		planrec_forecast_free(&sim.fc[i]);
 	free(sim.fc);
 	free(sim.meters);
+	free(sim.first_of);
+	free(sim.fc_of);
+	keymap_free(&sim.seen);
+	keymap_free(&sim.meter_index);
 	return loop->fatal ? loop->fatal : rc;
 }

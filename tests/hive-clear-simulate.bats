@@ -357,6 +357,23 @@ PY
 	assert_output --partial "--horizon"
 }
 
+@test "hive-clear simulate: a second forecast for a meter (with --days, of a start) is refused by line, the rest planned" {
+	need_scipy
+	/usr/bin/python3 "$REF" gen "$T/h" --seed 5 --workers 2 --slots 24 --step 3600
+	{ cat "$T/h/forecasts.ndjson"; head -n 1 "$T/h/forecasts.ndjson"; } > "$T/dup.ndjson"
+	meter=$(head -n 1 "$T/h/forecasts.ndjson" | jq -r .meter)
+	run -1 --separate-stderr hive-clear simulate --tariff "$T/h/tariff.ndjson" "$T/h"/assets-*.ndjson < "$T/dup.ndjson"
+	[[ "$stderr" == *"line 3: forecast refused: a second forecast for meter '$meter'"* ]]
+	[ "$(jq -s '[.[] | select(.type == "bid")] | length' <<< "$output")" = 2 ]
+	[ "$(jq -s 'last | .type' <<< "$output")" = '"coordination"' ]
+	run -1 --separate-stderr hive-clear simulate --days 1 --tariff "$T/h/tariff.ndjson" "$T/h"/assets-*.ndjson < "$T/dup.ndjson"
+	[[ "$stderr" == *"line 3: forecast refused: a second forecast of this start for its meter"* ]]
+	# another start of the same meter is a newer forecast, not a second one
+	{ cat "$T/h/forecasts.ndjson"; head -n 1 "$T/h/forecasts.ndjson" | jq -c '.start = "2026-06-21T05:00:00Z"'; } > "$T/newer.ndjson"
+	run -0 --separate-stderr hive-clear simulate --days 1 --tariff "$T/h/tariff.ndjson" "$T/h"/assets-*.ndjson < "$T/newer.ndjson"
+	[ -z "$stderr" ]
+}
+
 @test "hive-clear simulate --days: slots without a forecast and forecasts off the grid are errors" {
 	need_scipy
 	/usr/bin/python3 "$REF" gen "$T/h" --seed 5 --workers 2 --slots 24 --step 3600

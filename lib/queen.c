@@ -18,6 +18,8 @@ void queen_init(struct queen *q, const struct queen_config *cfg)
 	q->priced_iteration = -1;
 	q->lower_bound = -INFINITY;
 	recsig_init(&q->rs);
+	for (size_t i = 0; cfg->members && i < cfg->nmembers; i++)
+		keymap_put(&q->members, cfg->members[i], ETH_ADDR_SIZE, (uint32_t)i);
 }
 
 static void round_free(struct queen *q)
@@ -42,6 +44,8 @@ void queen_free(struct queen *q)
 		buf_free(&q->w[i].line);
 	}
 	free(q->w);
+	keymap_free(&q->by_addr);
+	keymap_free(&q->members);
 	recsig_free(&q->rs);
 }
 
@@ -67,20 +71,14 @@ static void out_signal(struct queen_out *o, jv signal)
 static bool is_member(const struct queen *q, const char *addr)
 {
 	uint8_t a[ETH_ADDR_SIZE];
-	if (eth_address_parse(a, addr, strlen(addr)) != ETH_ADDR_OK)
-		return false;
-	for (size_t i = 0; i < q->cfg->nmembers; i++)
-		if (memcmp(q->cfg->members[i], a, ETH_ADDR_SIZE) == 0)
-			return true;
-	return false;
+	uint32_t i;
+	return eth_address_parse(a, addr, strlen(addr)) == ETH_ADDR_OK && keymap_get(&q->members, a, sizeof a, &i);
 }
 
 static struct queen_worker *find_worker(struct queen *q, const char *addr)
 {
-	for (size_t i = 0; i < q->n; i++)
-		if (strcmp(q->w[i].addr, addr) == 0)
-			return &q->w[i];
-	return NULL;
+	uint32_t i;
+	return keymap_get(&q->by_addr, addr, strlen(addr), &i) ? &q->w[i] : NULL;
 }
 
 /* Whether a Worker not seen yet may bid: a member, or one of the first `workers`. */
@@ -89,7 +87,7 @@ static bool may_join(const struct queen *q, const char *addr)
 	return q->cfg->members ? is_member(q, addr) : q->n < q->cfg->workers;
 }
 
-/* A new Worker's entry (after its bid was found good). */
+/* A new Worker's entry (after its bid was found good); by_addr finds it once its bid is taken. */
 static struct queen_worker *add_worker(struct queen *q, const char *addr)
 {
 	if (q->n == q->cap) {
@@ -452,6 +450,9 @@ int queen_take(struct queen *q, jv rec, const char *line, size_t len, int64_t no
 		if (fresh && !w->plan) { /* refused, or stale: it takes no place among those expected */
 			buf_free(&w->line);
 			q->n--;
+		} else if (fresh) {
+			HIVE_ASSERT(q->n <= UINT32_MAX);
+			keymap_put(&q->by_addr, w->addr, strlen(w->addr), (uint32_t)(q->n - 1));
 		}
 	}
 	planrec_bid_free(&b);

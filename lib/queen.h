@@ -58,6 +58,7 @@
 #include <jv.h>
 
 #include "buf.h"
+#include "keymap.h"
 #include "recsig.h"
 #include "sharing.h"
 #include "tariff.h"
@@ -96,6 +97,8 @@ struct queen {
 	struct recsig rs;
 	size_t n, cap;
 	struct queen_worker *w;
+	struct keymap by_addr;              /* a Worker's address as it bids: its index in w */
+	struct keymap members;              /* the members' addresses (20 bytes), when given */
 	/* the round */
 	bool open;
 	int64_t start_ms, last_start_ms;

@@ -167,6 +167,25 @@ static void test_strict_json(void)
 	for (size_t k = 0; k < sizeof good / sizeof good[0]; k++)
 		CHECK_INTEQ(scan(good[k], &off, &why), 0);
 
+	/* Decimals without an exponent: beyond a double's range only from hundreds of digits. */
+	char num[520];
+	memset(num, 0, sizeof num);
+	strcpy(num, "{\"n\":0.");
+	memset(num + 7, '0', 400);
+	strcpy(num + 407, "1}");
+	CHECK_INTEQ(scan(num, &off, &why), -1); /* 10^-401 becomes 0 */
+	CHECK_INTEQ(off, 5);
+	strcpy(num + 7 + 289, "1}"); /* 10^-290: 292 characters */
+	CHECK_INTEQ(scan(num, &off, &why), 0);
+	memset(num, 0, sizeof num);
+	strcpy(num, "{\"n\":-1");
+	memset(num + 7, '0', 310);
+	strcpy(num + 317, ".5}");
+	CHECK_INTEQ(scan(num, &off, &why), -1); /* −10^310 */
+	CHECK_INTEQ(off, 5);
+	strcpy(num + 7 + 290, ".5}"); /* −10^290: 294 characters */
+	CHECK_INTEQ(scan(num, &off, &why), 0);
+
 	/* Nesting: jq's limit of 256 levels. */
 	char deep[600];
 	memset(deep, '[', 256);

@@ -652,8 +652,16 @@ static void extract(const struct lqp *q, const double *col, struct lqp_plan *p)
 		struct lqp_schedule *s = &p->schedules[i];
 		if (a->kind == ASSET_BATTERY) {
 			double soc = a->soc_wh;
+			/* a lossless battery may charge and discharge at once at no cost: the solvers' ties; netted, so
+			   that a schedule says what the battery does (the same states and net, a cost no higher) */
+			bool lossless = a->charge_eff == 1 && a->discharge_eff == 1;
 			for (size_t t = 0; t < T; t++) {
 				double c = p->vars[ac->charge + t], d = p->vars[ac->discharge + t];
+				if (lossless && c > 0 && d > 0) {
+					double both = c < d ? c : d;
+					p->vars[ac->charge + t] = c -= both;
+					p->vars[ac->discharge + t] = d -= both;
+				}
 				soc += a->charge_eff * c - d / a->discharge_eff;
 				s->charge_wh[t] = c;
 				s->discharge_wh[t] = d;

@@ -589,6 +589,54 @@ static void relative_tolerance(void)
 	assets_free(&as);
 }
 
+/*
+ * A lossless battery (efficiencies 1, no cycle cost) may charge and
+ * discharge in one slot at no cost: the solvers' ties. A plan never shows
+ * both: netted, with the same states and net (within lqp_tolerance), for a
+ * cold step, warm steps and the plan alone.
+ */
+static void lossless_nets_out(void)
+{
+	const char *text = "{\"type\":\"assets\"}\n"
+	                   "{\"type\":\"battery\",\"name\":\"b\",\"capacity_wh\":10000,\"charge_w\":4000,"
+	                   "\"discharge_w\":4000,\"soc_wh\":5000,\"soc_min_wh\":1000,\"soc_max_wh\":9000}\n";
+	double net[T], v[T], price[T];
+	struct assets as;
+	struct lqp *q;
+	char why_buf[160];
+	const char *why;
+	for (int t = 0; t < T; t++) {
+		net[t] = 300 * sin(t * M_PI / 12);
+		price[t] = 100 + 50 * cos(t * M_PI / 24);
+	}
+	CHECK_INTEQ(build(&as, &q, text, STEP, T, net, why_buf, sizeof why_buf, &why), HIVE_OK);
+	int plans = 0, both = 0;
+	for (int step = 0; step < 12; step++) {
+		for (int t = 0; t < T; t++)
+			v[t] = net[t] + 400 * sin((t + 5 * step) * M_PI / 16);
+		struct lqp_plan plan;
+		int rc = step < 11 ? lqp_solve_step(q, 0.05 * (step + 1), v, &plan, &why) : lqp_solve_alone(q, price, price, &plan, &why);
+		CHECK_INTEQ(rc, HIVE_OK);
+		if (rc != HIVE_OK)
+			continue;
+		CHECK(lqp_violation(q, &plan) <= lqp_tolerance(q));
+		const struct lqp_schedule *b = &plan.schedules[0];
+		double soc = 5000;
+		for (int t = 0; t < T; t++) {
+			both += b->charge_wh[t] > 0 && b->discharge_wh[t] > 0;
+			soc += b->charge_wh[t] - b->discharge_wh[t];
+			CHECK(fabs(plan.net_wh[t] - (net[t] + b->charge_wh[t] - b->discharge_wh[t])) <= lqp_tolerance(q));
+			CHECK(fabs(b->soc_wh[t] - soc) <= lqp_tolerance(q));
+		}
+		plans++;
+		lqp_plan_free(&plan);
+	}
+	CHECK_INTEQ(plans, 12);
+	CHECK_INTEQ(both, 0);
+	lqp_free(q);
+	assets_free(&as);
+}
+
 int main(void)
 {
 	diag_init("test_localqp");
@@ -596,6 +644,7 @@ int main(void)
 	refusals();
 	goal_occurrences();
 	goal_within_import_limit();
+	lossless_nets_out();
 	relative_tolerance();
 	if (reference_available())
 		against_reference();

@@ -108,6 +108,17 @@ static int write_record(struct rec_loop *loop, jv rec)
 	return rc;
 }
 
+/* A bid, written as planrec_bid's record would be. */
+static int write_bid(struct rec_loop *loop, const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p,
+                     long iteration)
+{
+	struct buf b = { 0 };
+	planrec_bid_canonical(&b, worker, start_ms, step_s, p, iteration);
+	int rc = rec_write(loop, b.data, b.len);
+	buf_free(&b);
+	return rc;
+}
+
 /* The tariff's prices per Wh for the horizon's slots; -1 (after a diagnostic) for a slot without one. */
 static int horizon_prices(const struct tariff *tf, int64_t start_ms, int step_s, size_t T, double *buy, double *sell)
 {
@@ -216,8 +227,7 @@ static int plan_hive(const struct hiveplan_config *cfg, struct sim *sim, struct 
 	for (size_t i = 0; i < n && rc == HIVE_OK && !loop->stop; i++) {
 		const struct lqp_plan *p = coord_plan(&w[i]);
 		struct lqp_plan fixed = { .slots = T, .net_wh = sim->fc[i].net };
-		write_record(loop, planrec_bid(sim->fc[i].meter, f0->start_ms, f0->step_s, p ? p : &fixed,
-		                               (long)res.iterations));
+		write_bid(loop, sim->fc[i].meter, f0->start_ms, f0->step_s, p ? p : &fixed, (long)res.iterations);
 	}
 	if (rc == HIVE_OK && !loop->stop) {
 		write_record(loop, summary(f0, n, flexible, &res));
@@ -335,7 +345,7 @@ static int replan(const struct hiveplan_config *cfg, struct rolling_worker *rw, 
 			if (p)
 				first.own_cost = lqp_slot_own_cost(p, 0);
 			if (!loop->stop)
-				write_record(loop, planrec_bid(rw[i].meter, S, step_s, &first, (long)res.iterations));
+				write_bid(loop, rw[i].meter, S, step_s, &first, (long)res.iterations);
 			if (p) {
 				lqp_advance(w[i].lqp, p, rw[i].coord_as);
 				lqp_advance(rw[i].alone_q, &rw[i].alone, &rw[i].alone_as);

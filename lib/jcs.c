@@ -351,7 +351,7 @@ void jcs_string(struct buf *out, const char *s, size_t len)
  * byte EE–EF): there UTF-16 puts the former first. Mapping the bytes
  * F0–FF below EE keeps this a total order even for malformed UTF-8.
  */
-static int compare_names(const char *a, size_t alen, const char *b, size_t blen)
+int jcs_compare_names(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t common = alen < blen ? alen : blen;
 	size_t i = 0;
@@ -376,7 +376,7 @@ static int compare_members(const void *pa, const void *pb)
 {
 	const struct member *a = pa, *b = pb;
 
-	return compare_names(a->name, a->len, b->name, b->len);
+	return jcs_compare_names(a->name, a->len, b->name, b->len);
 }
 
 /* Insertion sort for the usual handful of members: no call overhead, no allocation. */

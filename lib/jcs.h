@@ -24,6 +24,8 @@ int jcs_append(struct buf *out, jv value, const char *skip_key, const char **why
 
 /* Appends the ECMAScript (ES2015 Number.prototype.toString) form of a finite double, as RFC 8785 §3.2.2.3 requires. Returns 0 or -1 for NaN/Infinity. */
 int jcs_number(struct buf *out, double d);
+/* The order of two member names in a canonical object: < 0, 0 or > 0, as strcmp. */
+int jcs_compare_names(const char *a, size_t alen, const char *b, size_t blen);
 /* Appends s (len bytes of UTF-8) as an RFC 8785 JSON string, quotes included. */
 void jcs_string(struct buf *out, const char *s, size_t len);
 

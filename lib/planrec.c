@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "eth.h"
+#include "jcs.h"
 #include "jvbuild.h"
 #include "timeutil.h"
 
@@ -206,6 +207,102 @@ jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lq
 		sch = jvb_set(sch, s->asset->name, one);
 	}
 	return jvb_set(o, "schedules", sch);
+}
+
+/* A member's name and colon, after a comma unless it is the object's first. */
+static void put_name(struct buf *out, const char *name, bool first)
+{
+	if (!first)
+		buf_putc(out, ',');
+	jcs_string(out, name, strlen(name));
+	buf_putc(out, ':');
+}
+
+static void put_number(struct buf *out, double d)
+{
+	HIVE_ASSERT(jcs_number(out, d) == 0); /* as jcs_append of a plan: its values are finite */
+}
+
+static void put_values(struct buf *out, const char *name, const double *v, size_t n, bool first)
+{
+	put_name(out, name, first);
+	buf_putc(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(out, ',');
+		put_number(out, milli(v[i]));
+	}
+	buf_putc(out, ']');
+}
+
+/* The schedules in the order of their assets' names (an asset file's names are unique). */
+static void put_schedules(struct buf *out, const struct lqp_plan *p)
+{
+	size_t order[ASSETS_MAX], n = p->nschedules < ASSETS_MAX ? p->nschedules : ASSETS_MAX;
+	HIVE_ASSERT(p->nschedules <= ASSETS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = p->schedules[i].asset->name;
+		size_t j = i;
+		for (; j > 0; j--) {
+			const char *before = p->schedules[order[j - 1]].asset->name;
+			if (jcs_compare_names(before, strlen(before), name, strlen(name)) <= 0)
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+	}
+	put_name(out, "schedules", false);
+	buf_putc(out, '{');
+	for (size_t i = 0; i < n; i++) {
+		const struct lqp_schedule *s = &p->schedules[order[i]];
+		put_name(out, s->asset->name, i == 0);
+		buf_putc(out, '{');
+		if (s->asset->kind == ASSET_BATTERY) {
+			put_values(out, "charge_wh", s->charge_wh, p->slots, true);
+			put_values(out, "discharge_wh", s->discharge_wh, p->slots, false);
+			put_values(out, "soc_wh", s->soc_wh, p->slots, false);
+		} else {
+			put_values(out, s->asset->kind == ASSET_PV ? "curtailed_wh" : "energy_wh", s->energy_wh, p->slots,
+			           true);
+		}
+		buf_putc(out, '}');
+	}
+	buf_putc(out, '}');
+}
+
+void planrec_bid_canonical(struct buf *out, const char *worker, int64_t start_ms, int step_s,
+                           const struct lqp_plan *p, long iteration)
+{
+	char start[RFC3339_SIZE];
+	rfc3339_format(start, start_ms);
+	/* the members in canonical order: first_wh, iteration, own_cost, plan_wh, schedules, seconds, start, type, worker */
+	buf_putc(out, '{');
+	put_name(out, "first_wh", true);
+	put_number(out, milli(p->net_wh[0]));
+	put_name(out, "iteration", false);
+	put_number(out, (double)iteration);
+	put_name(out, "own_cost", false);
+	put_number(out, milli(p->own_cost));
+	put_name(out, "plan_wh", false);
+	buf_putc(out, '[');
+	for (size_t t = 0; t < p->slots; t++) {
+		if (t)
+			buf_putc(out, ',');
+		put_number(out, t == 0 ? round(p->net_wh[0]) + 0.0 : milli(p->net_wh[t]));
+	}
+	buf_putc(out, ']');
+	put_schedules(out, p);
+	put_name(out, "seconds", false);
+	put_number(out, step_s);
+	put_name(out, "start", false);
+	jcs_string(out, start, strlen(start));
+	put_name(out, "type", false);
+	jcs_string(out, "bid", 3);
+	if (worker && *worker) {
+		put_name(out, "worker", false);
+		jcs_string(out, worker, strlen(worker));
+	}
+	buf_putc(out, '}');
 }
 
 jv planrec_bid_bound(jv bid, double bound)

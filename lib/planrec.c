@@ -238,8 +238,8 @@ static void put_values(struct buf *out, const char *name, const double *v, size_
 /* The schedules in the order of their assets' names (an asset file's names are unique). */
 static void put_schedules(struct buf *out, const struct lqp_plan *p)
 {
-	size_t order[ASSETS_MAX], n = p->nschedules < ASSETS_MAX ? p->nschedules : ASSETS_MAX;
-	HIVE_ASSERT(p->nschedules <= ASSETS_MAX);
+	size_t order[ASSETS_MAX], n = p->nschedules;
+	HIVE_ASSERT(n <= ASSETS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = p->schedules[i].asset->name;
 		size_t j = i;

@@ -5,7 +5,8 @@
  * every kind, named so that their order tests the canonical one (non-ASCII
  * names, characters escaped, code points above U+FFFF against U+E000–U+FFFF,
  * prefixes), values that are whole, of three decimals, huge, tiny, negative
- * and −0, with and without a worker.
+ * and −0, of one slot or twelve, with and without a worker (one of them
+ * escaped).
  */
 #include <math.h>
 #include <stdio.h>
@@ -52,7 +53,8 @@ static void one_plan(int id)
 	struct asset assets[8];
 	struct lqp_schedule sched[8];
 	double values[8][3][SLOTS], net[SLOTS];
-	struct lqp_plan p = { .slots = SLOTS, .net_wh = net, .schedules = sched };
+	/* a day's plan, or a receding horizon's one slot */
+	struct lqp_plan p = { .slots = check_next() % 4 ? SLOTS : 1, .net_wh = net, .schedules = sched };
 	size_t count = sizeof names / sizeof names[0], first = (size_t)check_next() % count;
 	p.nschedules = (size_t)(check_next() % 9);
 	for (size_t i = 0; i < p.nschedules; i++) { /* distinct names, as an assets file has */
@@ -74,7 +76,11 @@ static void one_plan(int id)
 	for (int t = 0; t < SLOTS; t++)
 		net[t] = random_value();
 	p.own_cost = random_value();
-	const char *worker = check_next() % 4 == 0 ? (check_next() % 2 ? "" : NULL) : "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
+	static const char *const workers[] = {
+		"", NULL, "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "mètre \"7\" \\ cave\n",
+		"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf",
+	};
+	const char *worker = workers[check_next() % 5];
 	int64_t start = 1782000000000 + (int64_t)check_between(-100000, 100000) * 900000;
 	int step = check_next() % 2 ? 900 : 3600;
 	long iteration = check_next() % 3 == 0 ? 0 : (long)check_between(1, 100000);

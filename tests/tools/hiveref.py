@@ -24,6 +24,13 @@ Usage:
       --check, {"feasible", "cost", "optimum", "gap", "infeasible",
       "missing", "within_limits"} for the "bid" records' plan_wh in BIDS
       (a Worker without assets and without a bid counts at its forecast).
+  hiveref.py batch < LINES
+      each line "OUT COMMAND ARGS…" (split as a shell would, without
+      expansions) runs COMMAND as above, its output written to the file
+      OUT ("-": stdout), all in this one process: a test of hundreds of
+      hives spares a Python start and its imports per hive. A command
+      that fails is reported on stderr with its line; the others run, and
+      the exit status is 1.
 
 Only absolute times (RFC 3339) are supported in assets; a daily "HH:MM"
 window or goal is an error. Energies are Wh per slot, prices per Wh (the
@@ -775,6 +782,42 @@ def cmd_gen(args):
 
 # ---------------------------------------------------------------- main
 
+def run_command(ap, argv):
+    """One command line; an error exits (SystemExit) with its message."""
+    args = ap.parse_args(argv)
+    try:
+        args.run(args)
+    except KeyError as e:
+        sys.exit(f"hiveref.py: missing member {e}")
+    except (InputError, ValueError, OSError) as e:
+        sys.exit(f"hiveref.py: {e}")
+
+
+def cmd_batch(ap):
+    """The commands of stdin's lines in this process (see the usage)."""
+    import contextlib
+    import shlex
+    failed = False
+    for number, line in enumerate(sys.stdin, 1):
+        words = shlex.split(line)
+        if not words:
+            continue
+        if len(words) < 2 or words[1] == "batch":
+            print(f"hiveref.py: batch line {number}: want OUT COMMAND ARGS…", file=sys.stderr)
+            failed = True
+            continue
+        try:
+            with contextlib.ExitStack() as stack:
+                if words[0] != "-":
+                    stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(words[0], "w"))))
+                run_command(ap, words[1:])
+        except SystemExit as e:
+            if e.code not in (None, 0):
+                print(f"hiveref.py: batch line {number}: {e.code}", file=sys.stderr)
+                failed = True
+    sys.exit(1 if failed else 0)
+
+
 def main():
     ap = argparse.ArgumentParser(prog="hiveref.py", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -798,13 +841,10 @@ def main():
     p.add_argument("--limit-tol", type=float, default=0.0, metavar="WH",
                    help="how far the aggregate may pass a coupling limit (the coordination's tolerance)")
     p.set_defaults(run=cmd_central)
-    args = ap.parse_args()
-    try:
-        args.run(args)
-    except KeyError as e:
-        sys.exit(f"hiveref.py: missing member {e}")
-    except (InputError, ValueError, OSError) as e:
-        sys.exit(f"hiveref.py: {e}")
+    sub.add_parser("batch", help="the commands of stdin's lines, in this process")
+    if sys.argv[1:2] == ["batch"]:
+        cmd_batch(ap)
+    run_command(ap, sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -169,46 +169,6 @@ static jv array_for(size_t n)
 	return jv_array_sized(n < INT_MAX ? (int)n : INT_MAX);
 }
 
-static jv array_of(const double *v, size_t n)
-{
-	jv a = array_for(n);
-	for (size_t i = 0; i < n; i++)
-		a = jv_array_append(a, jv_number(milli(v[i])));
-	return a;
-}
-
-jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration)
-{
-	jv o = jv_object();
-	o = jvb_set(o, "type", jv_string("bid"));
-	if (worker && *worker)
-		o = jvb_set(o, "worker", jv_string(worker));
-	o = jvb_set(o, "start", jvb_time(start_ms));
-	o = jvb_set(o, "seconds", jv_number(step_s));
-	o = jvb_set(o, "iteration", jv_number((double)iteration));
-	jv plan = array_for(p->slots);
-	for (size_t t = 0; t < p->slots; t++)
-		plan = jv_array_append(plan, jv_number(t == 0 ? round(p->net_wh[0]) + 0.0 : milli(p->net_wh[t])));
-	o = jvb_set(o, "plan_wh", plan);
-	o = jvb_set(o, "first_wh", jv_number(milli(p->net_wh[0])));
-	o = jvb_set(o, "own_cost", jv_number(milli(p->own_cost)));
-	jv sch = jv_object();
-	for (size_t i = 0; i < p->nschedules; i++) {
-		const struct lqp_schedule *s = &p->schedules[i];
-		jv one = jv_object();
-		if (s->asset->kind == ASSET_BATTERY) {
-			one = jvb_set(one, "charge_wh", array_of(s->charge_wh, p->slots));
-			one = jvb_set(one, "discharge_wh", array_of(s->discharge_wh, p->slots));
-			one = jvb_set(one, "soc_wh", array_of(s->soc_wh, p->slots));
-		} else {
-			one = jvb_set(one, s->asset->kind == ASSET_PV ? "curtailed_wh" : "energy_wh",
-			              array_of(s->energy_wh, p->slots));
-		}
-		sch = jvb_set(sch, s->asset->name, one);
-	}
-	return jvb_set(o, "schedules", sch);
-}
-
 /* A member's name and colon, after a comma unless it is the object's first. */
 static void put_name(struct buf *out, const char *name, bool first)
 {
@@ -303,6 +263,17 @@ void planrec_bid_canonical(struct buf *out, const char *worker, int64_t start_ms
 		jcs_string(out, worker, strlen(worker));
 	}
 	buf_putc(out, '}');
+}
+
+jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration)
+{
+	struct buf text = { 0 };
+	planrec_bid_canonical(&text, worker, start_ms, step_s, p, iteration);
+	HIVE_ASSERT(text.len < INT_MAX);
+	jv bid = jv_parse_sized(text.data, (int)text.len);
+	buf_free(&text);
+	HIVE_ASSERT(jv_is_valid(bid));
+	return bid;
 }
 
 jv planrec_bid_bound(jv bid, double bound)

@@ -53,15 +53,15 @@ void planrec_forecast_free(struct plan_forecast *f);
 /* Slot t of a plan as the Queen reads it from a bid: to 0.001 Wh (slot 0 from "first_wh"). */
 double planrec_declared(const double *plan, size_t t);
 
-/* A bid of a plan; worker may be "" (left out). */
-jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration);
 /*
- * planrec_bid's record in its canonical form (jcs.h), the same bytes as
- * jcs_append of it, appended to out without building jq values: a hive's
- * simulation writes a thousand bids of hundreds of numbers each.
+ * A bid of a plan in its canonical form (jcs.h), appended to out without
+ * building jq values (a hive's simulation writes a thousand bids of
+ * hundreds of numbers each); worker may be "" (left out).
  */
 void planrec_bid_canonical(struct buf *out, const char *worker, int64_t start_ms, int step_s,
                            const struct lqp_plan *p, long iteration);
+/* The same bid as a jq value (to be bounded or signed). */
+jv planrec_bid(const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p, long iteration);
 /* The bid with its "bound", rounded down to 0.001 (so that it stays one). */
 jv planrec_bid_bound(jv bid, double bound);
 

@@ -165,7 +165,7 @@ static size_t digits(struct scan *s)
  * always do); any number must stay finite, and non-zero digits must not
  * underflow to zero.
  */
-static int number_is_exact(struct scan *s, size_t start, bool integer)
+static int number_is_exact(struct scan *s, size_t start, bool integer, bool exponent)
 {
 	size_t n = s->i - start;
 	bool nonzero = false;
@@ -175,7 +175,7 @@ static int number_is_exact(struct scan *s, size_t start, bool integer)
 		return 0;
 	/* Without an exponent and under 300 characters a number lies within 10^±300, inside a double's range
 	   (to 1.8·10^308, and from 4.9·10^-324 above 0): it cannot overflow nor become 0, and strtod is slow. */
-	if (!integer && n < 300 && !memchr(s->p + start, 'e', n) && !memchr(s->p + start, 'E', n))
+	if (!integer && !exponent && n < 300)
 		return 0;
 	buf_reset(&s->key);
 	buf_append(&s->key, s->p + start, n);
@@ -198,7 +198,7 @@ static int number_is_exact(struct scan *s, size_t start, bool integer)
 static int number(struct scan *s)
 {
 	size_t start = s->i;
-	bool integer = true;
+	bool integer = true, exponent = false;
 
 	if (peek(s) == '-')
 		s->i++;
@@ -215,12 +215,13 @@ static int number(struct scan *s)
 	if (peek(s) == 'e' || peek(s) == 'E') {
 		s->i++;
 		integer = false;
+		exponent = true;
 		if (peek(s) == '+' || peek(s) == '-')
 			s->i++;
 		if (digits(s) == 0)
 			return fail(s, start, "invalid JSON: invalid number");
 	}
-	return number_is_exact(s, start, integer);
+	return number_is_exact(s, start, integer, exponent);
 }
 
 static int literal(struct scan *s, const char *word)

@@ -37,6 +37,7 @@ window or goal is an error. Energies are Wh per slot, prices per Wh (the
 files' base units per kWh / 1000).
 """
 import argparse
+import contextlib
 import datetime
 import glob
 import json
@@ -44,6 +45,7 @@ import math
 import os
 import random
 import re
+import shlex
 import sys
 import time
 
@@ -795,8 +797,6 @@ def run_command(ap, argv):
 
 def cmd_batch(ap):
     """The commands of stdin's lines in this process (see the usage)."""
-    import contextlib
-    import shlex
     failed = False
     for number, line in enumerate(sys.stdin, 1):
         words = shlex.split(line)

@@ -108,7 +108,7 @@ static int write_record(struct rec_loop *loop, jv rec)
 	return rc;
 }
 
-/* A bid, written as planrec_bid's record would be. */
+/* A bid, written as its canonical text (planrec_bid_canonical): no jq values. */
 static int write_bid(struct rec_loop *loop, const char *worker, int64_t start_ms, int step_s, const struct lqp_plan *p,
                      long iteration)
 {

@@ -11,6 +11,7 @@
 
 #include "battlp.h"
 #include "battqp.h"
+#include "battdp.h"
 #include "diag.h"
 
 #define LQP_INF 1e30
@@ -307,6 +308,7 @@ static void set_up_structured(struct lqp *q)
 	};
 	q->bp.scale = battqp_scale(&q->bp); /* its data stay as they are: the scale is worked out once */
 	q->bq = battqp_new(T);
+	battdp_hold();
 	q->bq_cols = xcalloc(q->ncols, sizeof *q->bq_cols);
 	q->use_structured = true;
 }
@@ -483,6 +485,8 @@ void lqp_free(struct lqp *q)
 	free(q->row_lb);
 	free(q->row_ub);
 	free(q->ac);
+	if (q->bq)
+		battdp_let_go();
 	battqp_free(q->bq);
 	free(q->bq_bounds);
 	free(q->bq_cols);
@@ -933,16 +937,20 @@ static int solve_step_clp(struct lqp *q, double rho, const double *v, struct lqp
 }
 
 /*
- * The step by battqp, its answer cleaned and checked as CLP's is; not
- * HIVE_OK when it did not converge or its plan breaks a constraint beyond
- * the tolerance (then CLP solves the step).
+ * The step by battdp (dynamic programming), or when it declines by battqp
+ * (the interior point, warm from its last solution if it made one), the
+ * answer cleaned and checked as CLP's is; not HIVE_OK when neither gives a
+ * plan that keeps every constraint within the tolerance (then CLP solves
+ * the step).
  */
 static int solve_step_structured(struct lqp *q, double rho, const double *v, struct lqp_plan *p)
 {
 	const struct asset_cols *ac = &q->ac[0];
 	double *col = q->bq_cols;
-	/* warm from the last step's solution, if the solver made it */
-	if (battqp_solve(q->bq, &q->bp, rho, v, true, col + ac->charge, col + ac->discharge, col + ac->soc) != 0)
+	double *c = col + ac->charge, *d = col + ac->discharge, *s = col + ac->soc;
+	if (battdp_solve(&q->bp, rho, v, c, d, s) == 0 && structured_plan(q, p) == HIVE_OK)
+		return HIVE_OK;
+	if (battqp_solve(q->bq, &q->bp, rho, v, true, c, d, s) != 0)
 		return HIVE_EINTERNAL;
 	return structured_plan(q, p);
 }

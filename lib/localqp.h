@@ -4,12 +4,13 @@
  * tariff, or as one step of the hive's sharing ADMM (sharing.h) against the
  * Queen's signal. Solved exactly by COIN-OR CLP: the simplex method for the
  * linear problem alone, its barrier for the quadratic step. A Worker whose
- * only asset is one battery has its step solved by a structured
- * interior-point solver (battqp.h), and its plan alone by dynamic
- * programming (battlp.h), each plan checked as CLP's is: at 96 slots a
- * median of 19 µs a warm step against CLP's 373 µs, 136 µs cold against
- * 8.7 ms, and 20 µs a plan alone against 1.3 ms (HIVE_BENCH=1
- * build/unit/test_battqp).
+ * only asset is one battery has its step and its plan alone solved by
+ * dynamic programming over the battery's state (battdp.h, battlp.h; the
+ * step by a structured interior point, battqp.h, when that declines), each
+ * plan checked as CLP's is: at 96 slots a median of 15 µs a step after
+ * another against CLP's 571 µs, 28 µs a first step against 13.7 ms, and
+ * 12 µs a plan alone against 1.6 ms (HIVE_BENCH=1 build/unit/test_battqp,
+ * a slow day on the bench machine).
  *
  * The horizon is T slots of step seconds from start. Per slot t (energies
  * in Wh per slot, Δ = step / 3600 h):
@@ -117,8 +118,9 @@ int lqp_solve_step_into(struct lqp *q, double rho, const double *v, struct lqp_p
 
 /*
  * A Worker whose assets are one battery alone has its steps and its plan
- * alone solved by structured solvers (battqp.h, battlp.h), checked as
- * CLP's plans are, CLP solving any it declines or falls short on.
+ * alone solved by structured solvers (battdp.h or battqp.h, battlp.h),
+ * checked as CLP's plans are, CLP solving any they decline or fall short
+ * on.
  * lqp_use_structured(q, false) makes every plan CLP's (tests compare the
  * two); lqp_step_was_structured tells which solved the last plan, alone or
  * step.

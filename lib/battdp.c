@@ -196,14 +196,14 @@ void battdp_let_go(void)
 
 /*
  * The cost to go: its domain [x0, x0 + len] and breakpoints pool[head, tail),
- * the last stage's restricted in place; what the restriction wrote over is
- * kept to be put back once the next stage is built from it.
+ * the last stage's restricted in place; what was written over is kept to be
+ * put back once the next stage is built from it.
  */
 struct dp {
 	double x0, len;
 	size_t head, tail, used;
-	size_t saved_at[2], saved_n;
-	struct brk saved[2];
+	size_t saved_at[3], saved_n;
+	struct brk saved[3];
 };
 
 static bool within_conditions(const struct battqp_problem *p, double rho, const double *v)
@@ -277,11 +277,14 @@ static struct reach reach_down(const struct brk *b, size_t n, double excess)
 	return (struct reach){ -INFINITY, 0, 0, 0, false };
 }
 
-/* Keeps breakpoint i of the last stage before the restriction writes over it. */
+/*
+ * Keeps breakpoint i of the last stage before it is written over (by the
+ * restriction, at most twice, and the merge's sentinel); put back in the
+ * opposite order, so one kept twice ends as it was.
+ */
 static void save(struct dp *s, size_t i)
 {
-	if (s->saved_n == 1 && s->saved_at[0] == i)
-		return;
+	HIVE_ASSERT(s->saved_n < 3);
 	s->saved_at[s->saved_n] = i;
 	s->saved[s->saved_n++] = work.pool[i];
 }
@@ -307,7 +310,8 @@ static inline void copy(struct brk *to, const struct brk *from, size_t n)
 }
 
 /*
- * Slot t's merged function, into the pool after the last: the cost to go
+ * Slot t's merged function, into the pool after the last (one apart, for a
+ * sentinel): the cost to go
  * and the slot's cost reflected (the state before the slot is the state
  * after it less δ). In price their inverse derivatives add, so their
  * breakpoints merge in order of price, two at one price adding up (and
@@ -315,38 +319,27 @@ static inline void copy(struct brk *to, const struct brk *from, size_t n)
  */
 static size_t merge_into(struct dp *s, const struct slot_cost *h)
 {
-	const struct brk *b = work.pool;
-	struct brk *out = &work.pool[s->used];
+	struct brk *b = work.pool, *out = &work.pool[s->used + 1];
+	/* a sentinel after the cost to go's last, above every price: the scans below need no bound */
+	if (s->tail < s->used)
+		save(s, s->tail);
+	b[s->tail].p = INFINITY;
 	size_t i = s->head, n = 0;
 	for (size_t k = 0; k < h->n; k++) {
-		/* the cost to go's breakpoints below the slot's next, as a block: found by galloping from i,
-		   then bisection (the slot's breakpoints are often near one another) */
-		double pk = h->brk[k].p;
-		size_t lo = i, hi = i, step = 1;
-		while (hi < s->tail && b[hi].p < pk) {
-			lo = hi + 1;
-			hi += step;
-			step *= 2;
-		}
-		if (hi > s->tail)
-			hi = s->tail;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (b[mid].p < pk)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		copy(&out[n], &b[i], lo - i);
-		n += lo - i;
-		i = lo;
-		if (i < s->tail && b[i].p == h->brk[k].p) {
-			struct brk sum = { b[i].p, b[i].jump + h->brk[k].jump, b[i].rate + h->brk[k].rate };
+		const struct brk *e = &h->brk[k];
+		size_t j = i;
+		while (b[j].p < e->p) /* a scan of the prices alone, then the block copied at once */
+			j++;
+		copy(&out[n], &b[i], j - i);
+		n += j - i;
+		i = j;
+		if (i < s->tail && b[i].p == e->p) {
+			struct brk sum = { e->p, b[i].jump + e->jump, b[i].rate + e->rate };
 			i++;
 			if (sum.jump != 0 || sum.rate != 0)
 				out[n++] = sum;
 		} else {
-			out[n++] = h->brk[k];
+			out[n++] = *e;
 		}
 	}
 	copy(&out[n], &b[i], s->tail - i);
@@ -430,7 +423,7 @@ static bool backward(const struct battqp_problem *p, double rho, const double *v
 		struct stage *st = &work.stages[t];
 		if (!slot_cost_of(p, t, rho, v, &st->h))
 			return false;
-		size_t need = s->used + (s->tail - s->head) + st->h.n;
+		size_t need = s->used + 1 + (s->tail - s->head) + st->h.n;
 		if (work.pool_cap < need) {
 			work.pool_cap = 2 * need;
 			work.pool = xrealloc(work.pool, work.pool_cap * sizeof *work.pool);
@@ -439,8 +432,8 @@ static bool backward(const struct battqp_problem *p, double rho, const double *v
 		restore(s);
 		st->x0 = s->x0;
 		st->len = s->len;
-		st->from = s->head = s->used;
-		s->tail = s->used += st->n;
+		st->from = s->head = s->used + 1;
+		s->tail = s->used = st->from + st->n;
 		if (t > 0 && !restrict_to(s, p->soc_min[t - 1], p->soc_max[t - 1]))
 			return false;
 	}

@@ -633,9 +633,11 @@ void lqp_plan_free(struct lqp_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
-static double clamp(double v, double lo, double hi)
+/* v within [lo, hi], a NaN kept (the check then finds it): two conditional moves, where the values are often on a bound and branches mispredict. */
+static inline double clamp(double v, double lo, double hi)
 {
-	return v < lo ? lo : v > hi ? hi : v;
+	double above_lo = v < lo ? lo : v;
+	return above_lo > hi ? hi : above_lo;
 }
 
 /*

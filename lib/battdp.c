@@ -163,6 +163,7 @@ struct stage {
 	double x0, len;
 	size_t from, n;
 	struct slot_cost h;
+	double lo, hi; /* certified: the prices after the slot that the rest of the plan allows */
 };
 
 /*
@@ -508,8 +509,43 @@ static bool certified(const struct battqp_problem *p, double rho, const double *
 		next.hi = lesser(own.hi, allowed.hi);
 		if (next.lo > next.hi + ROUNDING * (1 + fabs(next.lo)))
 			return false;
+		work.stages[t].lo = next.lo;
+		work.stages[t].hi = greater(next.hi, next.lo); /* crossed by rounding: one price */
 	}
 	return true;
+}
+
+/* x within [lo, hi] (lo ≤ hi), and finite: the nearer finite end, else 0. */
+static double finite_within(double x, double lo, double hi)
+{
+	x = lesser(greater(x, lo), hi);
+	return isfinite(x) ? x : isfinite(lo) ? lo : isfinite(hi) ? hi : 0;
+}
+
+/*
+ * Prices of a Wh of state after each slot that certify the plan (see
+ * certified): forwards, each within what the rest allows and moving from
+ * the last only as the state's bound lets it, the nearest to the one the
+ * walk found (written in price).
+ */
+static void certifying_prices(const struct battqp_problem *p, const double *soc, double *price)
+{
+	double last = NAN;
+	for (size_t t = 0; t < p->slots; t++) {
+		const struct stage *st = &work.stages[t];
+		double lo = st->lo, hi = st->hi;
+		if (t > 0) {
+			double room = ROUNDING * greater(1, fabs(soc[t - 1]));
+			bool full = soc[t - 1] >= p->soc_max[t - 1] - room, empty = soc[t - 1] <= p->soc_min[t - 1] + room;
+			if (!empty)
+				hi = lesser(hi, last); /* after a slot not ending empty, the price falls or holds */
+			if (!full)
+				lo = greater(lo, last); /* after one not ending full, it rises or holds */
+			if (lo > hi)
+				lo = hi = last; /* rounding */
+		}
+		price[t] = last = finite_within(price[t], lo, hi);
+	}
 }
 
 /* The price at position pos (0 < pos < len) of a stage's merged function, from the nearer end (the state is often at a bound, near one). */
@@ -567,7 +603,7 @@ static void slot_at(const struct stage *st, double pos, double *price, double *y
  * elsewhere it is found in the slot's merged function. False when the first
  * state is outside what the bounds allow.
  */
-static bool forward(const struct battqp_problem *p, double *charge, double *discharge, double *soc)
+static bool forward(const struct battqp_problem *p, double *charge, double *discharge, double *soc, double *prices)
 {
 	double state = p->soc0, price = NAN;
 	for (size_t t = 0; t < p->slots; t++) {
@@ -580,6 +616,8 @@ static bool forward(const struct battqp_problem *p, double *charge, double *disc
 			price = NAN;
 		double y, m;
 		slot_at(st, pos, &price, &y, &m);
+		if (prices)
+			prices[t] = price;
 		charge[t] = greater(y, 0) + m;
 		discharge[t] = greater(-y, 0) + m;
 		state += p->charge_eff * charge[t] - discharge[t] / p->discharge_eff;
@@ -590,6 +628,12 @@ static bool forward(const struct battqp_problem *p, double *charge, double *disc
 
 int battdp_solve(const struct battqp_problem *p, double rho, const double *v, double *charge, double *discharge,
                  double *soc)
+{
+	return battdp_solve_priced(p, rho, v, charge, discharge, soc, NULL);
+}
+
+int battdp_solve_priced(const struct battqp_problem *p, double rho, const double *v, double *charge,
+                        double *discharge, double *soc, double *price)
 {
 	size_t T = p->slots;
 	if (T == 0 || !within_conditions(p, rho, v))
@@ -603,7 +647,10 @@ int battdp_solve(const struct battqp_problem *p, double rho, const double *v, do
 		work.stages = xrealloc(work.stages, T * sizeof *work.stages);
 	}
 	struct dp s;
-	if (!backward(p, rho, v, &s) || !forward(p, charge, discharge, soc))
+	if (!backward(p, rho, v, &s) || !forward(p, charge, discharge, soc, price) ||
+	    !certified(p, rho, v, charge, discharge, soc))
 		return -1;
-	return certified(p, rho, v, charge, discharge, soc) ? 0 : -1;
+	if (price)
+		certifying_prices(p, soc, price);
+	return 0;
 }

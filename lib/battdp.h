@@ -48,6 +48,15 @@
 int battdp_solve(const struct battqp_problem *p, double rho, const double *v, double *charge, double *discharge,
                  double *soc);
 
+/*
+ * The same, and with price not NULL the prices of a Wh of state after each
+ * slot (T values) that certify the plan: multipliers of the state's
+ * equations that, with the plan, meet the step's KKT conditions (finite;
+ * another solver's warm start can take them).
+ */
+int battdp_solve_priced(const struct battqp_problem *p, double rho, const double *v, double *charge,
+                        double *discharge, double *soc, double *price);
+
 void battdp_hold(void);
 void battdp_let_go(void);
 

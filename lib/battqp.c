@@ -1026,11 +1026,11 @@ static bool lean_next_active_set(struct work *w)
 
 /* The warm path; true with the optimum in w->lean (the values put within their bounds). */
 static bool lean_solve(struct work *w, const struct battqp *m, const struct battqp_problem *p, double rho,
-                       const double *v, double dual_ratio)
+                       const double *v, double dual_ratio, int steps)
 {
 	if (!lean_set_up(w, m, p, rho, v, dual_ratio))
 		return false;
-	for (int step = 0; step <= ACTIVE_SET_STEPS; step++) {
+	for (int step = 0; step <= steps; step++) {
 		lean_hold(w);
 		double residual = lean_forward(w, p->soc0 / w->scale, true);
 		bool changed = false;
@@ -1071,6 +1071,71 @@ static void lean_remember(struct battqp *m, const struct work *w)
 	m->polished = true;
 }
 
+/* The warm path's answer into the caller's arrays. */
+static void lean_answer(const struct work *w, double *charge, double *discharge, double *soc)
+{
+	for (size_t t = 0; t < w->T; t++) {
+		charge[t] = w->lean[t].z[C] * w->scale;
+		discharge[t] = w->lean[t].z[D] * w->scale;
+		soc[t] = w->lean[t].z[S] * w->scale;
+	}
+}
+
+int battqp_solve_active(struct battqp *m, const struct battqp_problem *p, double rho, const double *v, int steps,
+                        double *charge, double *discharge, double *soc)
+{
+	HIVE_ASSERT(p->slots >= 1 && p->slots <= m->cap && rho > 0 && isfinite(rho));
+	struct work *w = shared;
+	w->iterations = 0;
+	if (!(m->solved && m->polished && m->T == p->slots) || !lean_solve(w, m, p, rho, v, m->rho / rho, steps))
+		return -1;
+	lean_remember(m, w);
+	m->rho = rho;
+	m->iterations = 0;
+	m->solved = m->from_active = true;
+	lean_answer(w, charge, discharge, soc);
+	return 0;
+}
+
+void battqp_adopt(struct battqp *m, const struct battqp_problem *p, double rho, const double *v, const double *charge,
+                  const double *discharge, const double *soc, const double *price)
+{
+	HIVE_ASSERT(p->slots >= 1 && p->slots <= m->cap && rho > 0);
+	double E = energy_scale(p), inv_E = 1 / E, cycle = p->cycle_cost / (rho * E);
+	for (size_t t = 0; t < p->slots; t++) {
+		double lo[KINDS], hi[KINDS], z[KINDS];
+		unsigned char pin[KINDS];
+		slot_bounds(p, t, inv_E, lo, hi);
+		z[C] = charge[t] * inv_E;
+		z[D] = discharge[t] * inv_E;
+		z[S] = soc[t] * inv_E;
+		z[X] = (p->base[t] + charge[t] - discharge[t]) * inv_E;
+		for (size_t k = 0; k < KINDS; k++) {
+			double near = 1e-9 * greater(1, fabs(z[k]));
+			pin[k] = (unsigned char)(fixed_between(lo[k], hi[k]) ? FIXED
+			                         : z[k] <= lo[k] + near     ? LOWER
+			                         : z[k] >= hi[k] - near     ? UPPER
+			                                                    : NONE);
+			m->z[t * KINDS + k] = z[k];
+			m->pin[t * KINDS + k] = pin[k];
+		}
+		/* the multipliers the scaled problem's stationarity gives: the state's from the price of a Wh of
+		   state, the net's from the net if free, else from a free charge or discharge */
+		double y_state = price[t] / (rho * E);
+		double y_net = pin[X] == NONE ? z[X] - v[t] * inv_E
+		             : pin[C] == NONE ? -cycle - p->charge_eff * y_state
+		             : pin[D] == NONE ? cycle - y_state / p->discharge_eff
+		                              : z[X] - v[t] * inv_E;
+		m->y[2 * t] = y_state;
+		m->y[2 * t + 1] = y_net;
+	}
+	m->T = p->slots;
+	m->rho = rho;
+	m->iterations = 0;
+	m->solved = m->polished = true;
+	m->from_active = false;
+}
+
 int battqp_solve(struct battqp *m, const struct battqp_problem *p, double rho, const double *v, bool warm,
                  double *charge, double *discharge, double *soc)
 {
@@ -1084,14 +1149,10 @@ int battqp_solve(struct battqp *m, const struct battqp_problem *p, double rho, c
 	m->iterations = 0;
 	m->rho = rho;
 	w->polished = false;
-	if (active && lean_solve(w, m, p, rho, v, dual_ratio)) {
+	if (active && lean_solve(w, m, p, rho, v, dual_ratio, ACTIVE_SET_STEPS)) {
 		lean_remember(m, w);
 		m->solved = m->from_active = true;
-		for (size_t t = 0; t < w->T; t++) {
-			charge[t] = w->lean[t].z[C] * w->scale;
-			discharge[t] = w->lean[t].z[D] * w->scale;
-			soc[t] = w->lean[t].z[S] * w->scale;
-		}
+		lean_answer(w, charge, discharge, soc);
 		return 0;
 	}
 	if (warm)

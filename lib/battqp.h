@@ -86,6 +86,24 @@ void battqp_free(struct battqp *w);
 int battqp_solve(struct battqp *w, const struct battqp_problem *p, double rho, const double *v, bool warm,
                  double *charge, double *discharge, double *soc);
 
+/*
+ * Only the warm path of battqp_solve, with up to steps active-set
+ * corrections: the last solution's active bounds on this step. −1 when
+ * there is no polished last solution or they do not lead to the optimum
+ * (w unchanged), with no interior point: another solver takes the step.
+ */
+int battqp_solve_active(struct battqp *w, const struct battqp_problem *p, double rho, const double *v, int steps,
+                        double *charge, double *discharge, double *soc);
+
+/*
+ * Takes another solver's optimum of the step of p at rho and v as the last
+ * solution: its values, the bounds it lies on as the next warm start's
+ * active set, and the multipliers from price (T values: of a Wh of state
+ * after each slot, as battdp_solve_priced gives them).
+ */
+void battqp_adopt(struct battqp *w, const struct battqp_problem *p, double rho, const double *v, const double *charge,
+                  const double *discharge, const double *soc, const double *price);
+
 /* The interior-point iterations the last solve took (the cold start's, when a warm one was given up). */
 int battqp_iterations(const struct battqp *w);
 

@@ -53,7 +53,7 @@ struct slot_cost {
 	double burn_price;           /* p_burn, +∞ for a lossless battery */
 	double burn_jump;            /* how far δ* falls at p_burn */
 	size_t n;
-	struct brk brk[SLOT_BREAKS]; /* of its reflection h(−y): prices where δ*'s slope changes, and the jump */
+	struct brk brk[SLOT_BREAKS]; /* b − δ*(p), its reflection's inverse derivative: where its rate changes, its jump */
 };
 
 /* y where the charging side's derivative cost + ρ(L + y − v) + p·η_c is 0, and the discharging side's. */
@@ -114,7 +114,8 @@ static void add_stretch(struct slot_cost *h, double lo, double hi, double r)
  * from y = yhi down to the kink at 0 (or ylo), holds, then along the
  * discharging side's down to ylo; above it, along the discharging side's
  * down to the kink at C − D, then the charging side's: each a stretch of
- * prices, cut at p_burn, where δ* jumps. False when no change is allowed.
+ * prices, cut at p_burn, where δ* jumps. False when no share y of the net
+ * is allowed (the powers and the Worker's limits cross).
  */
 static bool slot_cost_of(const struct battqp_problem *p, size_t t, double rho, const double *v, struct slot_cost *h)
 {
@@ -362,6 +363,12 @@ static bool restrict_to(struct dp *s, double lo, double hi)
 	double cut = from - s->x0, excess = s->x0 + s->len - to;
 	struct brk *b = work.pool;
 	s->saved_n = 0;
+	s->x0 = from;
+	s->len = to - from;
+	if (!(s->len > ROUNDING * greater(1, fabs(from)))) {
+		s->head = s->tail; /* one state: any price is its marginal cost */
+		return true;
+	}
 	if (cut > 0 && s->tail > s->head) {
 		struct reach r = reach_up(&b[s->head], s->tail - s->head, cut);
 		size_t i = s->head + r.at;
@@ -380,13 +387,13 @@ static bool restrict_to(struct dp *s, double lo, double hi)
 	if (excess > 0 && s->tail > s->head) {
 		/* downwards from the top, where the rate is 0 */
 		double l = 0, above = 0, next = b[s->tail - 1].p;
-		size_t i = s->tail;
+		size_t i = s->tail, top = s->head; /* the new tail: none left unless a cut is found (rounding) */
 		while (i-- > s->head) {
 			double r = greater(above, 0), seg = r * (next - b[i].p);
 			if (seg > 0 && l + seg >= excess) {
 				save(s, i + 1);
 				b[i + 1] = (struct brk){ greater(next - (excess - l) / r, b[i].p), 0, -above };
-				s->tail = i + 2;
+				top = i + 2;
 				break;
 			}
 			l += seg;
@@ -395,16 +402,15 @@ static bool restrict_to(struct dp *s, double lo, double hi)
 				save(s, i);
 				b[i].jump -= excess - l;
 				b[i].rate = -below;
-				s->tail = i + 1;
+				top = i + 1;
 				break;
 			}
 			l += b[i].jump;
 			above -= b[i].rate;
 			next = b[i].p;
 		}
+		s->tail = top;
 	}
-	s->x0 = from;
-	s->len = to - from;
 	return true;
 }
 
@@ -463,7 +469,7 @@ static struct prices slot_prices(const struct battqp_problem *p, size_t t, doubl
 {
 	double ec = p->charge_eff, ed = p->discharge_eff, k = p->cycle_cost, loss = 1 / ed - ec;
 	double x = p->base[t] + c - d, room = ROUNDING * greater(1, greater(fabs(x), greater(c, d)));
-	double pull = rho * (x - v), gc = k + pull, gd = k - pull, tol = ROUNDING * (k + fabs(pull) + rho * room);
+	double pull = rho * (x - v), gc = k + pull, gd = k - pull, tol = ROUNDING * (k + fabs(pull)) + rho * room;
 	bool c_lo = c <= room, c_hi = c >= p->charge_max[t] - room, d_lo = d <= room, d_hi = d >= p->discharge_max[t] - room;
 	bool x_lo = x <= p->net_min + room, x_hi = x >= p->net_max - room;
 	struct prices r = { -INFINITY, INFINITY };
@@ -492,16 +498,23 @@ static struct prices slot_prices(const struct battqp_problem *p, size_t t, doubl
  * every slot's plan its own optimum (slot_prices) and that change from a
  * slot to the next only where the state is at a bound (the price after a
  * slot that ends full at least the next one's, after one that ends empty
- * at most), with 0 after the last. These are the KKT conditions of the
- * whole step, so they hold of the plan whatever found it. Worked
- * backwards: the prices the rest of the plan allows after each slot.
+ * at most), with 0 after the last; and whether it keeps every bound (to
+ * rounding). These are the KKT conditions of the whole step: they certify
+ * the plan whatever found it. Worked backwards: the prices the rest of the
+ * plan allows after each slot.
  */
 static bool certified(const struct battqp_problem *p, double rho, const double *v, const double *charge,
                       const double *discharge, const double *soc)
 {
 	struct prices next = { 0, 0 }; /* after the last slot, more state is worth nothing */
 	for (size_t t = p->slots; t-- > 0;) {
-		double room = ROUNDING * greater(1, fabs(soc[t]));
+		double room = ROUNDING * greater(1, fabs(soc[t])), x = p->base[t] + charge[t] - discharge[t];
+		double power_room = ROUNDING * greater(1, greater(charge[t], discharge[t])), net_room = ROUNDING * greater(1, fabs(x));
+		if (!(soc[t] >= p->soc_min[t] - room && soc[t] <= p->soc_max[t] + room && charge[t] >= -power_room &&
+		      charge[t] <= p->charge_max[t] + power_room && discharge[t] >= -power_room &&
+		      discharge[t] <= p->discharge_max[t] + power_room && x >= p->net_min - net_room &&
+		      x <= p->net_max + net_room))
+			return false; /* a bound broken beyond rounding: not a plan at all */
 		bool full = soc[t] >= p->soc_max[t] - room, empty = soc[t] <= p->soc_min[t] + room;
 		struct prices allowed = { empty ? -INFINITY : next.lo, full ? INFINITY : next.hi };
 		struct prices own = slot_prices(p, t, rho, v[t], charge[t], discharge[t]);
@@ -543,6 +556,15 @@ static void certifying_prices(const struct battqp_problem *p, const double *soc,
 				lo = greater(lo, last); /* after one not ending full, it rises or holds */
 			if (lo > hi)
 				lo = hi = last; /* rounding */
+		}
+		/* the walk's price where it is within them; else an end, a hair inside where there is room (the
+		   ends carry the check's tolerance) */
+		if (!(price[t] >= lo && price[t] <= hi && isfinite(price[t]))) {
+			double in = lesser(0.25 * (hi - lo), 1e-8 * (1 + greater(fabs(lo), fabs(hi))));
+			if (isfinite(in) && in > 0) {
+				lo += in;
+				hi -= in;
+			}
 		}
 		price[t] = last = finite_within(price[t], lo, hi);
 	}
@@ -589,8 +611,20 @@ static void slot_at(const struct stage *st, double pos, double *price, double *y
 		*y = lesser(greater(*y, h->ylo), h->yhi);
 	}
 	*m = burning ? burnt(h, *y) : 0;
-	if (r.in_jump && p == h->burn_price && h->burn_jump > 0) {
-		double total = work.pool[st->from + r.at].jump, into = total - r.rest;
+	if (p == h->burn_price && h->burn_jump > 0) {
+		/* the jumps at p_burn (perhaps several breakpoints there) and the length below them */
+		const struct brk *b = &work.pool[st->from];
+		double below = 0, total = 0, rate = 0, prev = st->n ? b[0].p : 0;
+		for (size_t i = 0; i < st->n && b[i].p <= p; i++) {
+			below += greater(rate, 0) * (b[i].p - prev);
+			if (b[i].p < p)
+				below += b[i].jump;
+			else
+				total += b[i].jump;
+			rate += b[i].rate;
+			prev = b[i].p;
+		}
+		double into = lesser(greater(pos - below, 0), total);
 		double share = lesser(greater(into - (total - h->burn_jump), 0), h->burn_jump);
 		*m = share / (1 / h->ed - h->ec);
 	}

@@ -23,11 +23,11 @@
  * the price of a Wh of state after it, and the slot's plan is its own
  * optimum at that price.
  *
- * The plan is then checked against the step's KKT conditions: prices after
- * each slot that make each slot's plan its own optimum and that change
- * only where the state is at a bound. A plan that fails them (rounding at
- * an edge, say) is declined, and the caller solves the step otherwise; on
- * the random steps of test_battdp none was.
+ * The plan is then checked against the step's bounds and KKT conditions:
+ * prices after each slot that make each slot's plan its own optimum and
+ * that change only where the state is at a bound. A plan that fails them
+ * (rounding at an edge, say) is declined, and the caller solves the step
+ * otherwise; of test_battdp's random steps none was.
  */
 #ifndef HIVE_BATTDP_H
 #define HIVE_BATTDP_H
@@ -43,7 +43,8 @@
  * instructions, the interior point's warm path and fallbacks 250,000).
  * Its memory is one workspace per thread, grown as needed and kept while a
  * problem of the thread holds it (battdp_hold when made, battdp_let_go
- * when freed: the last lets it go).
+ * when freed: the last lets it go); a thread that never holds it keeps
+ * it to its end.
  */
 int battdp_solve(const struct battqp_problem *p, double rho, const double *v, double *charge, double *discharge,
                  double *soc);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -1120,15 +1121,38 @@ void battqp_adopt(struct battqp *m, const struct battqp_problem *p, double rho, 
 			m->pin[t * KINDS + k] = pin[k];
 		}
 		/* the multipliers the scaled problem's stationarity gives: the state's from the price of a Wh of
-		   state, the net's from the net if free, else from a free charge or discharge */
-		double y_state = price[t] / (rho * E);
-		double y_net = pin[X] == NONE ? z[X] - v[t] * inv_E
-		             : pin[C] == NONE ? -cycle - p->charge_eff * y_state
-		             : pin[D] == NONE ? cycle - y_state / p->discharge_eff
-		                              : z[X] - v[t] * inv_E;
+		   state, the net's from the net if free, else from a free charge or discharge, else the net's own
+		   within what the held charge and discharge allow (their bounds' multipliers must keep their signs) */
+		double y_state = price[t] / (rho * E), y_c = -cycle - p->charge_eff * y_state,
+		       y_d = cycle - y_state / p->discharge_eff, y_net;
+		if (pin[X] == NONE) {
+			y_net = z[X] - v[t] * inv_E;
+		} else if (pin[C] == NONE) {
+			y_net = y_c;
+		} else if (pin[D] == NONE) {
+			y_net = y_d;
+		} else {
+			/* cycle + η_c·y_state + y_net ≥ 0 at c's lower bound (≤ 0 at its upper), and
+			   cycle − y_state/η_d − y_net ≥ 0 at d's lower bound (≤ 0 at its upper) */
+			double least = -INFINITY, most = INFINITY;
+			if (pin[C] == LOWER)
+				least = greater(least, y_c);
+			else if (pin[C] == UPPER)
+				most = lesser(most, y_c);
+			if (pin[D] == LOWER)
+				most = lesser(most, y_d);
+			else if (pin[D] == UPPER)
+				least = greater(least, y_d);
+			y_net = z[X] - v[t] * inv_E;
+			if (least <= most)
+				y_net = lesser(greater(y_net, least), most);
+		}
 		m->y[2 * t] = y_state;
 		m->y[2 * t + 1] = y_net;
 	}
+	/* the bounds' duals were an interior point's at another ρ: an interior point warm from here floors them */
+	memset(m->ll, 0, KINDS * p->slots * sizeof *m->ll);
+	memset(m->lu, 0, KINDS * p->slots * sizeof *m->lu);
 	m->T = p->slots;
 	m->rho = rho;
 	m->iterations = 0;

@@ -98,8 +98,9 @@ int battqp_solve_active(struct battqp *w, const struct battqp_problem *p, double
 /*
  * Takes another solver's optimum of the step of p at rho and v as the last
  * solution: its values, the bounds it lies on as the next warm start's
- * active set, and the multipliers from price (T values: of a Wh of state
- * after each slot, as battdp_solve_priced gives them).
+ * active set, and the equations' multipliers from price (T values: of a
+ * Wh of state after each slot, as battdp_solve_priced gives them). The
+ * bounds' multipliers of an earlier interior point are dropped.
  */
 void battqp_adopt(struct battqp *w, const struct battqp_problem *p, double rho, const double *v, const double *charge,
                   const double *discharge, const double *soc, const double *price);

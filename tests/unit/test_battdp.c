@@ -30,22 +30,34 @@ struct problem {
 	double rho;
 };
 
+/* A value for the random problems: a real one, or (whole) a whole number, where ties are exact. */
+static double value(bool whole, double lo, double hi)
+{
+	double x = check_uniform(lo, hi);
+	return whole ? round(x) : x;
+}
+
 static void random_problem(struct problem *q, size_t T)
 {
-	double cap = check_uniform(1000, 15000), power = check_uniform(250, 1250); /* Wh, Wh a slot */
-	bool lossless = check_between(0, 4) == 0;
+	bool whole = check_between(0, 3) == 0, lossless = check_between(0, 4) == 0;
+	double cap = value(whole, 1000, 15000), power = value(whole, 250, 1250); /* Wh, Wh a slot */
 	for (size_t t = 0; t < T; t++) {
 		q->cmax[t] = check_between(0, 9) == 0 ? 0 : power;
-		q->dmax[t] = check_between(0, 19) == 0 ? 0 : power * check_uniform(0.5, 1);
-		q->smin[t] = 0.1 * cap;
+		q->dmax[t] = check_between(0, 19) == 0 ? 0 : whole ? power : power * check_uniform(0.5, 1);
+		q->smin[t] = whole ? round(0.1 * cap) : 0.1 * cap;
 		q->smax[t] = cap;
-		q->L[t] = check_uniform(-800, 1200);
-		q->v[t] = q->L[t] + check_uniform(-1500, 1500);
+		q->L[t] = value(whole, -800, 1200);
+		/* the signal at the uncontrolled net now and then: ties with no cycle cost */
+		q->v[t] = check_between(0, 9) == 0 ? q->L[t] : q->L[t] + value(whole, -1500, 1500);
 	}
-	/* a goal or two: the state at least so much by a slot */
+	/* a goal or two: the state at least so much by a slot; now and then a state pinned mid-horizon */
 	for (int g = (int)check_between(0, 2); g > 0; g--) {
 		size_t at = (size_t)check_between(0, (int64_t)T - 1);
-		q->smin[at] = check_uniform(0.1, 0.9) * cap;
+		q->smin[at] = value(whole, 0.1 * cap, 0.9 * cap);
+	}
+	if (check_between(0, 4) == 0) {
+		size_t at = (size_t)check_between(0, (int64_t)T - 1);
+		q->smin[at] = q->smax[at] = value(whole, 0.1 * cap, cap);
 	}
 	if (check_between(0, 2) == 0)
 		q->smin[T - 1] = q->smax[T - 1] = check_uniform(0.2, 0.8) * cap; /* a final state */
@@ -63,7 +75,7 @@ static void random_problem(struct problem *q, size_t T)
 		.base = q->L,
 		.cycle_cost = check_between(0, 3) == 0 ? 0 : check_uniform(0.5, 60),
 	};
-	q->rho = exp(check_uniform(log(0.01), log(10)));
+	q->rho = exp(check_uniform(log(1e-4), log(1e4)));
 }
 
 static double objective(const struct problem *q, const double *c, const double *d)
@@ -245,11 +257,83 @@ static void known_answers(void)
 	CHECK(battdp_solve(&bp, 1, v, c, d, s) == -1);
 }
 
+/*
+ * Edges a review found (each failed before it was mended): one state left
+ * by a restriction mid-horizon, a battery of no capacity, the top of the
+ * jump where burning starts, several breakpoints at that price, an exact
+ * plan at a huge ρ, the net held at its limit with charge and discharge
+ * held too. Each either declined, or a plan that keeps every bound and is
+ * the interior point's, and that warms battqp's path at once.
+ */
+struct edge {
+	size_t T;
+	double ec, ed, soc0, net_min, net_max, cost, rho;
+	double C[7], D[7], lo[7], hi[7], L[7], v[7];
+};
+
+static int edges_at_once;
+
+static void edge_case(const struct edge *e)
+{
+	struct problem q = { .rho = e->rho };
+	memcpy(q.cmax, e->C, sizeof e->C);
+	memcpy(q.dmax, e->D, sizeof e->D);
+	memcpy(q.smin, e->lo, sizeof e->lo);
+	memcpy(q.smax, e->hi, sizeof e->hi);
+	memcpy(q.L, e->L, sizeof e->L);
+	memcpy(q.v, e->v, sizeof e->v);
+	q.bp = (struct battqp_problem){ .slots = e->T, .charge_eff = e->ec, .discharge_eff = e->ed, .soc0 = e->soc0,
+		                        .charge_max = q.cmax, .discharge_max = q.dmax, .soc_min = q.smin, .soc_max = q.smax,
+		                        .net_min = e->net_min, .net_max = e->net_max, .base = q.L, .cycle_cost = e->cost };
+	double c[MAX_T], d[MAX_T], s[MAX_T], price[MAX_T], c2[MAX_T], d2[MAX_T], s2[MAX_T];
+	struct battqp *w = battqp_new(e->T), *cold = battqp_new(e->T);
+	int got = battdp_solve_priced(&q.bp, q.rho, q.v, c, d, s, price);
+	int ref = battqp_solve(cold, &q.bp, q.rho, q.v, false, c2, d2, s2);
+	CHECK(got != 0 || ref == 0); /* nothing the interior point cannot solve */
+	if (got == 0) {
+		CHECK(violation(&q, c, d, s) <= 1e-9 * (1 + q.smax[0]));
+		for (size_t t = 0; t < e->T; t++)
+			CHECK(fabs((c[t] - d[t]) - (c2[t] - d2[t])) <= 1e-5 * (1 + q.smax[0]));
+		/* taken over, the warm path finds the same step (at once but in two degenerate cases: a battery of
+		   no capacity, a lossless one with no cost whose price is any above a bound) */
+		battqp_adopt(w, &q.bp, q.rho, q.v, c, d, s, price);
+		edges_at_once += battqp_solve_active(w, &q.bp, q.rho, q.v, 0, c2, d2, s2) == 0;
+		battqp_adopt(w, &q.bp, q.rho, q.v, c, d, s, price);
+		CHECK(battqp_solve_active(w, &q.bp, q.rho, q.v, 16, c2, d2, s2) == 0);
+		for (size_t t = 0; t < e->T; t++)
+			CHECK(fabs((c[t] - d[t]) - (c2[t] - d2[t])) <= 1e-5 * (1 + q.smax[0]));
+	}
+	battqp_free(w);
+	battqp_free(cold);
+}
+
+static void edges(void)
+{
+	static const struct edge cases[] = {
+		{ 2, 1, 1, 0, -INFINITY, INFINITY, 1, 0.1, { 10, 0 }, { 5, 3 }, { 0, 2 }, { 2, 2 }, { 7, 6 }, { 16, -4 } },
+		{ 3, 1, 0.8, 0, -INFINITY, 8, 1, 1, { 4, 4, 4 }, { 2, 4, 7 }, { 0, 0, 0 }, { 0, 0, 0 }, { 8, -6, -7 },
+		  { 23, -2, -21 } },
+		{ 2, 0.93298156841365576, 0.52164337972642638, 8.3503125726941256, -INFINITY, INFINITY, 1.2751804651102279,
+		  1.7669582647081896, { 2.0771732407177943, 2.0771732407177943 }, { 4.3217137712214884, 2.0771732407177943 },
+		  { 0, 8.6476129992890431 }, { 10.585793574637279, 8.6476129992890431 },
+		  { -8.1745273953341684, 7.4940102674020395 }, { -6.1033346694839654, 11.282345952689148 } },
+		{ 7, 0.5, 0.5, 11, -INFINITY, 10, 0, 1e6, { 9, 9, 9, 9, 9, 9, 9 }, { 5, 0, 9, 8, 9, 0, 9 }, { 0 },
+		  { 16, 16, 16, 16, 16, 0, 16 }, { -1, 9, -9, 2, 1, 6, 2 }, { -1, 3, 2, 14, 1, 6, 22 } },
+		{ 1, 0.5, 0.5, 10, -INFINITY, 1, 0, 1e6, { 8 }, { 8 }, { 11 }, { 11 }, { -8 }, { -5 } },
+		{ 1, 1, 1, 7, -INFINITY, 0, 0, 1, { 10 }, { 10 }, { 0 }, { 10 }, { 0 }, { 15 } },
+		{ 1, 1, 1, 4, -INFINITY, INFINITY, 0, 1, { 10 }, { 0 }, { 1 }, { 4 }, { 5 }, { 16 } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		edge_case(&cases[i]);
+	CHECK(edges_at_once >= 5);
+}
+
 int main(void)
 {
 	battdp_hold();
 	known_answers();
 	burning();
+	edges();
 	random_problems();
 	warm_starts();
 	battdp_let_go();

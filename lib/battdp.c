@@ -7,18 +7,9 @@
 #include <string.h>
 
 #include "diag.h"
+#include "lesser.h"
 
 #define ROUNDING 1e-9 /* relative: how far a state may be outside a function's domain by rounding */
-
-static inline double lesser(double a, double b)
-{
-	return a < b ? a : b;
-}
-
-static inline double greater(double a, double b)
-{
-	return a > b ? a : b;
-}
 
 /*
  * A breakpoint of a convex function's inverse derivative ℓ(p), the length

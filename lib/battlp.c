@@ -7,19 +7,9 @@
 #include <string.h>
 
 #include "diag.h"
+#include "lesser.h"
 
 #define ROUNDING 1e-9 /* relative: how far a state may be outside a function's domain by rounding */
-
-/* fmin and fmax for the finite values here (within_conditions): inline, where libm's are calls. */
-static inline double lesser(double a, double b)
-{
-	return a < b ? a : b;
-}
-
-static inline double greater(double a, double b)
-{
-	return a > b ? a : b;
-}
 
 /* One linear piece of a convex function. */
 struct piece {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "lesser.h"
 
 /* In the scaled problem (see set_up): energies are about 1. */
 #define MAX_ITERATIONS 40         /* they take 5 to 25 */
@@ -126,16 +127,6 @@ struct battqp {
 /* The thread's workspace, and the problems using it (it goes with the last). */
 static _Thread_local struct work *shared;
 static _Thread_local size_t sharers;
-
-static inline double lesser(double a, double b)
-{
-	return a < b ? a : b;
-}
-
-static inline double greater(double a, double b)
-{
-	return a > b ? a : b;
-}
 
 struct battqp *battqp_new(size_t slots)
 {

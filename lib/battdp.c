@@ -81,7 +81,10 @@ static double discharging_price(const struct slot_cost *h, double y)
 	return h->ed * (h->cost - h->rho * (y - h->vL));
 }
 
-/* Appends to h's breakpoints a stretch of prices [lo, hi] over which δ* falls at rate r (one at the same price adds to it). */
+/*
+ * Appends to h's breakpoints a stretch of prices [lo, hi] over which δ*
+ * falls at rate r (one at the same price adds to it).
+ */
 static void add_stretch(struct slot_cost *h, double lo, double hi, double r)
 {
 	if (!(lo < hi))
@@ -117,7 +120,8 @@ static bool slot_cost_of(const struct battqp_problem *p, size_t t, double rho, c
 			return false;
 		ylo = yhi;
 	}
-	double ec = p->charge_eff, ed = p->discharge_eff, loss = 1 / ed - ec, pb = loss > 0 ? 2 * p->cycle_cost / loss : INFINITY;
+	double ec = p->charge_eff, ed = p->discharge_eff, loss = 1 / ed - ec;
+	double pb = loss > 0 ? 2 * p->cycle_cost / loss : INFINITY;
 	h->vL = v[t] - p->base[t];
 	h->rho = rho;
 	h->cost = p->cycle_cost;
@@ -233,10 +237,7 @@ static struct reach reach_up(const struct brk *b, size_t n, double cut)
 	for (size_t i = 0; i < n; i++) {
 		double r = greater(rate, 0), seg = r * (b[i].p - prev);
 		if (seg > 0 && l + seg >= cut) {
-			double p = lesser(prev + (cut - l) / r, b[i].p); /* l + seg rounds */
-			if (p == b[i].p && b[i].jump > 0) /* at the foot of a jump: in it, none of it below */
-				return (struct reach){ p, rate + b[i].rate, b[i].jump, i, true };
-			return (struct reach){ p, rate, 0, i, false };
+			return (struct reach){ lesser(prev + (cut - l) / r, b[i].p), rate, 0, i, false }; /* l + seg rounds */
 		}
 		l += seg;
 		if (l + b[i].jump >= cut)
@@ -248,26 +249,25 @@ static struct reach reach_up(const struct brk *b, size_t n, double cut)
 	return (struct reach){ INFINITY, 0, 0, n, false };
 }
 
-/* The same from the top, where the rate is 0: the price below which the states above have length excess (0 < excess). */
-static struct reach reach_down(const struct brk *b, size_t n, double excess)
+/*
+ * The same from the top, where the rate is 0: the price below which the
+ * states above have length excess (0 < excess).
+ */
+static double price_down(const struct brk *b, size_t n, double excess)
 {
 	double l = 0, above = 0, next = n ? b[n - 1].p : 0;
 	for (size_t i = n; i-- > 0;) {
 		double r = greater(above, 0), seg = r * (next - b[i].p);
-		if (seg > 0 && l + seg >= excess) {
-			double p = greater(next - (excess - l) / r, b[i].p);
-			if (p == b[i].p && b[i].jump > 0) /* at the top of a jump: in it, all of it below */
-				return (struct reach){ p, above, 0, i, true };
-			return (struct reach){ p, above, 0, i + 1, false };
-		}
+		if (seg > 0 && l + seg >= excess)
+			return greater(next - (excess - l) / r, b[i].p);
 		l += seg;
 		if (l + b[i].jump >= excess)
-			return (struct reach){ b[i].p, above, excess - l, i, true };
+			return b[i].p;
 		l += b[i].jump;
 		above -= b[i].rate;
 		next = b[i].p;
 	}
-	return (struct reach){ -INFINITY, 0, 0, 0, false };
+	return -INFINITY;
 }
 
 /*
@@ -342,7 +342,10 @@ static size_t merge_into(struct dp *s, const struct slot_cost *h)
 	return n;
 }
 
-/* The cost to go restricted to the states [lo, hi]: breakpoints dropped or cut at either end. False when none is left. */
+/*
+ * The cost to go restricted to the states [lo, hi]: breakpoints dropped or
+ * cut at either end. False when none is left.
+ */
 static bool restrict_to(struct dp *s, double lo, double hi)
 {
 	double from = greater(lo, s->x0), to = lesser(hi, s->x0 + s->len);
@@ -500,7 +503,8 @@ static bool certified(const struct battqp_problem *p, double rho, const double *
 	struct prices next = { 0, 0 }; /* after the last slot, more state is worth nothing */
 	for (size_t t = p->slots; t-- > 0;) {
 		double room = ROUNDING * greater(1, fabs(soc[t])), x = p->base[t] + charge[t] - discharge[t];
-		double power_room = ROUNDING * greater(1, greater(charge[t], discharge[t])), net_room = ROUNDING * greater(1, fabs(x));
+		double power_room = ROUNDING * greater(1, greater(charge[t], discharge[t]));
+		double net_room = ROUNDING * greater(1, fabs(x));
 		if (!(soc[t] >= p->soc_min[t] - room && soc[t] <= p->soc_max[t] + room && charge[t] >= -power_room &&
 		      charge[t] <= p->charge_max[t] + power_room && discharge[t] >= -power_room &&
 		      discharge[t] <= p->discharge_max[t] + power_room && x >= p->net_min - net_room &&
@@ -561,15 +565,17 @@ static void certifying_prices(const struct battqp_problem *p, const double *soc,
 	}
 }
 
-/* The price at position pos (0 < pos < len) of a stage's merged function, from the nearer end (the state is often at a bound, near one). */
-static struct reach reach(const struct stage *st, double pos)
+/*
+ * The price at position pos of a stage's merged function (−∞ at its
+ * bottom, +∞ at its top), from the nearer end: the state is often at a
+ * bound, near one.
+ */
+static double price_at(const struct stage *st, double pos)
 {
 	const struct brk *b = &work.pool[st->from];
-	if (pos <= 0)
-		return (struct reach){ -INFINITY, 0, 0, 0, false };
-	if (pos >= st->len)
-		return (struct reach){ INFINITY, 0, 0, st->n, false };
-	return 2 * pos < st->len ? reach_up(b, st->n, pos) : reach_down(b, st->n, st->len - pos);
+	if (pos <= 0 || pos >= st->len)
+		return pos <= 0 ? -INFINITY : INFINITY;
+	return 2 * pos < st->len ? reach_up(b, st->n, pos).p : price_down(b, st->n, st->len - pos);
 }
 
 /*
@@ -583,15 +589,8 @@ static struct reach reach(const struct stage *st, double pos)
 static void slot_at(const struct stage *st, double pos, double *price, double *y, double *m)
 {
 	const struct slot_cost *h = &st->h;
-	struct reach r = { .in_jump = false };
-	if (isnan(*price) || *price == h->burn_price) {
-		if (pos <= 0 || pos >= st->len) {
-			*price = pos <= 0 ? -INFINITY : INFINITY;
-		} else {
-			r = reach(st, pos);
-			*price = r.p;
-		}
-	}
+	if (isnan(*price) || *price == h->burn_price)
+		*price = price_at(st, pos);
 	double p = *price;
 	bool burning = p > h->burn_price;
 	if (isinf(p)) {

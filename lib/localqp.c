@@ -637,7 +637,10 @@ void lqp_plan_free(struct lqp_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* v within [lo, hi], a NaN kept (the check then finds it): two conditional moves, where the values are often on a bound and branches mispredict. */
+/*
+ * v within [lo, hi], a NaN kept (the check then finds it): two conditional
+ * moves, where the values are often on a bound and branches mispredict.
+ */
 static inline double clamp(double v, double lo, double hi)
 {
 	double above_lo = v < lo ? lo : v;
@@ -952,7 +955,7 @@ static int solve_step_clp(struct lqp *q, double rho, const double *v, struct lqp
  * and checked as CLP's is; not HIVE_OK when none keeps every constraint
  * within the tolerance (then CLP solves the step).
  */
-/* On bench/coord's 1,000 Workers: 4 took longer, 16 as long for 1.5 % more instructions, battdp alone 20-40 % longer. */
+/* On bench/coord's 1,000 Workers: 4 took longer, 16 as long for 1.5 % more instructions. */
 #define WARM_STEPS 8
 
 static int solve_step_structured(struct lqp *q, double rho, const double *v, struct lqp_plan *p)
@@ -962,13 +965,13 @@ static int solve_step_structured(struct lqp *q, double rho, const double *v, str
 	double *c = col + ac->charge, *d = col + ac->discharge, *s = col + ac->soc;
 	bool try_warm = !q->warm_missed; /* its misses come in runs: after one, straight to battdp once */
 	q->warm_missed = false;
-	if (try_warm && battqp_solve_active(q->bq, &q->bp, rho, v, WARM_STEPS, c, d, s) == 0 && structured_plan(q, p) == HIVE_OK)
+	if (try_warm && battqp_solve_active(q->bq, &q->bp, rho, v, WARM_STEPS, c, d, s) == 0 &&
+	    structured_plan(q, p) == HIVE_OK)
 		return HIVE_OK;
 	q->warm_missed = try_warm;
-	if (battdp_solve_priced(&q->bp, rho, v, c, d, s, q->bq_price) == 0) {
-		battqp_adopt(q->bq, &q->bp, rho, v, c, d, s, q->bq_price);
-		if (structured_plan(q, p) == HIVE_OK)
-			return HIVE_OK;
+	if (battdp_solve_priced(&q->bp, rho, v, c, d, s, q->bq_price) == 0 && structured_plan(q, p) == HIVE_OK) {
+		battqp_adopt(q->bq, &q->bp, rho, v, c, d, s, q->bq_price); /* only a plan that passed the check */
+		return HIVE_OK;
 	}
 	if (battqp_solve(q->bq, &q->bp, rho, v, true, c, d, s) != 0)
 		return HIVE_EINTERNAL;

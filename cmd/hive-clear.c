@@ -292,7 +292,8 @@ static int simulate(int argc, char **argv)
 	const char *tariff_file = p.tariff_file, *rejects_file = p.rejects_file;
 	struct hiveplan_config cfg = {
 		.coupling = p.coupling, .days = days, .horizon = horizon,
-		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter, .gap = p.gap, .relax = relax },
+		.coord = { .rho = p.rho, .eps_abs = p.eps_abs, .eps_rel = p.eps_rel, .max_iter = p.max_iter, .gap = p.gap,
+		           .relax = relax, .polish = true },
 	};
 	cfg.assets_files = (const char *const *)(argv + optind);
 	cfg.nassets = (size_t)(argc - optind);

@@ -43,6 +43,7 @@ struct stage {
 struct dp {
 	const struct battqp_problem *p;
 	const double *buy, *sell;
+	const double *kink;   /* NULL, or per slot the net where the price turns from sell to buy (else 0) */
 	struct piece *piece;
 	size_t head, tail;
 	double x0, len;
@@ -78,18 +79,23 @@ static double delta_of(const struct battqp_problem *p, size_t t, double x)
 	return dx >= 0 ? dx * p->charge_eff : dx / p->discharge_eff;
 }
 
+static double kink_at(const struct dp *s, size_t t)
+{
+	return s->kink ? s->kink[t] : 0;
+}
+
 /* The slope of h where the state changes by δ (not at a kink). */
 static double slope_at(const struct dp *s, size_t t, double delta)
 {
 	const struct battqp_problem *p = s->p;
-	double price = net_of(p, t, delta) > 0 ? s->buy[t] : s->sell[t];
+	double price = net_of(p, t, delta) > kink_at(s, t) ? s->buy[t] : s->sell[t];
 	return delta > 0 ? (p->cycle_cost + price) / p->charge_eff : (price - p->cycle_cost) * p->discharge_eff;
 }
 
 /*
  * Slot t's cost h on the changes its powers and the Worker's limits allow,
  * with kinks where the battery turns from discharging to charging and
- * where the net crosses 0. False when no change is allowed.
+ * where the net crosses the price's kink. False when no change is allowed.
  */
 static bool slot_cost_of(const struct dp *s, size_t t, struct slot_cost *h)
 {
@@ -104,7 +110,7 @@ static bool slot_cost_of(const struct dp *s, size_t t, struct slot_cost *h)
 			return false;
 		a = b;
 	}
-	double k1 = 0, k2 = delta_of(p, t, 0), cut[4];
+	double k1 = 0, k2 = delta_of(p, t, kink_at(s, t)), cut[4];
 	if (k1 > k2) {
 		k1 = k2;
 		k2 = 0;
@@ -236,17 +242,26 @@ static bool forward(struct dp *s, double *charge, double *discharge, double *soc
 	return true;
 }
 
-int battlp_solve(const struct battqp_problem *p, const double *buy, const double *sell, double *charge,
-                 double *discharge, double *soc)
+int battlp_solve_kinked(const struct battqp_problem *p, const double *buy, const double *sell, const double *kink,
+                        double *charge, double *discharge, double *soc)
 {
 	if (p->slots == 0 || !within_conditions(p, buy, sell))
 		return -1;
+	for (size_t t = 0; kink && t < p->slots; t++)
+		if (!isfinite(kink[t]))
+			return -1;
 	/* the cost to go starts with a piece and gains at most three a slot */
-	struct dp s = { .p = p, .buy = buy, .sell = sell };
+	struct dp s = { .p = p, .buy = buy, .sell = sell, .kink = kink };
 	s.stages = xmalloc(p->slots * sizeof *s.stages);
 	s.piece = xmalloc((3 * p->slots + 1) * sizeof *s.piece);
 	bool ok = backward(&s) && forward(&s, charge, discharge, soc);
 	free(s.piece);
 	free(s.stages);
 	return ok ? 0 : -1;
+}
+
+int battlp_solve(const struct battqp_problem *p, const double *buy, const double *sell, double *charge,
+                 double *discharge, double *soc)
+{
+	return battlp_solve_kinked(p, buy, sell, NULL, charge, discharge, soc);
 }

@@ -40,4 +40,15 @@
 int battlp_solve(const struct battqp_problem *p, const double *buy, const double *sell, double *charge,
                  double *discharge, double *soc);
 
+/*
+ * The same with the price's kink moved: slot t's net x_t costs
+ * buy_t·(x_t − kink_t) above kink_t and sell_t·(x_t − kink_t) below it,
+ * plus a constant. A Worker's best answer to the rest of its hive is this
+ * plan with kink_t the others' net reversed: the hive then pays buy on
+ * what it imports and earns sell on what it exports (coord.h). kink NULL:
+ * battlp_solve. Declines also for a kink that is not finite.
+ */
+int battlp_solve_kinked(const struct battqp_problem *p, const double *buy, const double *sell, const double *kink,
+                        double *charge, double *discharge, double *soc);
+
 #endif

@@ -107,6 +107,95 @@ static double gather(const struct coord_worker *w, size_t n, size_t T, bool alon
 	return phi;
 }
 
+/*
+ * Polishing (coord.h): every flexible Worker in turn answers the rest of
+ * the hive at its true cost g (lqp_best_response_into), from this round's
+ * plans. Each answer is kept only when it lowers the hive's cost, so the
+ * sweep's plans cost no more than the round's. The cheapest sweep's plans
+ * are kept in best (every flexible Worker's: its answer or its plan of
+ * that round).
+ */
+struct polish {
+	struct lqp_plan *trial, *best;  /* n each */
+	bool *moved;                    /* n: trial[i] holds Worker i's answer, else its plan is the round's */
+	double best_cost;               /* INFINITY until a sweep is kept */
+	size_t round;                   /* the last sweep's round */
+	double bound_then;              /* the best lower bound at the last sweep */
+	double *E, *others;             /* T each */
+};
+
+static void polish_init(struct polish *pl, size_t n, size_t T)
+{
+	pl->trial = xcalloc(n ? n : 1, sizeof *pl->trial);
+	pl->best = xcalloc(n ? n : 1, sizeof *pl->best);
+	pl->moved = xcalloc(n ? n : 1, sizeof *pl->moved);
+	pl->best_cost = INFINITY;
+	pl->bound_then = -INFINITY;
+	pl->E = xmalloc((T ? T : 1) * sizeof *pl->E);
+	pl->others = xmalloc((T ? T : 1) * sizeof *pl->others);
+}
+
+static void polish_free(struct polish *pl, size_t n)
+{
+	for (size_t i = 0; pl->trial && i < n; i++) {
+		lqp_plan_free(&pl->trial[i]);
+		lqp_plan_free(&pl->best[i]);
+	}
+	free(pl->trial);
+	free(pl->best);
+	free(pl->moved);
+	free(pl->E);
+	free(pl->others);
+}
+
+/* φ + Σ_t f_t(o_t + x_t): a plan's part in the hive's cost, the others' aggregate o fixed. */
+static double answer_cost(const struct sharing_cost *g, const double *others, const struct lqp_plan *p)
+{
+	double cost = p->own_cost;
+	for (size_t t = 0; t < g->slots; t++) {
+		double E = others[t] + p->net_wh[t];
+		cost += E >= 0 ? g->buy[t] * E : g->sell[t] * E;
+	}
+	return cost;
+}
+
+/* One sweep from the round's plans (g without limits, peak or target); keeps it in best when cheaper. */
+static void polish_sweep(struct polish *pl, struct coord_worker *w, size_t n, const struct sharing_cost *g)
+{
+	size_t T = g->slots;
+	double phi = gather(w, n, T, false, pl->E, NULL);
+	for (size_t i = 0; i < n; i++) {
+		pl->moved[i] = false;
+		if (!w[i].lqp)
+			continue;
+		const struct lqp_plan *now = coord_plan(&w[i]);
+		for (size_t t = 0; t < T; t++)
+			pl->others[t] = pl->E[t] - now->net_wh[t];
+		if (lqp_best_response_into(w[i].lqp, g->buy, g->sell, pl->others, &pl->trial[i]) != HIVE_OK ||
+		    !(pl->trial[i].objective < answer_cost(g, pl->others, now)))
+			continue;
+		pl->moved[i] = true;
+		phi += pl->trial[i].own_cost - now->own_cost;
+		for (size_t t = 0; t < T; t++)
+			pl->E[t] = pl->others[t] + pl->trial[i].net_wh[t];
+	}
+	double cost = phi + hive_cost(g, pl->E);
+	if (!(cost < pl->best_cost))
+		return;
+	pl->best_cost = cost;
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].lqp)
+			continue;
+		if (pl->moved[i]) {
+			struct lqp_plan tmp = pl->best[i];
+			pl->best[i] = pl->trial[i];
+			pl->trial[i] = tmp;
+		} else {
+			lqp_plan_copy(&pl->best[i], coord_plan(&w[i]));
+		}
+	}
+}
+
 int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, const struct coord_options *o,
               struct coord_result *res, size_t *failed, const char **why)
 {
@@ -141,6 +230,10 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		memcpy(st.u, o->dual, T * sizeof *st.u);
 	int rc = HIVE_OK;
 	bool bounding = o->gap > 0 && sharing_bounded(g);
+	bool polishing = o->polish && bounding && !g->limited;
+	struct polish pl = { .best_cost = INFINITY, .bound_then = -INFINITY };
+	if (polishing)
+		polish_init(&pl, n, T);
 	res->lower_bound = -INFINITY;
 	res->proven_gap = INFINITY;
 	double alpha = o->relax > 0 ? o->relax : 1;
@@ -160,17 +253,25 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 			break;
 		}
 		res->iterations = k + 1;
-		if (bounding && coord_bound_due(k, res->proven_gap <= COORD_BOUND_NEAR * o->gap)) {
+		bool near = res->proven_gap <= COORD_BOUND_NEAR * o->gap;
+		if (bounding && coord_bound_due(k, near)) {
 			double bound = lower_bound(w, n, g, st.rho, st.u, v);
 			if (bound > res->lower_bound) {
 				res->lower_bound = bound;
 				res->bounded = true;
 			}
+			/* a sweep when a new bound might prove what the last could not, or the plans have moved on */
+			if (polishing && near && (res->lower_bound > pl.bound_then || k >= pl.round + COORD_POLISH_EVERY)) {
+				polish_sweep(&pl, w, n, g);
+				pl.round = k;
+				pl.bound_then = res->lower_bound;
+			}
 		}
 		if (res->bounded) {
-			/* the plans of this round, priced with the limits as the residuals meet them (∞ beyond) */
-			res->proven_gap = sharing_proven_gap(gather(w, n, T, false, E, NULL) + plans_hive_cost(g, &st, E),
-			                                     res->lower_bound);
+			/* the plans of this round, priced with the limits as the residuals meet them (∞ beyond),
+			   or the best polished ones */
+			double cost = gather(w, n, T, false, E, NULL) + plans_hive_cost(g, &st, E);
+			res->proven_gap = sharing_proven_gap(fmin(cost, pl.best_cost), res->lower_bound);
 			res->by_gap = res->proven_gap <= o->gap;
 		}
 		if (done == 1 || res->by_gap) {
@@ -194,6 +295,14 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		if (rc != HIVE_OK)
 			break;
 	}
+	res->polished = rc == HIVE_OK && pl.best_cost < gather(w, n, T, false, E, NULL) + hive_cost(g, E);
+	for (size_t i = 0; i < n && res->polished; i++) { /* the polished plans are the cheaper: they are the answer */
+		struct lqp_plan tmp = w[i].plan;
+		w[i].plan = pl.best[i];
+		pl.best[i] = tmp;
+	}
+	if (polishing)
+		polish_free(&pl, n);
 	if (rc == HIVE_OK) {
 		res->rho = st.rho;
 		res->r = st.r;

@@ -165,6 +165,7 @@ static jv summary(const struct plan_forecast *f, size_t workers, size_t flexible
 		o = jvb_set(o, "lower_bound", jv_number(floor(r->lower_bound) + 0.0));
 		o = jvb_set(o, "proven_gap", isfinite(r->proven_gap) ? jv_number(r->proven_gap) : jv_null());
 		o = jvb_set(o, "stopped_by_gap", jv_bool(r->by_gap));
+		o = jvb_set(o, "polished", jv_bool(r->polished));
 	}
 	return o;
 }

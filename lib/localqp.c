@@ -1026,6 +1026,59 @@ int lqp_solve_alone_into(struct lqp *q, const double *buy, const double *sell, s
 	return into_done(q, p, lqp_solve_alone(q, buy, sell, p, why));
 }
 
+int lqp_best_response_into(struct lqp *q, const double *buy, const double *sell, const double *others,
+                           struct lqp_plan *p)
+{
+	size_t T = q->T;
+	if (!q->bq || !q->use_structured)
+		return HIVE_EINTERNAL;
+	const struct asset_cols *ac = &q->ac[0];
+	double *col = q->bq_cols, *kink = xmalloc(T * sizeof *kink);
+	for (size_t t = 0; t < T; t++)
+		kink[t] = -others[t];
+	int rc = battlp_solve_kinked(&q->bp, buy, sell, kink, col + ac->charge, col + ac->discharge, col + ac->soc);
+	free(kink);
+	q->reuse = true;
+	rc = into_done(q, p, rc == 0 ? structured_plan(q, p) : HIVE_EINTERNAL);
+	if (rc == HIVE_OK) {
+		p->objective = p->own_cost;
+		for (size_t t = 0; t < T; t++) {
+			double E = others[t] + p->net_wh[t];
+			p->objective += E >= 0 ? buy[t] * E : sell[t] * E;
+		}
+	}
+	return rc;
+}
+
+/* A copy of n doubles at a (NULL for NULL). */
+static double *doubles_dup(const double *a, size_t n)
+{
+	if (!a)
+		return NULL;
+	double *b = xmalloc((n ? n : 1) * sizeof *b);
+	memcpy(b, a, n * sizeof *b);
+	return b;
+}
+
+void lqp_plan_copy(struct lqp_plan *dst, const struct lqp_plan *src)
+{
+	size_t T = src->slots;
+	lqp_plan_free(dst);
+	*dst = *src;
+	dst->net_wh = doubles_dup(src->net_wh, T);
+	dst->vars = doubles_dup(src->vars, src->nvars);
+	dst->schedules = xcalloc(src->nschedules ? src->nschedules : 1, sizeof *dst->schedules);
+	for (size_t i = 0; i < src->nschedules; i++) {
+		const struct lqp_schedule *s = &src->schedules[i];
+		struct lqp_schedule *d = &dst->schedules[i];
+		*d = *s;
+		d->charge_wh = doubles_dup(s->charge_wh, T);
+		d->discharge_wh = doubles_dup(s->discharge_wh, T);
+		d->soc_wh = doubles_dup(s->soc_wh, T);
+		d->energy_wh = doubles_dup(s->energy_wh, T);
+	}
+}
+
 double lqp_slot_own_cost(const struct lqp_plan *p, size_t t)
 {
 	double cost = 0;

@@ -136,6 +136,21 @@ double lqp_tolerance(const struct lqp *q);
 
 void lqp_plan_free(struct lqp_plan *plan);
 
+/* dst (a plan, or all zero) becomes a copy of src, with arrays of its own. */
+void lqp_plan_copy(struct lqp_plan *dst, const struct lqp_plan *src);
+
+/*
+ * The Worker's best answer to the rest of its hive (coord.h): its plan
+ * minimising φ + Σ_t f_t(o_t + x_t), o the others' aggregate net (T
+ * values) and f_t the hive's buy_t / sell_t prices on what it imports and
+ * exports, into plan as lqp_solve_alone_into; objective is that sum.
+ * Solved by battlp for a Worker whose assets are one battery alone, and
+ * checked as every plan is; not HIVE_OK for any other Worker, or when
+ * battlp declines (the caller keeps the Worker's plan).
+ */
+int lqp_best_response_into(struct lqp *q, const double *buy, const double *sell, const double *others,
+                           struct lqp_plan *plan);
+
 /* φ of one slot t of a plan: its assets' cycle, curtailment and load values in that slot. */
 double lqp_slot_own_cost(const struct lqp_plan *plan, size_t t);
 

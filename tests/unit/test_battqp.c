@@ -10,7 +10,9 @@
  * steps as ADMM makes them. The plan alone of the same batteries by
  * dynamic programming (battlp.h) against CLP's simplex the same way, under
  * random tariffs (dynamic, or two or three prices by time of day, some
- * sell prices below zero, which it leaves to CLP). HIVE_BENCH=1 also times
+ * sell prices below zero, which it leaves to CLP), and the best answer
+ * to the rest of a hive (the price's kink moved) against CLP's plan alone
+ * beside the others' net. HIVE_BENCH=1 also times
  * both paths.
  */
 #include <math.h>
@@ -271,6 +273,92 @@ static void random_alone_problems(void)
 	       "largest relative objective difference %.3g\n",
 	       alone_tried, alone_structured, alone_declined, alone_infeasible, alone_worst_rel_diff);
 	CHECK(alone_infeasible >= 10 && alone_structured >= alone_tried * 3 / 4 && alone_declined >= 10);
+}
+
+static int br_tried, br_declined, br_limited, br_infeasible;
+static double br_worst_rel_diff;
+
+/* The hive's cost of a plan with net x beside the others' aggregate o (lqp_best_response_into's objective). */
+static double beside(const struct problem *p, const double *o, const double *x, double own)
+{
+	double cost = own;
+	for (size_t t = 0; t < p->T; t++) {
+		double E = o[t] + x[t];
+		cost += E >= 0 ? p->buy[t] * E : p->sell[t] * E;
+	}
+	return cost;
+}
+
+/*
+ * The best answer to the rest of a hive (lqp_best_response_into, by
+ * battlp with the price's kink moved) against CLP. Without import or
+ * export limits the answer is the plan alone of the same battery beside
+ * an uncontrolled net raised by the others' o: the same objective. With
+ * them, the answer keeps them and costs no more beside o than the
+ * Worker's plan alone does (CLP's, which keeps them too).
+ */
+static void compare_best_response(const struct problem *p)
+{
+	struct problem shifted = *p;
+	double o[MAX_T];
+	for (size_t t = 0; t < p->T; t++) {
+		/* near the battery's reach, often: kinks inside what it can move */
+		o[t] = check_next() % 4 ? check_uniform(-3, 3) * fabs(p->net[t]) : check_uniform(-20000, 20000);
+		shifted.net[t] = p->net[t] + o[t];
+	}
+	bool limited = strstr(p->assets, "import_max_w") || strstr(p->assets, "export_max_w");
+	struct assets as;
+	char why_buf[160];
+	const char *why = "";
+	CHECK(assets_load_text(&as, "random", p->assets, strlen(p->assets)) == HIVE_OK);
+	struct lqp *q;
+	if (lqp_new(&q, &as, START, STEP, p->T, p->net, p->export_wh, why_buf, sizeof why_buf, &why) != HIVE_OK) {
+		assets_free(&as);
+		return;
+	}
+	struct lqp_plan alone = { 0 }, br = { 0 };
+	lqp_use_structured(q, false);
+	int rc_alone = lqp_solve_alone_into(q, p->buy, p->sell, &alone, &why);
+	lqp_use_structured(q, true);
+	int rc = lqp_best_response_into(q, p->buy, p->sell, o, &br);
+	if (rc_alone != HIVE_OK) { /* no plan keeps the constraints: neither may the answer */
+		br_infeasible++;
+		CHECK(rc != HIVE_OK);
+	} else if (rc != HIVE_OK) {
+		br_declined++;
+		CHECK(p->sell_below_zero || p->export_limited);
+	} else {
+		br_tried++;
+		CHECK(lqp_violation(q, &br) <= lqp_tolerance(q));
+		CHECK(fabs(br.objective - beside(p, o, br.net_wh, br.own_cost)) <= 1e-9 * fmax(1, fabs(br.objective)));
+		double ref = beside(p, o, alone.net_wh, alone.own_cost);
+		CHECK(br.objective <= ref + 1e-6 * fmax(1, fabs(ref)));
+		if (limited) {
+			br_limited++;
+		} else {
+			struct outcome c;
+			solve(&shifted, 0, 1, &c);
+			CHECK_INTEQ(c.rc, HIVE_OK);
+			br_worst_rel_diff = fmax(br_worst_rel_diff, fabs(br.objective - c.objective) / fmax(1, fabs(c.objective)));
+			if (!objectives_agree(br.objective, c.objective))
+				printf("best answer, T %zu: battlp %.12g, CLP %.12g\n%s", p->T, br.objective, c.objective,
+				       p->assets);
+			CHECK(objectives_agree(br.objective, c.objective));
+		}
+	}
+	lqp_plan_free(&alone);
+	lqp_plan_free(&br);
+	lqp_free(q);
+	assets_free(&as);
+}
+
+static void random_best_responses(void)
+{
+	each_random_problem(compare_best_response);
+	printf("test_battqp: %d best answers to a hive (%d with limits, against the plan alone), %d declined, "
+	       "%d infeasible; largest relative objective difference %.3g\n",
+	       br_tried, br_limited, br_declined, br_infeasible, br_worst_rel_diff);
+	CHECK(br_tried >= PROBLEMS / 2 && br_limited >= 50 && br_tried - br_limited >= 50 && br_declined >= 10);
 }
 
 /* One hand-worked plan alone: the assets, T, L, the tariff; the objective and the net expected. */
@@ -682,6 +770,7 @@ int main(void)
 	solver_contract();
 	random_problems();
 	random_alone_problems();
+	random_best_responses();
 	int sequences = 0;
 	for (int i = 0; i < 8; i++)
 		sequences += warm_sequence();

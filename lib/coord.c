@@ -76,9 +76,12 @@ static double lower_bound(struct coord_worker *w, size_t n, const struct sharing
 			continue;
 		}
 		const char *why;
-		if (lqp_solve_alone_into(w[i].lqp, y, y, &at_y, &why) != HIVE_OK)
+		double value;
+		if (lqp_alone_value(w[i].lqp, y, y, &at_y, &value, &why) != HIVE_OK) {
+			lqp_plan_free(&at_y);
 			return NAN;
-		bound += at_y.objective;
+		}
+		bound += value;
 	}
 	lqp_plan_free(&at_y);
 	return bound;

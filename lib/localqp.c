@@ -1026,6 +1026,31 @@ int lqp_solve_alone_into(struct lqp *q, const double *buy, const double *sell, s
 	return into_done(q, p, lqp_solve_alone(q, buy, sell, p, why));
 }
 
+int lqp_alone_value(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *scratch, double *value,
+                    const char **why)
+{
+	size_t T = q->T;
+	if (q->bq && q->use_structured) {
+		const struct asset_cols *ac = &q->ac[0];
+		double *col = q->bq_cols, *c = col + ac->charge, *d = col + ac->discharge;
+		if (battlp_solve(&q->bp, buy, sell, c, d, col + ac->soc) == 0) {
+			double cost_per_wh = q->ac[0].asset->cost_per_wh, sum = 0;
+			for (size_t t = 0; t < T; t++) {
+				double x = q->L[t] + c[t] - d[t];
+				sum += cost_per_wh * (c[t] + d[t]) + (x >= 0 ? buy[t] * x : sell[t] * x);
+			}
+			if (isfinite(sum)) {
+				*value = sum;
+				return HIVE_OK;
+			}
+		}
+	}
+	int rc = lqp_solve_alone_into(q, buy, sell, scratch, why);
+	if (rc == HIVE_OK)
+		*value = scratch->objective;
+	return rc;
+}
+
 int lqp_best_response_into(struct lqp *q, const double *buy, const double *sell, const double *others,
                            struct lqp_plan *p)
 {

@@ -140,6 +140,17 @@ void lqp_plan_free(struct lqp_plan *plan);
 void lqp_plan_copy(struct lqp_plan *dst, const struct lqp_plan *src);
 
 /*
+ * The least of φ + Σ_t f_t(x_t) alone at the prices buy and sell, for a
+ * lower bound (coord.h): only the value, by battlp without the plan's
+ * cleaning and check for a Worker whose assets are one battery alone (a
+ * bound's value rests on the plan being optimal, which no check of its
+ * constraints shows), else lqp_solve_alone_into's objective, its plan in
+ * scratch (a plan, or all zero).
+ */
+int lqp_alone_value(struct lqp *q, const double *buy, const double *sell, struct lqp_plan *scratch, double *value,
+                    const char **why);
+
+/*
  * The Worker's best answer to the rest of its hive (coord.h): its plan
  * minimising φ + Σ_t f_t(o_t + x_t), o the others' aggregate net (T
  * values) and f_t the hive's buy_t / sell_t prices on what it imports and

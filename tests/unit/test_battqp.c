@@ -160,6 +160,13 @@ static void solve(const struct problem *p, int structured, int alone, struct out
 		o->rc = alone ? lqp_solve_alone(q, p->buy, p->sell, &plan, &why)
 		              : lqp_solve_step(q, p->rho, p->v, &plan, &why);
 		o->why = why;
+		if (o->rc == HIVE_OK && alone) { /* the bound's value alone: the plan's objective */
+			struct lqp_plan scratch = { 0 };
+			double value = NAN;
+			CHECK_INTEQ(lqp_alone_value(q, p->buy, p->sell, &scratch, &value, &why), HIVE_OK);
+			CHECK(fabs(value - plan.objective) <= 1e-9 * fmax(1, fabs(plan.objective)));
+			lqp_plan_free(&scratch);
+		}
 		if (o->rc == HIVE_OK) {
 			o->objective = plan.objective;
 			o->violation = lqp_violation(q, &plan);

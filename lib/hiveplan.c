@@ -234,8 +234,9 @@ static int plan_hive(const struct hiveplan_config *cfg, struct sim *sim, struct 
 		write_record(loop, summary(f0, n, flexible, &res));
 		if (!res.converged)
 			diag_warn("not converged after %zu iterations (primal %.3g of %.3g, dual %.3g of %.3g): "
-			          "the plans are the last iteration's",
-			          res.iterations, res.r, res.r_tol, res.s, res.s_tol);
+			          "the plans are %s",
+			          res.iterations, res.r, res.r_tol, res.s, res.s_tol,
+			          res.polished ? "the cheapest polished ones" : "the last iteration's");
 	}
 	for (size_t i = 0; i < n; i++) {
 		lqp_plan_free(&w[i].alone);

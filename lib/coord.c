@@ -58,15 +58,13 @@ static double own_cost(const struct coord_worker *w, bool alone)
 }
 
 /*
- * A lower bound on the hive's optimal cost from the Queen's scaled dual u
- * (sharing.h): every Worker's plan alone at the prices y (T values,
- * written); NAN when one fails.
+ * A lower bound on the hive's optimal cost at the prices y (T values, as
+ * sharing_bound_prices keeps them): every Worker's plan alone at y and the
+ * hive's term (sharing.h); NAN when one fails.
  */
-static double lower_bound(struct coord_worker *w, size_t n, const struct sharing_cost *g, double rho,
-                          const double *u, double *y)
+static double lower_bound(struct coord_worker *w, size_t n, const struct sharing_cost *g, const double *y)
 {
 	size_t T = g->slots;
-	sharing_bound_prices(g, rho, u, y);
 	double bound = sharing_dual_term(g, y);
 	struct lqp_plan at_y = { 0 }; /* one plan's memory for all */
 	for (size_t i = 0; i < n; i++) {
@@ -85,6 +83,60 @@ static double lower_bound(struct coord_worker *w, size_t n, const struct sharing
 	}
 	lqp_plan_free(&at_y);
 	return bound;
+}
+
+/* The element of rank k (from 0) of a[0, m), m > k, by selection with a three-way partition; a is reordered. */
+static double select_rank(double *a, size_t m, size_t k)
+{
+	size_t lo = 0, hi = m; /* the element of rank k lies in a[lo, hi) */
+	while (hi - lo > 1) {
+		double pivot = a[lo + (hi - lo) / 2], tmp;
+		size_t lt = lo, i = lo, gt = hi; /* a[lo, lt) < pivot, a[lt, i) == pivot, a[gt, hi) > pivot */
+		while (i < gt) {
+			if (a[i] < pivot) {
+				tmp = a[lt];
+				a[lt++] = a[i];
+				a[i++] = tmp;
+			} else if (a[i] > pivot) {
+				tmp = a[--gt];
+				a[gt] = a[i];
+				a[i] = tmp;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return pivot;
+	}
+	return a[lo];
+}
+
+/*
+ * The prices of the Workers' consensus: per slot, the median over the
+ * flexible Workers of the prices at which each one's last step is its own
+ * optimum, implied[i·T + t] = ρ·(x_i,t − v_i,t) (the step's optimality:
+ * 0 ∈ ∂φ_i(x_i) + ρ·(x_i − v_i)); kept as sharing_bound_prices keeps the
+ * Queen's. col: n values of scratch. False when no Worker is flexible.
+ */
+static bool consensus_prices(const struct coord_worker *w, size_t n, const struct sharing_cost *g,
+                             const double *implied, double *col, double *y)
+{
+	size_t T = g->slots;
+	for (size_t t = 0; t < T; t++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (w[i].lqp)
+				col[m++] = implied[i * T + t];
+		if (m == 0)
+			return false;
+		double p = select_rank(col, m, m / 2);
+		y[t] = g->limited ? p : fmin(g->buy[t], fmax(g->sell[t], p));
+	}
+	return true;
 }
 
 /* g(E) with the limits widened by the residuals' tolerance on the aggregate (sharing.h). */
@@ -234,6 +286,10 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	int rc = HIVE_OK;
 	bool bounding = o->gap > 0 && sharing_bounded(g);
 	bool polishing = o->polish && bounding && !g->limited;
+	/* the prices at which each Worker's last step is its own optimum, and a column of them */
+	double *implied = bounding ? xmalloc((n * T > 0 ? n * T : 1) * sizeof *implied) : NULL;
+	double *col = bounding ? xmalloc((n ? n : 1) * sizeof *col) : NULL;
+	bool stepped = false;
 	struct polish pl = { .best_cost = INFINITY, .bound_then = -INFINITY };
 	if (polishing)
 		polish_init(&pl, n, T);
@@ -258,7 +314,10 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		res->iterations = k + 1;
 		bool near = res->proven_gap <= COORD_BOUND_NEAR * o->gap;
 		if (bounding && coord_bound_due(k, near)) {
-			double bound = lower_bound(w, n, g, st.rho, st.u, v);
+			/* far: the Queen's prices; near: the Workers' consensus, mostly far nearer the optimal ones */
+			if (!(near && stepped && consensus_prices(w, n, g, implied, col, v)))
+				sharing_bound_prices(g, st.rho, st.u, v);
+			double bound = lower_bound(w, n, g, v);
 			if (bound > res->lower_bound) {
 				res->lower_bound = bound;
 				res->bounded = true;
@@ -290,11 +349,15 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 					zi[i * T + t] = v[t] + st.u[t];
 			}
 			rc = lqp_solve_step_into(w[i].lqp, st.rho, v, &w[i].plan, why);
-			if (rc != HIVE_OK)
+			if (rc != HIVE_OK) {
 				*failed = i;
-			else
-				memcpy(&x[i * T], w[i].plan.net_wh, T * sizeof *x);
+				break;
+			}
+			memcpy(&x[i * T], w[i].plan.net_wh, T * sizeof *x);
+			for (size_t t = 0; implied && t < T; t++)
+				implied[i * T + t] = st.rho * (w[i].plan.net_wh[t] - v[t]);
 		}
+		stepped = rc == HIVE_OK;
 		if (rc != HIVE_OK)
 			break;
 	}
@@ -329,5 +392,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	free(x);
 	free(signal);
 	free(v);
+	free(implied);
+	free(col);
 	return rc;
 }

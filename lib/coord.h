@@ -14,8 +14,13 @@
  * oscillate instead of converge.
  *
  * With a gap asked for, the rounds also stop when the plans' cost is
- * proven within it of the hive's optimum. The proof is a lower bound from
- * the Queen's prices y = ρ·u (Lagrangian relaxation of the aggregate):
+ * proven within it of the hive's optimum. The proof is a lower bound at
+ * prices y (Lagrangian relaxation of the aggregate): until the plans are
+ * near, the Queen's y = ρ·u; then the Workers' consensus, per slot the
+ * median over the flexible Workers of the prices ρ·(x_i − v_i) at which
+ * each one's last step is its own optimum. On bench/coord's hives the
+ * consensus was within 0.04–0.11 % of the optimum where the Queen's
+ * prices were within 0.2–0.9 % (10,000 Workers: 34 → 20 rounds). At y:
  * every Worker's plan alone at y (buy = sell = y_t) plus, per slot, the
  * least of g_t(E) − y_t·E over the aggregates the limits allow; y is kept
  * within [sell_t, buy_t] when there are no limits (else that least is

@@ -18,16 +18,16 @@
  * prices y (Lagrangian relaxation of the aggregate): until the plans are
  * near, the Queen's y = ρ·u; then the Workers' consensus, per slot the
  * median over the flexible Workers of the prices ρ·(x_i − v_i) at which
- * each one's last step is its own optimum. On bench/coord's hives the
- * consensus was within 0.04–0.11 % of the optimum where the Queen's
- * prices were within 0.2–0.9 % (10,000 Workers: 34 → 20 rounds). At y:
- * every Worker's plan alone at y (buy = sell = y_t) plus, per slot, the
- * least of g_t(E) − y_t·E over the aggregates the limits allow; y is kept
- * within [sell_t, buy_t] when there are no limits (else that least is
- * −∞). Any prices give a bound, and the Queen's converge to the optimal
- * ones sooner than the plans settle at the slots where the optimum sits
- * at the buy/sell kink, so the bound proves the plans good long before the
- * residuals do (where a limit binds, only as the plans come to meet it:
+ * each one's last step is its own optimum. On bench/coord's hives, from
+ * round 17 on, the consensus bounded 0.04–0.52 % below the optimum where
+ * the Queen's prices bounded 0.13–0.89 % below (10,000 Workers: 34 → 20
+ * rounds; bench/README.md). At y: every Worker's plan alone at y (buy =
+ * sell = y_t) plus, per slot, the least of g_t(E) − y_t·E over the
+ * aggregates the limits allow; y is kept within [sell_t, buy_t] when
+ * there are no limits (else that least is −∞). Any prices give a bound,
+ * and with either the bound proves the plans good long before the
+ * residuals do, the plans settling slowly at the slots where the optimum
+ * sits at the buy/sell kink (where a limit binds, only as the plans come to meet it:
  * they are priced with the limits widened by the residuals' tolerance on
  * the aggregate, √N·r_tol). Computed in the rounds coord_bound_due
  * names, the best kept; not with a peak charge (then only the residuals

@@ -192,7 +192,7 @@ static void polish_init(struct polish *pl, size_t n, size_t T)
 
 static void polish_free(struct polish *pl, size_t n)
 {
-	for (size_t i = 0; pl->trial && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		lqp_plan_free(&pl->trial[i]);
 		lqp_plan_free(&pl->best[i]);
 	}
@@ -201,17 +201,6 @@ static void polish_free(struct polish *pl, size_t n)
 	free(pl->moved);
 	free(pl->E);
 	free(pl->others);
-}
-
-/* φ + Σ_t f_t(o_t + x_t): a plan's part in the hive's cost, the others' aggregate o fixed. */
-static double answer_cost(const struct sharing_cost *g, const double *others, const struct lqp_plan *p)
-{
-	double cost = p->own_cost;
-	for (size_t t = 0; t < g->slots; t++) {
-		double E = others[t] + p->net_wh[t];
-		cost += E >= 0 ? g->buy[t] * E : g->sell[t] * E;
-	}
-	return cost;
 }
 
 /* One sweep from the round's plans (g without limits, peak or target); keeps it in best when cheaper. */
@@ -227,7 +216,7 @@ static void polish_sweep(struct polish *pl, struct coord_worker *w, size_t n, co
 		for (size_t t = 0; t < T; t++)
 			pl->others[t] = pl->E[t] - now->net_wh[t];
 		if (lqp_best_response_into(w[i].lqp, g->buy, g->sell, pl->others, &pl->trial[i]) != HIVE_OK ||
-		    !(pl->trial[i].objective < answer_cost(g, pl->others, now)))
+		    !(pl->trial[i].objective < lqp_cost_beside(now, g->buy, g->sell, pl->others)))
 			continue;
 		pl->moved[i] = true;
 		phi += pl->trial[i].own_cost - now->own_cost;
@@ -289,7 +278,6 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 	/* the prices at which each Worker's last step is its own optimum, and a column of them */
 	double *implied = bounding ? xmalloc((n * T > 0 ? n * T : 1) * sizeof *implied) : NULL;
 	double *col = bounding ? xmalloc((n ? n : 1) * sizeof *col) : NULL;
-	bool stepped = false;
 	struct polish pl = { .best_cost = INFINITY, .bound_then = -INFINITY };
 	if (polishing)
 		polish_init(&pl, n, T);
@@ -314,8 +302,9 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		res->iterations = k + 1;
 		bool near = res->proven_gap <= COORD_BOUND_NEAR * o->gap;
 		if (bounding && coord_bound_due(k, near)) {
-			/* far: the Queen's prices; near: the Workers' consensus, mostly far nearer the optimal ones */
-			if (!(near && stepped && consensus_prices(w, n, g, implied, col, v)))
+			/* far: the Queen's prices; near: the Workers' consensus, mostly far nearer the optimal ones
+			   (no bound is due in round 0, so every flexible Worker has stepped) */
+			if (!(near && consensus_prices(w, n, g, implied, col, v)))
 				sharing_bound_prices(g, st.rho, st.u, v);
 			double bound = lower_bound(w, n, g, v);
 			if (bound > res->lower_bound) {
@@ -357,11 +346,10 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 			for (size_t t = 0; implied && t < T; t++)
 				implied[i * T + t] = st.rho * (w[i].plan.net_wh[t] - v[t]);
 		}
-		stepped = rc == HIVE_OK;
 		if (rc != HIVE_OK)
 			break;
 	}
-	res->polished = rc == HIVE_OK && pl.best_cost < gather(w, n, T, false, E, NULL) + hive_cost(g, E);
+	res->polished = polishing && rc == HIVE_OK && pl.best_cost < gather(w, n, T, false, E, NULL) + hive_cost(g, E);
 	for (size_t i = 0; i < n && res->polished; i++) { /* the polished plans are the cheaper: they are the answer */
 		struct lqp_plan tmp = w[i].plan;
 		w[i].plan = pl.best[i];

@@ -861,12 +861,8 @@ int lqp_solve_alone(struct lqp *q, const double *buy, const double *sell, struct
 		}
 	q->last_structured = q->bq && q->use_structured && solve_alone_structured(q, buy, sell, p) == HIVE_OK;
 	int rc = q->last_structured ? HIVE_OK : solve_alone_clp(q, buy, sell, p, why);
-	if (rc == HIVE_OK) {
-		double tariff = 0;
-		for (size_t t = 0; t < T; t++)
-			tariff += p->net_wh[t] >= 0 ? buy[t] * p->net_wh[t] : sell[t] * p->net_wh[t];
-		p->objective = p->own_cost + tariff;
-	}
+	if (rc == HIVE_OK)
+		p->objective = lqp_cost_beside(p, buy, sell, NULL);
 	return rc;
 }
 
@@ -1065,14 +1061,19 @@ int lqp_best_response_into(struct lqp *q, const double *buy, const double *sell,
 	free(kink);
 	q->reuse = true;
 	rc = into_done(q, p, rc == 0 ? structured_plan(q, p) : HIVE_EINTERNAL);
-	if (rc == HIVE_OK) {
-		p->objective = p->own_cost;
-		for (size_t t = 0; t < T; t++) {
-			double E = others[t] + p->net_wh[t];
-			p->objective += E >= 0 ? buy[t] * E : sell[t] * E;
-		}
-	}
+	if (rc == HIVE_OK)
+		p->objective = lqp_cost_beside(p, buy, sell, others);
 	return rc;
+}
+
+double lqp_cost_beside(const struct lqp_plan *p, const double *buy, const double *sell, const double *others)
+{
+	double cost = p->own_cost;
+	for (size_t t = 0; t < p->slots; t++) {
+		double E = (others ? others[t] : 0) + p->net_wh[t];
+		cost += E >= 0 ? buy[t] * E : sell[t] * E;
+	}
+	return cost;
 }
 
 /* A copy of n doubles at a (NULL for NULL). */

@@ -151,6 +151,13 @@ int lqp_alone_value(struct lqp *q, const double *buy, const double *sell, struct
                     const char **why);
 
 /*
+ * φ + Σ_t f_t(o_t + x_t) of a plan: its own cost and what the tariff
+ * buy / sell charges on its net beside the others' aggregate o (T values;
+ * NULL: 0), the objective of a plan alone and of a best answer.
+ */
+double lqp_cost_beside(const struct lqp_plan *plan, const double *buy, const double *sell, const double *others);
+
+/*
  * The Worker's best answer to the rest of its hive (coord.h): its plan
  * minimising φ + Σ_t f_t(o_t + x_t), o the others' aggregate net (T
  * values) and f_t the hive's buy_t / sell_t prices on what it imports and

@@ -164,30 +164,38 @@ static double gather(const struct coord_worker *w, size_t n, size_t T, bool alon
 
 /*
  * Polishing (coord.h): every flexible Worker in turn answers the rest of
- * the hive at its true cost g (lqp_best_response_into), from this round's
- * plans. Each answer is kept only when it lowers the hive's cost, so the
- * sweep's plans cost no more than the round's. The cheapest sweep's plans
- * are kept in best (every flexible Worker's: its answer or its plan of
- * that round).
+ * the hive (lqp_best_response_into), from this round's plans. An answer is
+ * kept only when it lowers the hive's cost at the sweep's tariff, so no
+ * sweep ends dearer than it starts. A polish is a ladder of sweeps: at
+ * tariffs drawn towards the bound's prices first, then at the true one,
+ * whose plans are kept in best when they are the cheapest so far.
  */
 struct polish {
 	struct lqp_plan *trial, *best;  /* n each */
-	bool *moved;                    /* n: trial[i] holds Worker i's answer, else its plan is the round's */
+	struct lqp_plan answer;         /* the Worker's answer being weighed */
+	bool *moved;                    /* n: trial[i] holds Worker i's plan in this polish, else the round's holds */
 	double best_cost;               /* INFINITY until a sweep is kept */
-	size_t round;                   /* the last sweep's round */
-	double bound_then;              /* the best lower bound at the last sweep */
+	size_t round;                   /* the last polish's round */
+	double bound_then;              /* the best lower bound at the last polish */
 	double *E, *others;             /* T each */
+	double *buy, *sell;             /* T each: the softened tariff of a sweep */
 };
+
+/* The softened tariffs' weights on the true spread, in the order swept (the true tariff last). */
+static const double soft_ladder[] = { 0.25, 0.5 };
 
 static void polish_init(struct polish *pl, size_t n, size_t T)
 {
+	size_t m = T ? T : 1;
 	pl->trial = xcalloc(n ? n : 1, sizeof *pl->trial);
 	pl->best = xcalloc(n ? n : 1, sizeof *pl->best);
 	pl->moved = xcalloc(n ? n : 1, sizeof *pl->moved);
 	pl->best_cost = INFINITY;
 	pl->bound_then = -INFINITY;
-	pl->E = xmalloc((T ? T : 1) * sizeof *pl->E);
-	pl->others = xmalloc((T ? T : 1) * sizeof *pl->others);
+	pl->E = xmalloc(m * sizeof *pl->E);
+	pl->others = xmalloc(m * sizeof *pl->others);
+	pl->buy = xmalloc(m * sizeof *pl->buy);
+	pl->sell = xmalloc(m * sizeof *pl->sell);
 }
 
 static void polish_free(struct polish *pl, size_t n)
@@ -196,34 +204,79 @@ static void polish_free(struct polish *pl, size_t n)
 		lqp_plan_free(&pl->trial[i]);
 		lqp_plan_free(&pl->best[i]);
 	}
+	lqp_plan_free(&pl->answer);
 	free(pl->trial);
 	free(pl->best);
 	free(pl->moved);
 	free(pl->E);
 	free(pl->others);
+	free(pl->buy);
+	free(pl->sell);
 }
 
-/* One sweep from the round's plans (g without limits, peak or target); keeps it in best when cheaper. */
-static void polish_sweep(struct polish *pl, struct coord_worker *w, size_t n, const struct sharing_cost *g)
+/* Worker i's plan in this polish: its last answer kept, or the round's plan. */
+static const struct lqp_plan *polish_plan(const struct polish *pl, const struct coord_worker *w, size_t i)
+{
+	return pl->moved[i] ? &pl->trial[i] : coord_plan(&w[i]);
+}
+
+/*
+ * One sweep at the tariff (buy, sell), from each Worker's plan in this
+ * polish; returns the sweep's cost at g (true: the tariff is g's).
+ */
+static double polish_sweep(struct polish *pl, struct coord_worker *w, size_t n, const struct sharing_cost *g,
+                           const double *buy, const double *sell)
 {
 	size_t T = g->slots;
-	double phi = gather(w, n, T, false, pl->E, NULL);
+	double phi = 0;
+	memset(pl->E, 0, T * sizeof *pl->E);
 	for (size_t i = 0; i < n; i++) {
-		pl->moved[i] = false;
+		const double *net = w[i].lqp ? polish_plan(pl, w, i)->net_wh : w[i].net;
+		for (size_t t = 0; t < T; t++)
+			pl->E[t] += net[t];
+		phi += w[i].lqp ? polish_plan(pl, w, i)->own_cost : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
 		if (!w[i].lqp)
 			continue;
-		const struct lqp_plan *now = coord_plan(&w[i]);
+		const struct lqp_plan *now = polish_plan(pl, w, i);
 		for (size_t t = 0; t < T; t++)
 			pl->others[t] = pl->E[t] - now->net_wh[t];
-		if (lqp_best_response_into(w[i].lqp, g->buy, g->sell, pl->others, &pl->trial[i]) != HIVE_OK ||
-		    !(pl->trial[i].objective < lqp_cost_beside(now, g->buy, g->sell, pl->others)))
+		if (lqp_best_response_into(w[i].lqp, buy, sell, pl->others, &pl->answer) != HIVE_OK ||
+		    !(pl->answer.objective < lqp_cost_beside(now, buy, sell, pl->others)))
 			continue;
-		pl->moved[i] = true;
-		phi += pl->trial[i].own_cost - now->own_cost;
+		phi += pl->answer.own_cost - now->own_cost;
 		for (size_t t = 0; t < T; t++)
-			pl->E[t] = pl->others[t] + pl->trial[i].net_wh[t];
+			pl->E[t] = pl->others[t] + pl->answer.net_wh[t];
+		struct lqp_plan tmp = pl->trial[i]; /* the answer is Worker i's plan now; its memory the next answer's */
+		pl->trial[i] = pl->answer;
+		pl->answer = tmp;
+		pl->moved[i] = true;
 	}
-	double cost = phi + hive_cost(g, pl->E);
+	return phi + hive_cost(g, pl->E);
+}
+
+/*
+ * A polish from the round's plans (g without limits, peak or target): the
+ * soft ladder's sweeps, at tariffs whose buy and sell are drawn towards
+ * the prices y (within [sell_t, buy_t]) to that weight on the spread, then
+ * one at the true tariff. With a kink as wide as the true one a sweep
+ * stops where only several Workers moving at once would gain; a narrower
+ * one lets each move past it first. Keeps the plans in best when cheaper.
+ */
+static void polish_round(struct polish *pl, struct coord_worker *w, size_t n, const struct sharing_cost *g, const double *y)
+{
+	size_t T = g->slots;
+	memset(pl->moved, 0, n * sizeof *pl->moved);
+	for (size_t r = 0; r < sizeof soft_ladder / sizeof *soft_ladder; r++) {
+		double lambda = soft_ladder[r];
+		for (size_t t = 0; t < T; t++) {
+			pl->buy[t] = y[t] + lambda * (g->buy[t] - y[t]);
+			pl->sell[t] = y[t] - lambda * (y[t] - g->sell[t]);
+		}
+		polish_sweep(pl, w, n, g, pl->buy, pl->sell);
+	}
+	double cost = polish_sweep(pl, w, n, g, g->buy, g->sell);
 	if (!(cost < pl->best_cost))
 		return;
 	pl->best_cost = cost;
@@ -311,9 +364,12 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 				res->lower_bound = bound;
 				res->bounded = true;
 			}
-			/* a sweep when a new bound might prove what the last could not, or the plans have moved on */
-			if (polishing && near && (res->lower_bound > pl.bound_then || k >= pl.round + COORD_POLISH_EVERY)) {
-				polish_sweep(&pl, w, n, g);
+			/* a polish when none is kept yet; when a new bound proves the best polished plans nearly
+			   within the gap, so that a little cheaper would do; or when the plans have moved on */
+			bool nearly = res->lower_bound > pl.bound_then &&
+			              sharing_proven_gap(pl.best_cost, res->lower_bound) <= COORD_POLISH_NEAR * o->gap;
+			if (polishing && near && (pl.best_cost == INFINITY || nearly || k >= pl.round + COORD_POLISH_EVERY)) {
+				polish_round(&pl, w, n, g, v);
 				pl.round = k;
 				pl.bound_then = res->lower_bound;
 			}

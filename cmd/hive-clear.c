@@ -303,6 +303,7 @@ static int simulate(int argc, char **argv)
 	cfg.tariff = t;
 	struct rec_loop loop;
 	rec_loop_init(&loop, STDOUT_FILENO, p.strict);
+	loop.view_mode = true; /* forecasts read from their views: a hive's are thousands of hundreds of numbers */
 	if (rejects_file)
 		loop.rejects_fd = open_rejects(rejects_file);
 	int rc = hiveplan_simulate(&cfg, &loop, NULL, 0);

@@ -2,6 +2,7 @@
 #include "hiveplan.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,19 @@ static const char *rolling_refusal(const struct sim *sim, const struct plan_fore
 	return NULL;
 }
 
+/* A forecast record: from its view when it has the plain shape, else from its jq value (why then says why not). */
+static int read_forecast(const struct rec *r, struct plan_forecast *f, const char **why)
+{
+	if (r->view && planrec_forecast_view(r->view, f) == 0)
+		return 0;
+	if (r->len > INT32_MAX)
+		return *why = "record longer than 2 GiB", -1;
+	jv value = r->view ? jv_parse_sized(r->line, (int)r->len) : jv_copy(r->value);
+	int rc = planrec_forecast(value, f, why);
+	jv_free(value);
+	return rc;
+}
+
 static int collect(struct rec_loop *loop, const struct rec *r, void *arg)
 {
 	struct sim *sim = arg;
@@ -58,7 +72,7 @@ static int collect(struct rec_loop *loop, const struct rec *r, void *arg)
 	if (!type || strcmp(type, "forecast") != 0)
 		return rec_pass(loop, r);
 	struct plan_forecast f;
-	if (planrec_forecast(r->value, &f, &why) != 0) {
+	if (read_forecast(r, &f, &why) != 0) {
 		rec_reject(loop, r, "forecast refused: %s", why);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "eth.h"
 #include "jcs.h"
+#include "jsonview.h"
 #include "jvbuild.h"
 #include "timeutil.h"
 
@@ -145,6 +146,124 @@ int planrec_forecast(jv rec, struct plan_forecast *f, const char **why)
 	return 0;
 }
 
+/*
+ * The view reader's parts. Each returns false for anything but the plain
+ * shape (an escaped string, a value of another kind, a nested object a
+ * view cannot hold, a value out of range): planrec_forecast then says why.
+ */
+
+/* The nested object of member key of v, viewed in sub. */
+static bool view_object(const struct jsonview *v, const char *key, struct jsonview *sub)
+{
+	const struct jsonview_member *m = jsonview_get(v, key);
+	const char *why;
+	return m && m->kind == JV_OBJECT_SPAN && jsonview_parse(sub, m->val, m->vlen, &why) == 0;
+}
+
+/* An unescaped string member of under cap bytes, copied into out. */
+static bool view_string(const struct jsonview_member *m, char *out, size_t cap)
+{
+	if (!m || m->kind != JV_STRING_SPAN || m->escaped || m->vlen >= cap)
+		return false;
+	memcpy(out, m->val, m->vlen);
+	out[m->vlen] = '\0';
+	return true;
+}
+
+/*
+ * The numbers of an array's text [ … ], 1 to LQP_MAX_SLOTS of them, each
+ * within ±10^12; *out allocated. The text is strict JSON (rec_strict), so
+ * each element that starts with '-' or a digit is a JSON number, which
+ * strtod reads as jq does: to the nearest double.
+ */
+static bool view_numbers(const struct jsonview_member *m, double **out, size_t *n)
+{
+	if (!m || m->kind != JV_ARRAY_SPAN)
+		return false;
+	const char *p = m->val + 1, *end = m->val + m->vlen - 1; /* within the brackets */
+	double *v = xmalloc(LQP_MAX_SLOTS * sizeof *v);
+	size_t k = 0;
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p == end || k == LQP_MAX_SLOTS || !(*p == '-' || (*p >= '0' && *p <= '9')))
+			break;
+		char *after;
+		v[k] = strtod(p, &after);
+		if (!(fabs(v[k]) <= 1e12))
+			break;
+		k++;
+		for (p = after; p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'); p++)
+			;
+		if (p < end && *p == ',')
+			p++;
+		else
+			break;
+	}
+	if (p != end || k == 0) {
+		free(v);
+		return false;
+	}
+	*out = xrealloc(v, k * sizeof *v);
+	*n = k;
+	return true;
+}
+
+/* Series name's "point" array of v's "series" (absent: *out NULL). */
+static bool view_point(const struct jsonview *series, const char *name, double **out, size_t *n)
+{
+	struct jsonview one;
+	*out = NULL;
+	*n = 0;
+	const struct jsonview_member *m = jsonview_get(series, name);
+	if (!m || m->kind != JV_OBJECT_SPAN) /* not an object: as absent (point_of) */
+		return true;
+	const char *why;
+	if (jsonview_parse(&one, m->val, m->vlen, &why) != 0)
+		return false;
+	const struct jsonview_member *point = jsonview_get(&one, "point");
+	return !point || view_numbers(point, out, n);
+}
+
+int planrec_forecast_view(const struct jsonview *v, struct plan_forecast *f)
+{
+	memset(f, 0, sizeof *f);
+	const struct jsonview_member *m = jsonview_get(v, "meter"), *step = jsonview_get(v, "step");
+	if (!m || m->kind == JV_NULL_SPAN)
+		m = jsonview_get(v, "meter_id");
+	char name[64], start[64];
+	uint8_t addr[ETH_ADDR_SIZE];
+	const char *why;
+	if (m && m->kind != JV_NULL_SPAN) {
+		if (!view_string(m, name, sizeof name))
+			return -1;
+		if (eth_address_parse(addr, name, strlen(name)) == ETH_ADDR_OK)
+			eth_address_format(f->meter, addr);
+		else
+			strcpy(f->meter, name);
+	}
+	if (!view_string(jsonview_get(v, "start"), start, sizeof start) ||
+	    rfc3339_parse(&f->start_ms, start, strlen(start), &why) != 0 || !step || step->kind != JV_NUMBER_SPAN)
+		return -1;
+	double d = strtod(step->val, NULL);
+	if (!(d >= 1 && d <= 86400 && d == floor(d)))
+		return -1;
+	f->step_s = (int)d;
+	struct jsonview series;
+	size_t n;
+	if (!view_object(v, "series", &series) || !view_point(&series, "net_wh", &f->net, &f->slots) || !f->net ||
+	    !view_point(&series, "export_wh", &f->export_wh, &n) || (f->export_wh && n != f->slots)) {
+		planrec_forecast_free(f);
+		return -1;
+	}
+	for (size_t t = 0; f->export_wh && t < n; t++)
+		if (!(f->export_wh[t] >= 0)) {
+			planrec_forecast_free(f);
+			return -1;
+		}
+	return 0;
+}
+
 void planrec_forecast_free(struct plan_forecast *f)
 {
 	free(f->net);
@@ -183,6 +302,43 @@ static void put_number(struct buf *out, double d)
 	HIVE_ASSERT(jcs_number(out, d) == 0); /* as jcs_append of a plan: its values are finite */
 }
 
+/*
+ * v rounded to 0.001 Wh (milli) in its canonical form, as put_number
+ * writes it. Below 10^12 in magnitude the thousandths k = round(1000·v)
+ * have at most 15 significant digits, and a decimal of 15 or fewer reads
+ * back from its nearest double as itself: the shortest form that reads
+ * back to k/1000 is k/1000's own digits, written here without formatting
+ * a double (a hive's bids are millions of numbers).
+ */
+static void put_milli(struct buf *out, double v)
+{
+	double k = round(v * 1000);
+	if (!(fabs(k) < 1e15)) {
+		put_number(out, milli(v));
+		return;
+	}
+	long long whole = llround(k);
+	unsigned long long u = whole < 0 ? 0ull - (unsigned long long)whole : (unsigned long long)whole;
+	char text[24], *end = text + sizeof text, *p = end;
+	unsigned frac = (unsigned)(u % 1000);
+	if (frac != 0) {
+		int digits = 3;
+		for (; frac % 10 == 0; frac /= 10)
+			digits--;
+		for (int i = 0; i < digits; i++, frac /= 10)
+			*--p = (char)('0' + frac % 10);
+		*--p = '.';
+	}
+	u /= 1000;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (whole < 0)
+		*--p = '-';
+	buf_append(out, p, (size_t)(end - p));
+}
+
 static void put_values(struct buf *out, const char *name, const double *v, size_t n, bool first)
 {
 	put_name(out, name, first);
@@ -190,7 +346,7 @@ static void put_values(struct buf *out, const char *name, const double *v, size_
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_putc(out, ',');
-		put_number(out, milli(v[i]));
+		put_milli(out, v[i]);
 	}
 	buf_putc(out, ']');
 }
@@ -238,17 +394,20 @@ void planrec_bid_canonical(struct buf *out, const char *worker, int64_t start_ms
 	/* the members in canonical order: first_wh, iteration, own_cost, plan_wh, schedules, seconds, start, type, worker */
 	buf_putc(out, '{');
 	put_name(out, "first_wh", true);
-	put_number(out, milli(p->net_wh[0]));
+	put_milli(out, p->net_wh[0]);
 	put_name(out, "iteration", false);
 	put_number(out, (double)iteration);
 	put_name(out, "own_cost", false);
-	put_number(out, milli(p->own_cost));
+	put_milli(out, p->own_cost);
 	put_name(out, "plan_wh", false);
 	buf_putc(out, '[');
 	for (size_t t = 0; t < p->slots; t++) {
 		if (t)
 			buf_putc(out, ',');
-		put_number(out, t == 0 ? round(p->net_wh[0]) + 0.0 : milli(p->net_wh[t]));
+		if (t == 0)
+			put_number(out, round(p->net_wh[0]) + 0.0);
+		else
+			put_milli(out, p->net_wh[t]);
 	}
 	buf_putc(out, ']');
 	put_schedules(out, p);

@@ -48,6 +48,17 @@ struct plan_forecast {
  * Borrows rec. Returns 0, or -1 with *why.
  */
 int planrec_forecast(jv rec, struct plan_forecast *f, const char **why);
+
+/*
+ * The same from a strict record's flat view (record.h's view mode),
+ * without building jq values: a hive's simulation reads thousands of
+ * forecasts of hundreds of numbers, and jq's parser took most of the time
+ * its reading did. Returns 0 with what planrec_forecast would give, or −1
+ * for a record that is refused or not of the plain shape (escaped strings,
+ * nested objects a view cannot hold): planrec_forecast then decides.
+ */
+struct jsonview;
+int planrec_forecast_view(const struct jsonview *v, struct plan_forecast *f);
 void planrec_forecast_free(struct plan_forecast *f);
 
 /* Slot t of a plan as the Queen reads it from a bid: to 0.001 Wh (slot 0 from "first_wh"). */

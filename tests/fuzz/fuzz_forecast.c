@@ -4,6 +4,9 @@
  * records. Each record that passes the strict check is given to the history
  * twice, once as a flat view and once as a jq value, and both histories
  * must agree; then every meter's series is forecast on a short grid.
+ * Each record is also read as a planner's forecast (planrec.h), from the
+ * view and from the jq value: what the view reader reads, the jq reader
+ * must read the same, to the bit.
  * Checks: nothing crashes or leaks; the two parsers take the same spans;
  * forecasts of a history of sane magnitudes (under 10^9 Wh) are finite.
  */
@@ -20,6 +23,7 @@
 #include "forecast.h"
 #include "jsonscan.h"
 #include "jsonview.h"
+#include "planrec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,8 +43,20 @@ static void record(struct fch *a, struct fch *b, const char *line, size_t len)
 	jv value = jv_parse_sized(line, (int)len);
 	require(jv_is_valid(value));
 	int ra = fch_add_view(a, &v, &why), rb = fch_add(b, value, &why2);
-	jv_free(value);
 	require(ra == rb);
+	/* a planner's forecast reader from the view: what it reads, the jq reader reads the same */
+	struct plan_forecast fv, fj;
+	int rj = planrec_forecast(value, &fj, &why2);
+	jv_free(value);
+	if (planrec_forecast_view(&v, &fv) == 0) {
+		require(rj == 0 && strcmp(fv.meter, fj.meter) == 0 && fv.start_ms == fj.start_ms && fv.step_s == fj.step_s &&
+		        fv.slots == fj.slots && memcmp(fv.net, fj.net, fv.slots * sizeof *fv.net) == 0 &&
+		        (fv.export_wh == NULL) == (fj.export_wh == NULL) &&
+		        (!fv.export_wh || memcmp(fv.export_wh, fj.export_wh, fv.slots * sizeof *fv.export_wh) == 0));
+		planrec_forecast_free(&fv);
+	}
+	if (rj == 0)
+		planrec_forecast_free(&fj);
 }
 
 static void forecast_meter(const struct fch_meter *m, const struct fc_calendar *cal)

@@ -9,8 +9,17 @@
  * prefixes), values that are whole, of three decimals, huge, tiny, negative
  * and −0, of one slot or twelve, with and without a worker (one of them
  * escaped).
+ *
+ * And the forecast's two readers: planrec_forecast_view (from a record's
+ * flat view) against planrec_forecast (from its jq value) on hand-made
+ * records, refused ones among them, and on random ones with numbers in
+ * every JSON form, white space, members in any order, an export series or
+ * none, and one defect or none: whatever the view reader accepts, the jq
+ * reader accepts with the same values to the bit; what it declines, the
+ * jq reader refuses, or the record has a shape it leaves to it.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +29,10 @@
 #include "diag.h"
 #include "jcs.h"
 #include "jvbuild.h"
+#include "jsonscan.h"
+#include "jsonview.h"
 #include "planrec.h"
+#include "record.h"
 #include "timeutil.h"
 
 #define SLOTS 12
@@ -148,10 +160,212 @@ static void one_plan(int id)
 	buf_free(&got);
 }
 
+#define NOT_STRICT 2
+
+static bool same_doubles(const double *a, const double *b, size_t n)
+{
+	return (a == NULL) == (b == NULL) && (!a || memcmp(a, b, n * sizeof *a) == 0);
+}
+
+/*
+ * Line read by both readers (it must be strict JSON with a flat view):
+ * returns the view reader's result, *jq_rc the jq reader's; checks that an
+ * accepted record reads the same by both.
+ */
+static int both_readers(const char *line, int *jq_rc)
+{
+	size_t len = strlen(line), off;
+	const char *why;
+	struct jsonview v;
+	if (rec_strict(line, len, &off, &why) != 0 || jsonview_parse(&v, line, len, &why) != 0)
+		return NOT_STRICT; /* the record loop rejects it before a reader sees it */
+	struct plan_forecast a, b;
+	jv value = jv_parse_sized(line, (int)len);
+	*jq_rc = planrec_forecast(value, &b, &why);
+	jv_free(value);
+	int rc = planrec_forecast_view(&v, &a);
+	if (rc == 0) {
+		bool same = *jq_rc == 0 && strcmp(a.meter, b.meter) == 0 && a.start_ms == b.start_ms &&
+		            a.step_s == b.step_s && a.slots == b.slots && same_doubles(a.net, b.net, a.slots) &&
+		            same_doubles(a.export_wh, b.export_wh, a.slots);
+		if (!same)
+			printf("the readers differ on %s\n", line);
+		CHECK(same);
+		planrec_forecast_free(&a);
+	}
+	if (*jq_rc == 0)
+		planrec_forecast_free(&b);
+	return rc;
+}
+
+/* Hand-made records: 1 read by both, 0 left to the jq reader, which reads it; -1 refused by both. */
+static void forecast_cases(void)
+{
+	static const struct {
+		int want;
+		const char *line;
+	} cases[] = {
+		{ 1, "{\"type\":\"forecast\",\"meter\":\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\",\"start\":"
+		     "\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1,-2.5,3e2,0.1]}}}" },
+		{ 1, "{ \"series\" : { \"export_wh\" : { \"point\" : [ 0 , -0 , 1E-3 ] } , \"net_wh\" : { \"point\" :"
+		     " [ -0.0 , 12345678.901 , 1e12 ] } } , \"step\" : 3600.0 , \"start\" : \"2026-06-21T02:00:00+02:00\" ,"
+		     " \"meter_id\" : \"flat 3\" }" },
+		{ 1, "{\"meter\":null,\"meter_id\":\"m\",\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,"
+		     "\"series\":{\"net_wh\":{\"point\":[5],\"q10\":[1]},\"export_wh\":7}}" },
+		{ 1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[5]},"
+		     "\"export_wh\":{\"q90\":[1]}}}" },
+		{ 0, "{\"meter\":\"fl\\u0061t\",\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,"
+		     "\"series\":{\"net_wh\":{\"point\":[5]}}}" },
+		{ -1, "{\"meter\":7,\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[5]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900.5,\"series\":{\"net_wh\":{\"point\":[5]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":86401,\"series\":{\"net_wh\":{\"point\":[5]}}}" },
+		{ -1, "{\"start\":\"2026-06-21\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[5]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1,null]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1,\"2\"]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1e13]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[-1e300]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[[1]]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":null}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"q10\":[1]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":[1]}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":[]}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1,2]},"
+		      "\"export_wh\":{\"point\":[1]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1]},"
+		      "\"export_wh\":{\"point\":[-1]}}}" },
+		{ -1, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1]},"
+		      "\"export_wh\":{\"point\":null}}}" },
+		{ -1, "{\"meter\":\"0123456789012345678901234567890123456789012345678901234567890123\","
+		      "\"start\":\"2026-06-21T00:00:00Z\",\"step\":900,\"series\":{\"net_wh\":{\"point\":[1]}}}" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int jq_rc, rc = both_readers(cases[i].line, &jq_rc);
+		CHECK(rc != NOT_STRICT);
+		int got = rc == 0 ? 1 : jq_rc == 0 ? 0 : -1;
+		if (got != cases[i].want)
+			printf("case %zu: %d, not %d\n", i, got, cases[i].want);
+		CHECK_INTEQ(got, cases[i].want);
+	}
+	/* a series one value too long, and the longest */
+	for (int extra = 0; extra <= 1; extra++) {
+		struct buf line = { 0 };
+		buf_printf(&line, "{\"start\":\"2026-06-21T00:00:00Z\",\"step\":60,\"series\":{\"net_wh\":{\"point\":[");
+		for (int t = 0; t < LQP_MAX_SLOTS + extra; t++)
+			buf_printf(&line, "%s%d", t ? "," : "", t);
+		buf_printf(&line, "]}}}");
+		buf_putc(&line, '\0');
+		int jq_rc, rc = both_readers(line.data, &jq_rc);
+		CHECK_INTEQ(rc, extra ? -1 : 0);
+		CHECK_INTEQ(jq_rc, extra ? -1 : 0);
+		buf_free(&line);
+	}
+}
+
+/* A random number in one of JSON's forms, within about ±10^13 (a few beyond the readers' 10^12). */
+static void random_number(struct buf *out)
+{
+	int form = (int)check_between(0, 6);
+	double x = check_uniform(-1, 1) * pow(10, (double)check_between(-8, 13));
+	switch (form) {
+	case 0: buf_printf(out, "%lld", (long long)x); break;
+	case 1: buf_printf(out, "%.3f", x); break;
+	case 2: buf_printf(out, "%.17g", x); break;
+	case 3: buf_printf(out, "%.6e", x); break;
+	case 4: buf_printf(out, "%.2E", x); break;
+	case 5: buf_printf(out, "-0"); break;
+	default: buf_printf(out, "%lld.%03d", (long long)check_between(0, 99999), (int)check_between(0, 999)); break;
+	}
+}
+
+static const char *random_space(void)
+{
+	static const char *const spaces[] = { "", "", "", " ", "\t", "  \r " };
+	return spaces[check_between(0, 5)];
+}
+
+/* A random series array of n numbers, with a defect when flaw. */
+static void random_series(struct buf *out, size_t n, bool flaw)
+{
+	size_t bad = flaw ? (size_t)check_between(0, (int64_t)n - 1) : n;
+	buf_printf(out, "[%s", random_space());
+	for (size_t t = 0; t < n; t++) {
+		if (t)
+			buf_printf(out, "%s,%s", random_space(), random_space());
+		if (t == bad) {
+			static const char *const bads[] = { "null", "\"1\"", "true", "[1]", "{}", "1e400", "-1e13" };
+			buf_printf(out, "%s", bads[check_between(0, 6)]);
+		} else {
+			random_number(out);
+		}
+	}
+	buf_printf(out, "%s]", random_space());
+}
+
+static void random_forecast(int id)
+{
+	struct buf line = { 0 };
+	size_t n = (size_t)check_between(1, 24);
+	int flaw = (int)check_between(0, 5); /* 0: none; 1: net; 2: export; 3: export's length; 4: step; 5: none */
+	static const char *const meters[] = {
+		"\"meter\":\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\"",
+		"\"meter\":\"0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED\"",
+		"\"meter_id\":\"flat 3\"",
+		"\"meter\":null,\"meter_id\":\"0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359\"",
+		"\"meter\":\"not an address\"",
+		"\"quality\":\"ok\"",
+	};
+	/* the members in a random order of four */
+	int order[4] = { 0, 1, 2, 3 };
+	for (int i = 3; i > 0; i--) {
+		int j = (int)check_between(0, i), tmp = order[i];
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	bool export = check_between(0, 1);
+	buf_printf(&line, "{%s\"type\":%s\"forecast\"", random_space(), random_space());
+	for (int k = 0; k < 4; k++) {
+		buf_printf(&line, ",%s", random_space());
+		switch (order[k]) {
+		case 0: buf_printf(&line, "%s", meters[check_between(0, 5)]); break;
+		case 1: buf_printf(&line, "\"start\":\"2026-06-21T00:00:00Z\""); break;
+		case 2: buf_printf(&line, "\"step\":%s", flaw == 4 ? "900.25" : check_between(0, 1) ? "900" : "9e2"); break;
+		default:
+			buf_printf(&line, "\"series\":{\"net_wh\":{\"q10\":[1],\"point\":");
+			random_series(&line, n, flaw == 1);
+			buf_printf(&line, "}");
+			if (export || flaw >= 2) {
+				buf_printf(&line, ",%s\"export_wh\":%s{\"point\":", random_space(), random_space());
+				random_series(&line, flaw == 3 ? n + 1 : n, flaw == 2);
+				buf_printf(&line, "}");
+			}
+			buf_printf(&line, "}");
+			break;
+		}
+	}
+	buf_printf(&line, "%s}", random_space());
+	buf_putc(&line, '\0');
+	int jq_rc, rc = both_readers(line.data, &jq_rc);
+	if (rc == NOT_STRICT) { /* a number beyond a double's range */
+		CHECK(strstr(line.data, "1e400") != NULL);
+		buf_free(&line);
+		return;
+	}
+	/* no escapes and no deep objects here: the view reader reads all the jq reader reads */
+	if ((rc == 0) != (jq_rc == 0))
+		printf("forecast %d: view %d, jq %d: %s\n", id, rc, jq_rc, line.data);
+	CHECK((rc == 0) == (jq_rc == 0));
+	buf_free(&line);
+}
+
 int main(void)
 {
 	diag_init("test_planrec");
 	for (int i = 0; i < PLANS; i++)
 		one_plan(i);
+	forecast_cases();
+	for (int i = 0; i < 20000; i++)
+		random_forecast(i);
 	return check_done("test_planrec");
 }

@@ -84,7 +84,7 @@ struct coord_worker {
 #define COORD_BOUND_EVERY 2   /* rounds between two lower bounds: each costs every Worker a plan alone, */
 #define COORD_BOUND_EARLY 4   /* and until one comes within COORD_BOUND_NEAR times the gap asked for */
 #define COORD_BOUND_NEAR 16   /* of its round's plans (the first rounds' prices bound nothing near) */
-#define COORD_POLISH_EVERY 4  /* rounds after which the plans are polished again in any case */
+#define COORD_POLISH_EVERY 6  /* rounds after which the plans are polished again in any case */
 #define COORD_POLISH_NEAR (4.0 / 3) /* else only when a new bound proves them within this times the gap */
 
 struct coord_options {

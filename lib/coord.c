@@ -422,7 +422,7 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 		double phi = gather(w, n, T, false, E, NULL);
 		res->cost_coordinated = phi + hive_cost(g, E);
 		res->limit_excess = limit_excess(g, E);
-		if (res->bounded) /* the plans returned: the last round's, stepped since, or the cheapest sweep's */
+		if (res->bounded) /* the plans returned: the last round's, stepped since, or the cheapest polish's */
 			res->proven_gap = sharing_proven_gap(phi + plans_hive_cost(g, &st, E), res->lower_bound);
 		if (o->dual)
 			memcpy(o->dual, st.u, T * sizeof *st.u);

@@ -56,6 +56,7 @@ struct lqp {
 	size_t pv_row;      /* first of T rows when more than one pv, or SIZE_MAX */
 	size_t nassets;
 	struct asset_cols *ac;
+	double *box;          /* 2·ncols: each column's lb and ub, packed: a plan's clean and check read only these */
 	Clp_Simplex *lp, *qp; /* built on first use */
 	double qp_unit;       /* Wh per unit of energy in qp (see qp_unit) */
 	double magnitude;     /* energy_magnitude, once the problem is made */
@@ -422,6 +423,11 @@ int lqp_new(struct lqp **out, const struct assets *a, int64_t start_ms, int step
 		}
 	}
 	shrink_to_fit(q);
+	q->box = xmalloc((q->ncols ? 2 * q->ncols : 1) * sizeof *q->box);
+	for (size_t j = 0; j < q->ncols; j++) {
+		q->box[2 * j] = q->cols[j].lb;
+		q->box[2 * j + 1] = q->cols[j].ub;
+	}
 	q->magnitude = energy_magnitude(q);
 	if (a->n == 1 && a->a[0].kind == ASSET_BATTERY)
 		set_up_structured(q);
@@ -483,6 +489,7 @@ void lqp_free(struct lqp *q)
 	free(q->L);
 	free(q->X);
 	free(q->cols);
+	free(q->box);
 	free(q->ent_row);
 	free(q->ent_val);
 	free(q->row_lb);
@@ -658,7 +665,7 @@ static void extract(const struct lqp *q, const double *col, struct lqp_plan *p)
 	memcpy(p->net_wh, q->L, T * sizeof *p->net_wh);
 	p->own_cost = 0;
 	for (size_t j = 0; j < q->ncols; j++)
-		p->vars[j] = clamp(col[j], q->cols[j].lb, q->cols[j].ub);
+		p->vars[j] = clamp(col[j], q->box[2 * j], q->box[2 * j + 1]);
 	for (size_t i = 0; i < q->nassets; i++) {
 		const struct asset_cols *ac = &q->ac[i];
 		const struct asset *a = ac->asset;
@@ -724,12 +731,12 @@ static double violation(const struct lqp *q, const struct lqp_plan *p, double *s
 		if (a->kind == ASSET_BATTERY) {
 			double soc = a->soc_wh;
 			for (size_t t = 0; t < T; t++) {
-				const struct column *sc = &q->cols[ac->soc + t];
+				const double *sc = &q->box[2 * (ac->soc + t)];
 				OVER(s->charge_wh[t], 0, a->charge_w * q->hours);
 				OVER(s->discharge_wh[t], 0, a->discharge_w * q->hours);
 				soc += a->charge_eff * s->charge_wh[t] - s->discharge_wh[t] / a->discharge_eff;
 				OVER(s->soc_wh[t] - soc, 0, 0);
-				OVER(soc, sc->lb, sc->ub);
+				OVER(soc, sc[0], sc[1]);
 				net[t] += s->charge_wh[t] - s->discharge_wh[t];
 				if (a->source == SOURCE_SOLAR)
 					solar[t] += s->charge_wh[t];

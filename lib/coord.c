@@ -365,10 +365,12 @@ int coord_run(struct coord_worker *w, size_t n, const struct sharing_cost *g, co
 				res->bounded = true;
 			}
 			/* a polish when none is kept yet; when a new bound proves the best polished plans nearly
-			   within the gap, so that a little cheaper would do; or when the plans have moved on */
-			bool nearly = res->lower_bound > pl.bound_then &&
-			              sharing_proven_gap(pl.best_cost, res->lower_bound) <= COORD_POLISH_NEAR * o->gap;
-			if (polishing && near && (pl.best_cost == INFINITY || nearly || k >= pl.round + COORD_POLISH_EVERY)) {
+			   within the gap, so that a little cheaper would do; or when the plans have moved on; none
+			   when the bound proves them within it already (this round stops) */
+			double polished_gap = sharing_proven_gap(pl.best_cost, res->lower_bound);
+			bool nearly = res->lower_bound > pl.bound_then && polished_gap <= COORD_POLISH_NEAR * o->gap;
+			if (polishing && near && !(polished_gap <= o->gap) &&
+			    (pl.best_cost == INFINITY || nearly || k >= pl.round + COORD_POLISH_EVERY)) {
 				polish_round(&pl, w, n, g, v);
 				pl.round = k;
 				pl.bound_then = res->lower_bound;

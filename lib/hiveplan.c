@@ -52,11 +52,17 @@ static const char *rolling_refusal(const struct sim *sim, const struct plan_fore
 	return NULL;
 }
 
-/* A forecast record: from its view when it has the plain shape, else from its jq value (why then says why not). */
-static int read_forecast(const struct rec *r, struct plan_forecast *f, const char **why)
+/*
+ * A forecast record: from its view when it has the plain shape, else from
+ * its jq value, *why then saying why not; NULL when the line failed the
+ * strict pass a flat view skips (rec_checked has rejected it).
+ */
+static int read_forecast(struct rec_loop *loop, const struct rec *r, struct plan_forecast *f, const char **why)
 {
 	if (r->view && planrec_forecast_view(r->view, f) == 0)
 		return 0;
+	if (!rec_checked(loop, r))
+		return *why = NULL, -1;
 	if (r->len > INT32_MAX)
 		return *why = "record longer than 2 GiB", -1;
 	jv value = r->view ? jv_parse_sized(r->line, (int)r->len) : jv_copy(r->value);
@@ -72,8 +78,9 @@ static int collect(struct rec_loop *loop, const struct rec *r, void *arg)
 	if (!type || strcmp(type, "forecast") != 0)
 		return rec_pass(loop, r);
 	struct plan_forecast f;
-	if (read_forecast(r, &f, &why) != 0) {
-		rec_reject(loop, r, "forecast refused: %s", why);
+	if (read_forecast(loop, r, &f, &why) != 0) {
+		if (why)
+			rec_reject(loop, r, "forecast refused: %s", why);
 		return -1;
 	}
 	const struct plan_forecast *first = sim->n ? &sim->fc[0] : NULL;

@@ -112,10 +112,15 @@ int rec_write(struct rec_loop *loop, const char *data, size_t len)
 
 static bool strict_line(struct rec_loop *loop, const struct rec *r);
 
+bool rec_checked(struct rec_loop *loop, const struct rec *r)
+{
+	return !(r->view && !r->strict) || strict_line(loop, r);
+}
+
 int rec_pass(struct rec_loop *loop, const struct rec *r)
 {
 	/* A view-mode line that skipped the strict pass gets it before it is written on. */
-	if (r->view && !r->strict && !strict_line(loop, r))
+	if (!rec_checked(loop, r))
 		return -1;
 	return rec_write(loop, r->line, r->len);
 }
@@ -125,8 +130,9 @@ const char *rec_string(const struct rec *r, const char *key)
 	jv v = jv_object_get(jv_copy(r->value), jv_string(key));
 	const char *s = NULL;
 
-	/* The object keeps its own reference, so the bytes outlive our copy. */
-	if (jv_get_kind(v) == JV_KIND_STRING)
+	/* The object keeps its own reference, so the bytes outlive our copy. A string holding a NUL is
+	   not the string before it: none. */
+	if (jv_get_kind(v) == JV_KIND_STRING && strlen(jv_string_value(v)) == (size_t)jv_string_length_bytes(jv_copy(v)))
 		s = jv_string_value(v);
 	jv_free(v);
 	return s;
@@ -137,11 +143,24 @@ const char *rec_type(const struct rec *r)
 	if (r->view) {
 		const struct jsonview_member *m = jsonview_get(r->view, "type");
 		static char type[64];
-		if (!m || m->kind != JV_STRING_SPAN || m->escaped || m->vlen >= sizeof type)
+		if (!m || m->kind != JV_STRING_SPAN)
 			return NULL;
-		memcpy(type, m->val, m->vlen);
-		type[m->vlen] = '\0';
-		return type;
+		if (!m->escaped) {
+			if (m->vlen >= sizeof type)
+				return NULL;
+			memcpy(type, m->val, m->vlen);
+			type[m->vlen] = '\0';
+			return type;
+		}
+		/* escaped: decoded as jq would (the line had the strict pass: a view holds no escape unchecked) */
+		struct buf b = { 0 };
+		bool fits = jsonview_string(m, &b) == 0 && b.len < sizeof type && !memchr(b.data, '\0', b.len);
+		if (fits) {
+			memcpy(type, b.data, b.len);
+			type[b.len] = '\0';
+		}
+		buf_free(&b);
+		return fits ? type : NULL;
 	}
 	return rec_string(r, "type");
 }

@@ -103,17 +103,24 @@ void rec_reject(struct rec_loop *loop, const struct rec *r, const char *fmt, ...
  */
 int rec_strict(const char *line, size_t len, size_t *offset, const char **why);
 
+/*
+ * A view-mode line that skipped the strict pass (a flat object) gets it
+ * now, rejected as any line is when it fails: false then. True for every
+ * other line. For a handler that reads a record some other way than its view.
+ */
+bool rec_checked(struct rec_loop *loop, const struct rec *r);
+
 /* Writes the record's bytes exactly as read, and a newline. Returns 0 or -1 (fatal set). */
 int rec_pass(struct rec_loop *loop, const struct rec *r);
 /* Writes len bytes and a newline in one write. Returns 0 or -1 (fatal set). */
 int rec_write(struct rec_loop *loop, const char *data, size_t len);
 
-/* The record's "type" string, or NULL when it has none or it is not a string (in view mode: with no escapes). */
+/* The record's "type" string (escapes decoded), or NULL when it has none, it is not a string or holds a NUL. */
 const char *rec_type(const struct rec *r);
 
 /*
- * Looks up a top-level string member; returns its bytes or NULL when absent
- * or not a string. The pointer stays valid while the record is.
+ * Looks up a top-level string member; returns its bytes or NULL when absent,
+ * not a string or holding a NUL. The pointer stays valid while the record is.
  */
 const char *rec_string(const struct rec *r, const char *key);
 

@@ -73,6 +73,24 @@ night_tariff() {
 	[ "$(jq -s -c 'last | .workers' <<< "$output")" = 3 ]
 }
 
+@test "hive-clear simulate: forecasts read as jq reads them: escaped strings, and a flat record's bad number named" {
+	need_scipy
+	# simulate reads a forecast from its flat view, without jq values; escapes still mean what they say
+	/usr/bin/python3 "$REF" gen "$T/h" --seed 8 --workers 3 --slots 24
+	d=$T/h
+	hive-clear simulate --tariff "$d/tariff.ndjson" "$d"/assets-*.ndjson < "$d/forecasts.ndjson" > "$T/plain.ndjson"
+	sed '1s/"type":"forecast"/"type":"forec\\u0061st"/; 1s/"meter":"0x/"meter":"\\u0030x/' "$d/forecasts.ndjson" \
+		> "$T/escaped.ndjson"
+	grep -q 'forec\\u0061st' "$T/escaped.ndjson"
+	hive-clear simulate --tariff "$d/tariff.ndjson" "$d"/assets-*.ndjson < "$T/escaped.ndjson" > "$T/esc.ndjson"
+	cmp "$T/plain.ndjson" "$T/esc.ndjson"
+	# a record without nested values skips the strict pass until it is read otherwise: then it gets it
+	{ echo '{"type":"forecast","meter":"0x00","x":1e400}'; cat "$d/forecasts.ndjson"; } > "$T/bad.ndjson"
+	run -1 --separate-stderr hive-clear simulate --tariff "$d/tariff.ndjson" "$d"/assets-*.ndjson < "$T/bad.ndjson"
+	[[ "$stderr" == *"line 1: byte offset 38: number is too large for a double"* ]]
+	[ "$(jq -s -c 'last | .workers' <<< "$output")" = 3 ]
+}
+
 # The optimality check of issue 7: 200 random hives (1 to 50 Workers of
 # 6-hour days of 15-minute slots: batteries, deferrable loads, EVs and PV,
 # asymmetric and varying prices; with and without coupling limits and a

@@ -1,5 +1,6 @@
 /* The NDJSON record loop: pass-through, bad lines, strict mode, long lines, UTF-8. */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ static int pass_unless_reject(struct rec_loop *loop, const struct rec *r, void *
 	return rec_pass(loop, r);
 }
 
-/* Runs the loop over text and collects what it wrote. */
-static struct result run(const char *text, size_t len, int strict)
+/* Runs the loop over text (in view mode with view) and collects what it wrote. */
+static struct result run_mode(const char *text, size_t len, int strict, bool view)
 {
 	struct result res = { 0 };
 	struct rec_loop loop;
@@ -41,6 +42,7 @@ static struct result run(const char *text, size_t len, int strict)
 
 	unlink(path);
 	rec_loop_init(&loop, fd, strict);
+	loop.view_mode = view;
 	rec_loop_stream(&loop, in, NULL, pass_unless_reject, NULL);
 	res.read = loop.read;
 	res.bad = loop.bad;
@@ -53,6 +55,25 @@ static struct result run(const char *text, size_t len, int strict)
 	res.out[res.outlen] = '\0';
 	close(fd);
 	return res;
+}
+
+static struct result run(const char *text, size_t len, int strict)
+{
+	return run_mode(text, len, strict, false);
+}
+
+/* A type's escapes are decoded in both modes: an escaped "reject" is rejected; one with a NUL is no type. */
+static void test_escaped_type(void)
+{
+	const char *in = "{\"type\":\"rej\\u0065ct\"}\n{\"type\":\"re\\u006aect\",\"n\":[1]}\n"
+	                 "{\"type\":\"reject\\u0000\"}\n{\"type\":\"\\u0072eject2\"}\n";
+	const char *out = "{\"type\":\"reject\\u0000\"}\n{\"type\":\"\\u0072eject2\"}\n";
+	for (int view = 0; view <= 1; view++) {
+		struct result r = run_mode(in, strlen(in), 0, view);
+		CHECK_STREQ(r.out, out);
+		CHECK_INTEQ(r.bad, 2);
+		free(r.out);
+	}
 }
 
 static void test_pass_through_exact(void)
@@ -257,6 +278,7 @@ int main(void)
 	test_strict_json();
 	test_scan_refusals();
 	test_rec_string();
+	test_escaped_type();
 	diag_redirect(NULL);
 	fclose(null);
 	return check_done("test_record");

@@ -269,6 +269,23 @@ PY
 	(( rounds < limited_rounds ))
 }
 
+@test "hive-clear simulate: two batteries under an import limit: goals lowered as hive-bid(1) says, plans proven" {
+	need_scipy
+	# Workers with two batteries and an import limit, whose goals full power under the limit cannot reach:
+	# each is lowered to what its battery alone reaches with what the connection leaves over the uncontrolled
+	# net (hive-bid(1)); hiveref.py lowers them by the same rule (it once left the limit out, and called these
+	# plans infeasible).
+	d=$T/two
+	/usr/bin/python3 "$REF" gen "$d" --seed 20 --workers 21 --slots 12
+	jq -s -e 'map(select(.type == "assets" and has("import_max_w"))) | length > 0' "$d"/assets-*.ndjson > /dev/null
+	simulate "$d" --gap 0.005 --relax 1.5 > "$d/plan.ndjson"
+	/usr/bin/python3 "$REF" central "$d" --check "$d/plan.ndjson" > "$d/check.json"
+	jq -e -n --slurpfile c "$d/check.json" --slurpfile s <(jq -s last "$d/plan.ndjson") '
+		$c[0] as $c | $s[0] as $s | $c.feasible and $s.stopped_by_gap and $s.lower_bound <= $c.optimum + 1
+		and ($s.cost_coordinated - $c.optimum) <= $s.proven_gap * ($c.optimum | fabs) + 1' > /dev/null ||
+		fail "$(cat "$d/check.json") $(jq -s -c last "$d/plan.ndjson")"
+}
+
 @test "hive-clear simulate: Workers at MWh scale with several assets each plan to the optimum" {
 	need_scipy
 	# Solar parks with storage and a fleet depot, 2 to 6 MWh: each Worker's step goes to CLP's QP,

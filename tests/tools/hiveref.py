@@ -214,8 +214,11 @@ def add_battery(w, a, solar):
     cmax = np.full(hz.T, a["charge_w"] * hz.dt_h)
     if is_solar:
         cmax = np.minimum(cmax, w.X)
-    # the state at the end of each slot when charging at full power from soc_wh
-    reach = np.minimum(soc_max, a["soc_wh"] + eta_c * np.cumsum(cmax))
+    # the state at the end of each slot when charging at full power from soc_wh: as hive-bid(1) says, no
+    # more than the Worker's surplus for a solar battery, nor than what the connection's import limit
+    # leaves over the uncontrolled net (this battery alone, the Worker's other assets idle)
+    full = np.minimum(cmax, np.maximum(w.xhi - w.L, 0)) if w.xhi < INF else cmax
+    reach = np.minimum(soc_max, a["soc_wh"] + eta_c * np.cumsum(full))
     floor = np.full(hz.T, float(soc_min))
     floor[-1] = max(floor[-1], min(a.get("soc_final_wh", a["soc_wh"]), reach[-1]))
     for g in a.get("goals", []):

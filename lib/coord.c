@@ -231,10 +231,11 @@ static double polish_sweep(struct polish *pl, struct coord_worker *w, size_t n, 
 	double phi = 0;
 	memset(pl->E, 0, T * sizeof *pl->E);
 	for (size_t i = 0; i < n; i++) {
-		const double *net = w[i].lqp ? polish_plan(pl, w, i)->net_wh : w[i].net;
+		const struct lqp_plan *now = w[i].lqp ? polish_plan(pl, w, i) : NULL;
+		const double *net = now ? now->net_wh : w[i].net;
 		for (size_t t = 0; t < T; t++)
 			pl->E[t] += net[t];
-		phi += w[i].lqp ? polish_plan(pl, w, i)->own_cost : 0;
+		phi += now ? now->own_cost : 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!w[i].lqp)

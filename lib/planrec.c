@@ -152,12 +152,19 @@ int planrec_forecast(jv rec, struct plan_forecast *f, const char **why)
  * view cannot hold, a value out of range): planrec_forecast then says why.
  */
 
-/* The nested object of member key of v, viewed in sub. */
-static bool view_object(const struct jsonview *v, const char *key, struct jsonview *sub)
+/* Member m's nested object, viewed in sub. */
+static bool view_object(const struct jsonview_member *m, struct jsonview *sub)
 {
-	const struct jsonview_member *m = jsonview_get(v, key);
 	const char *why;
 	return m && m->kind == JV_OBJECT_SPAN && jsonview_parse(sub, m->val, m->vlen, &why) == 0;
+}
+
+/* p past JSON white space, up to end. */
+static const char *past_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
 }
 
 /* An unescaped string member of under cap bytes, copied into out. */
@@ -184,8 +191,7 @@ static bool view_numbers(const struct jsonview_member *m, double **out, size_t *
 	double *v = xmalloc(LQP_MAX_SLOTS * sizeof *v);
 	size_t k = 0;
 	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-			p++;
+		p = past_space(p, end);
 		if (p == end || k == LQP_MAX_SLOTS || !(*p == '-' || (*p >= '0' && *p <= '9')))
 			break;
 		char *after;
@@ -193,8 +199,7 @@ static bool view_numbers(const struct jsonview_member *m, double **out, size_t *
 		if (!(fabs(v[k]) <= 1e12))
 			break;
 		k++;
-		for (p = after; p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'); p++)
-			;
+		p = past_space(after, end);
 		if (p < end && *p == ',')
 			p++;
 		else
@@ -218,8 +223,7 @@ static bool view_point(const struct jsonview *series, const char *name, double *
 	const struct jsonview_member *m = jsonview_get(series, name);
 	if (!m || m->kind != JV_OBJECT_SPAN) /* not an object: as absent (point_of) */
 		return true;
-	const char *why;
-	if (jsonview_parse(&one, m->val, m->vlen, &why) != 0)
+	if (!view_object(m, &one))
 		return false;
 	const struct jsonview_member *point = jsonview_get(&one, "point");
 	return !point || view_numbers(point, out, n);
@@ -251,7 +255,7 @@ int planrec_forecast_view(const struct jsonview *v, struct plan_forecast *f)
 	f->step_s = (int)d;
 	struct jsonview series;
 	size_t n;
-	if (!view_object(v, "series", &series) || !view_point(&series, "net_wh", &f->net, &f->slots) || !f->net ||
+	if (!view_object(jsonview_get(v, "series"), &series) || !view_point(&series, "net_wh", &f->net, &f->slots) || !f->net ||
 	    !view_point(&series, "export_wh", &f->export_wh, &n) || (f->export_wh && n != f->slots)) {
 		planrec_forecast_free(f);
 		return -1;

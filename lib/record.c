@@ -145,19 +145,22 @@ const char *rec_type(const struct rec *r)
 		static char type[64];
 		if (!m || m->kind != JV_STRING_SPAN)
 			return NULL;
-		if (!m->escaped) {
-			if (m->vlen >= sizeof type)
-				return NULL;
-			memcpy(type, m->val, m->vlen);
-			type[m->vlen] = '\0';
-			return type;
-		}
-		/* escaped: decoded as jq would (the line had the strict pass: a view holds no escape unchecked) */
+		/* escapes decoded as jq would (a view holds no escape the strict pass has not checked) */
 		struct buf b = { 0 };
-		bool fits = jsonview_string(m, &b) == 0 && b.len < sizeof type && !memchr(b.data, '\0', b.len);
+		const char *text = m->val;
+		size_t len = m->vlen;
+		if (m->escaped) {
+			if (jsonview_string(m, &b) != 0) {
+				buf_free(&b);
+				return NULL;
+			}
+			text = b.data;
+			len = b.len;
+		}
+		bool fits = len < sizeof type && !memchr(text, '\0', len);
 		if (fits) {
-			memcpy(type, b.data, b.len);
-			type[b.len] = '\0';
+			memcpy(type, text, len);
+			type[len] = '\0';
 		}
 		buf_free(&b);
 		return fits ? type : NULL;
